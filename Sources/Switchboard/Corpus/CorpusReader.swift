@@ -1,0 +1,220 @@
+import Foundation
+
+/// The formats of labelled corpora.
+public enum CorpusFormat: String, Sendable, CaseIterable {
+    /// Chosen by extension, then by content.
+    case auto
+    /// `label<TAB>text`, one example a line.
+    case tsv
+    /// One JSON object a line with text and label fields.
+    case jsonl
+    /// RFC 4180 CSV with a header naming text and label columns.
+    case csv
+    /// fastText's `__label__X text` lines.
+    case fasttext
+    /// A directory with one subdirectory per label, one message per file.
+    case directory
+}
+
+/// How to read a corpus.
+public struct CorpusOptions: Sendable {
+    /// The format, or `.auto`.
+    public var format: CorpusFormat = .auto
+    /// The text field (JSONL) or column (CSV).
+    public var textField = "text"
+    /// The label field (JSONL) or column (CSV).
+    public var labelField = "label"
+    /// The language field (JSONL) or column (CSV), read when present.
+    public var languageField = "lang"
+    /// Skip malformed records (counting them) instead of stopping at the first.
+    public var skipInvalid = false
+
+    /// Default options.
+    public init() {}
+}
+
+/// What reading a corpus gave: the examples, and the records skipped with why.
+public struct CorpusReadResult: Sendable {
+    /// The examples, in input order.
+    public var examples: [LabeledExample]
+    /// The malformed records skipped (only with ``CorpusOptions/skipInvalid``).
+    public var skipped: [SwitchboardError]
+}
+
+/// Reads labelled corpora for training and evaluation.
+public enum CorpusReader {
+    /// Reads every input in order.
+    public static func read(_ paths: [String], options: CorpusOptions = CorpusOptions()) throws -> CorpusReadResult {
+        var result = CorpusReadResult(examples: [], skipped: [])
+        for path in paths {
+            try read(path, options: options, into: &result)
+        }
+        return result
+    }
+
+    /// The format of `path` under `.auto`: directory, extension, then the first line.
+    public static func detectFormat(_ path: String) throws -> CorpusFormat {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SwitchboardError(.io, "no such file or directory", location: SourceLocation(file: path))
+        }
+        if isDirectory.boolValue { return .directory }
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "tsv", "tab": return .tsv
+        case "jsonl", "ndjson", "json": return .jsonl
+        case "csv": return .csv
+        case "ft", "fasttext": return .fasttext
+        default: break
+        }
+        let firstLine = try readText(path).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
+        if firstLine.hasPrefix("{") { return .jsonl }
+        if firstLine.hasPrefix("__label__") { return .fasttext }
+        if firstLine.contains("\t") { return .tsv }
+        throw SwitchboardError(.invalidArgument, "cannot tell the corpus format from the name or the first line: give --format (tsv, jsonl, csv, fasttext, directory)", location: SourceLocation(file: path))
+    }
+
+    static func read(_ path: String, options: CorpusOptions, into result: inout CorpusReadResult) throws {
+        let format = options.format == .auto ? try detectFormat(path) : options.format
+        func record(_ outcome: Result<LabeledExample, SwitchboardError>?) throws {
+            switch outcome {
+            case .success(let example): result.examples.append(example)
+            case .failure(let error):
+                if options.skipInvalid { result.skipped.append(error) } else { throw error }
+            case nil: break
+            }
+        }
+        switch format {
+        case .directory:
+            try readDirectory(path, into: &result)
+        case .tsv, .jsonl, .fasttext:
+            let text = try readText(path)
+            var lineNumber = 0
+            for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lineNumber += 1
+                var line = Substring(rawLine)
+                if line.hasSuffix("\r") { line = line.dropLast() }
+                if line.allSatisfy(\.isWhitespace) { continue }
+                let location = SourceLocation(file: path, line: lineNumber)
+                switch format {
+                case .tsv: try record(parseTSV(line, location: location))
+                case .jsonl: try record(parseJSON(line, options: options, location: location))
+                default: try record(parseFastText(line, location: location))
+                }
+            }
+        case .csv:
+            let text = try readText(path)
+            var parser = CSVParser(text: text)
+            guard let header = try parser.nextRecord(file: path) else {
+                throw SwitchboardError(.malformedRecord, "the CSV file is empty: it needs a header with '\(options.textField)' and '\(options.labelField)' columns", location: SourceLocation(file: path, line: 1))
+            }
+            let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let textColumn = columns.firstIndex(of: options.textField), let labelColumn = columns.firstIndex(of: options.labelField) else {
+                throw SwitchboardError(.malformedRecord, "the CSV header has no '\(options.textField)' or '\(options.labelField)' column (columns: \(columns.joined(separator: ", ")))", location: SourceLocation(file: path, line: 1))
+            }
+            let languageColumn = columns.firstIndex(of: options.languageField)
+            while let row = try parser.nextRecord(file: path) {
+                let location = SourceLocation(file: path, line: row.line)
+                if row.fields.count == 1 && row.fields[0].isEmpty { continue }
+                guard row.fields.count == columns.count else {
+                    try record(.failure(SwitchboardError(.malformedRecord, "expected \(columns.count) fields, found \(row.fields.count)", location: location)))
+                    continue
+                }
+                try record(example(text: row.fields[textColumn], label: row.fields[labelColumn],
+                                   language: languageColumn.map { row.fields[$0] }, location: location))
+            }
+        case .auto:
+            break
+        }
+    }
+
+    static func example(text: String, label: String, language: String?, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
+        let label = label.trimmingCharacters(in: .whitespaces)
+        guard !label.isEmpty else { return .failure(SwitchboardError(.malformedRecord, "the label is empty", location: location)) }
+        guard !text.allSatisfy(\.isWhitespace) else { return .failure(SwitchboardError(.malformedRecord, "the text is empty", location: location)) }
+        return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location))
+    }
+
+    static func parseTSV(_ line: Substring, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
+        guard let tab = line.firstIndex(of: "\t") else {
+            return .failure(SwitchboardError(.malformedRecord, "no tab: expected 'label<TAB>text'", location: location))
+        }
+        return example(text: String(line[line.index(after: tab)...]), label: String(line[..<tab]), language: nil, location: location)
+    }
+
+    static func parseFastText(_ line: Substring, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
+        var labels: [Substring] = []
+        var rest = line
+        while rest.hasPrefix("__label__") {
+            let word = rest.prefix { !$0.isWhitespace }
+            labels.append(word.dropFirst("__label__".count))
+            rest = rest.dropFirst(word.count).drop { $0.isWhitespace }
+        }
+        guard let label = labels.first else {
+            return .failure(SwitchboardError(.malformedRecord, "no __label__ prefix: expected '__label__X text'", location: location))
+        }
+        return example(text: String(rest), label: String(label), language: nil, location: location)
+    }
+
+    static func parseJSON(_ line: Substring, options: CorpusOptions, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+        } catch {
+            return .failure(SwitchboardError(.malformedRecord, "invalid JSON", location: location, cause: error as NSError))
+        }
+        guard let dictionary = object as? [String: Any] else {
+            return .failure(SwitchboardError(.malformedRecord, "expected a JSON object", location: location))
+        }
+        guard let text = dictionary[options.textField] as? String else {
+            return .failure(SwitchboardError(.malformedRecord, "no string field '\(options.textField)'", location: location))
+        }
+        let label: String
+        if let string = dictionary[options.labelField] as? String {
+            label = string
+        } else if let number = dictionary[options.labelField] as? NSNumber {
+            label = number.stringValue
+        } else {
+            return .failure(SwitchboardError(.malformedRecord, "no string field '\(options.labelField)'", location: location))
+        }
+        return example(text: text, label: label, language: dictionary[options.languageField] as? String, location: location)
+    }
+
+    static func readDirectory(_ path: String, into result: inout CorpusReadResult) throws {
+        let manager = FileManager.default
+        let labels: [String]
+        do {
+            labels = try manager.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw SwitchboardError(.io, "cannot list the directory", location: SourceLocation(file: path), cause: error as NSError)
+        }
+        for label in labels {
+            let directory = (path as NSString).appendingPathComponent(label)
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            let files = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+            for file in files {
+                let filePath = (directory as NSString).appendingPathComponent(file)
+                var fileIsDirectory: ObjCBool = false
+                guard manager.fileExists(atPath: filePath, isDirectory: &fileIsDirectory), !fileIsDirectory.boolValue else { continue }
+                let text = try readText(filePath)
+                switch example(text: text, label: label, language: nil, location: SourceLocation(file: filePath)) {
+                case .success(let example): result.examples.append(example)
+                case .failure(let error): result.skipped.append(error)  // an empty file is not worth stopping for
+                }
+            }
+        }
+    }
+
+    /// Reads a file as UTF-8, repairing invalid sequences (U+FFFD) and dropping a byte-order mark.
+    static func readText(_ path: String) throws -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw SwitchboardError(.io, "cannot read the file", location: SourceLocation(file: path), cause: error as NSError)
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        return text
+    }
+}

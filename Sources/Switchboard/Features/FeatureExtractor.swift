@@ -1,0 +1,150 @@
+/// Hashes of features, and how they are made.
+///
+/// A feature is a 64-bit hash of a word n-gram or a character n-gram. Its lowest bit says which group it
+/// belongs to (0: word n-gram, 1: character n-gram), so that each group can be weighted and normalised
+/// on its own. Models store hashes, never the strings, so no text of the training corpus is kept
+/// (except the few top features per label kept for `inspect`).
+enum FeatureHash {
+    static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
+    static let wordSeed: UInt64 = 0x9e37_79b9_7f4a_7c15
+    static let charSeed: UInt64 = 0xc2b2_ae3d_27d4_eb4f
+
+    @inline(__always) static func step(_ hash: UInt64, _ value: UInt32) -> UInt64 {
+        (hash ^ UInt64(value)) &* prime
+    }
+
+    /// A strong 64-bit finaliser (splitmix64) so that nearby inputs land far apart.
+    @inline(__always) static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    @inline(__always) static func word(_ raw: UInt64) -> UInt64 {
+        let h = mix(raw ^ wordSeed) & ~1
+        return h == 0 ? 2 : h
+    }
+
+    @inline(__always) static func char(_ raw: UInt64) -> UInt64 {
+        mix(raw ^ charSeed) | 1
+    }
+
+    @inline(__always) static func isChar(_ hash: UInt64) -> Bool { hash & 1 == 1 }
+}
+
+/// Receives the features of a message as they are made.
+protocol FeatureSink {
+    /// A word n-gram made of `tokens` (indices into the scratch's tokens).
+    mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch)
+    /// A character n-gram: `count` scalars of `padded` from `start`.
+    mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int)
+}
+
+/// Turns text into feature hashes according to ``FeatureSettings``.
+///
+/// One extractor per thread: it owns scratch buffers. The same code path serves the hot path (hashes only)
+/// and explanations (hashes with their readable names), through a generic sink specialised by the compiler.
+public struct FeatureExtractor: Sendable {
+    /// The settings in force.
+    public let settings: FeatureSettings
+    private let tokenizer: Tokenizer
+    private var scratch = TokenScratch()
+    private var unigramHashes: [UInt64] = []
+    private var padded: [UInt32] = []
+
+    /// Creates an extractor.
+    public init(settings: FeatureSettings) {
+        self.settings = settings
+        self.tokenizer = Tokenizer(foldDiacritics: settings.foldDiacritics)
+    }
+
+    /// Appends the feature hashes of `text` to `hashes` (one entry per occurrence).
+    public mutating func extract(_ text: String, into hashes: inout [UInt64]) {
+        var sink = HashSink(hashes: hashes)
+        hashes = []
+        run(text, sink: &sink)
+        hashes = sink.hashes
+    }
+
+    /// The features of `text` with readable names (`w:word`, `w:two words`, `c:[ab]`), one entry per occurrence.
+    public mutating func namedFeatures(_ text: String, wordsOnly: Bool = false) -> [(hash: UInt64, name: String)] {
+        var sink = NamedSink(wordsOnly: wordsOnly)
+        run(text, sink: &sink)
+        return sink.features
+    }
+
+    private mutating func run<Sink: FeatureSink>(_ text: String, sink: inout Sink) {
+        tokenizer.tokenize(text, into: &scratch)
+        let tokens = scratch.tokens
+        unigramHashes.removeAll(keepingCapacity: true)
+        // Word unigrams (every token) and n-grams (tokens in sequence).
+        var sequence: [(index: Int, raw: UInt64)] = []
+        sequence.reserveCapacity(tokens.count)
+        for (index, span) in tokens.enumerated() {
+            var raw = FeatureHash.offset
+            for p in Int(span.start)..<Int(span.end) { raw = FeatureHash.step(raw, scratch.tokenScalars[p]) }
+            if settings.wordMinN <= 1 { sink.word(FeatureHash.word(raw), tokens: index..<(index + 1), scratch: scratch) }
+            if span.inSequence { sequence.append((index, raw)) }
+        }
+        if settings.wordMaxN >= 2, sequence.count >= 2 {
+            for n in max(2, settings.wordMinN)...settings.wordMaxN where sequence.count >= n {
+                for i in 0...(sequence.count - n) {
+                    var raw = UInt64(n) &* 0x1000_0000_01b3
+                    for j in i..<(i + n) { raw = FeatureHash.mix(raw ^ sequence[j].raw) }
+                    sink.word(FeatureHash.word(raw), tokens: sequence[i].index..<(sequence[i + n - 1].index + 1), scratch: scratch)
+                }
+            }
+        }
+        // Character n-grams inside each word, padded with a space on both sides.
+        guard settings.usesCharNgrams else { return }
+        let minN = settings.charMinN, maxN = settings.charMaxN
+        for span in tokens where span.kind == .word {
+            padded.removeAll(keepingCapacity: true)
+            padded.append(0x20)
+            for p in Int(span.start)..<Int(span.end) { padded.append(scratch.tokenScalars[p]) }
+            padded.append(0x20)
+            let length = padded.count
+            for i in 0..<length {
+                var raw = FeatureHash.offset
+                let last = min(length, i + maxN)
+                for j in i..<last {
+                    raw = FeatureHash.step(raw, padded[j])
+                    let n = j - i + 1
+                    if n >= minN { sink.char(FeatureHash.char(raw), padded: padded, start: i, count: n) }
+                }
+            }
+        }
+    }
+}
+
+private struct HashSink: FeatureSink {
+    var hashes: [UInt64]
+    @inline(__always) mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch) { hashes.append(hash) }
+    @inline(__always) mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) { hashes.append(hash) }
+}
+
+private struct NamedSink: FeatureSink {
+    var wordsOnly: Bool
+    var features: [(hash: UInt64, name: String)] = []
+
+    mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch) {
+        var name = "w:"
+        for index in tokens {
+            let span = scratch.tokens[index]
+            if tokens.count > 1 && !span.inSequence { continue }
+            if name.count > 2 { name += " " }
+            name.unicodeScalars.append(contentsOf: scratch.tokenScalars[Int(span.start)..<Int(span.end)].compactMap(Unicode.Scalar.init))
+        }
+        features.append((hash, name))
+    }
+
+    mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) {
+        if wordsOnly { return }
+        var name = "c:["
+        name.unicodeScalars.append(contentsOf: padded[start..<(start + count)].compactMap(Unicode.Scalar.init))
+        name += "]"
+        features.append((hash, name))
+    }
+}

@@ -1,0 +1,40 @@
+/// How text becomes features: which n-grams, and how the text is normalised first.
+///
+/// Settings are stored in every model file; two models can be merged only when theirs are equal.
+public struct FeatureSettings: Sendable, Hashable, Codable {
+    /// The smallest word n-gram (1 for unigrams).
+    public var wordMinN: Int
+    /// The largest word n-gram (2 adds bigrams).
+    public var wordMaxN: Int
+    /// The smallest character n-gram, taken inside each word padded with a space on both sides; 0 turns them off.
+    public var charMinN: Int
+    /// The largest character n-gram.
+    public var charMaxN: Int
+    /// Whether accents are removed ("résilier" and "resilier" become one feature).
+    public var foldDiacritics: Bool
+
+    /// Creates settings; the defaults suit short French and English messages.
+    public init(wordMinN: Int = 1, wordMaxN: Int = 2, charMinN: Int = 2, charMaxN: Int = 5, foldDiacritics: Bool = true) {
+        self.wordMinN = wordMinN
+        self.wordMaxN = wordMaxN
+        self.charMinN = charMinN
+        self.charMaxN = charMaxN
+        self.foldDiacritics = foldDiacritics
+    }
+
+    /// The defaults: word 1-2 grams, character 2-5 grams, accents folded.
+    public static let `default` = FeatureSettings()
+
+    /// Whether character n-grams are produced.
+    public var usesCharNgrams: Bool { charMinN > 0 && charMaxN >= charMinN }
+
+    /// Checks that the ranges make sense.
+    public func validate() throws {
+        guard wordMinN >= 1, wordMaxN >= wordMinN, wordMaxN <= 4 else {
+            throw SwitchboardError(.invalidArgument, "word n-grams must satisfy 1 <= min <= max <= 4 (got \(wordMinN)-\(wordMaxN))")
+        }
+        guard charMinN == 0 || (charMinN >= 1 && charMaxN >= charMinN && charMaxN <= 8) else {
+            throw SwitchboardError(.invalidArgument, "character n-grams must satisfy 1 <= min <= max <= 8, or min 0 to turn them off (got \(charMinN)-\(charMaxN))")
+        }
+    }
+}

@@ -1,0 +1,466 @@
+/// The kind of a token produced by the ``Tokenizer``.
+public enum TokenKind: UInt8, Sendable, Hashable {
+    /// A word, folded (lower case, accents removed unless configured otherwise).
+    case word
+    /// A placeholder standing for personal or variable data: `<email>`, `<url>`, `<phone>`, `<iban>`,
+    /// `<money>`, `<date>`, `<time>`, `<year>`, `<num>`, `<ref>`.
+    case placeholder
+    /// One emoji (skin tones, variation selectors and joiners removed).
+    case emoji
+    /// `?` or `!`, which carry tone in chat messages.
+    case punctuation
+}
+
+/// A token: its folded text and kind.
+public struct Token: Sendable, Hashable, CustomStringConvertible {
+    /// The folded text.
+    public var text: String
+    /// What kind of token it is.
+    public var kind: TokenKind
+    /// Whether the token takes part in word n-grams (the whole of a hyphenated compound does not: its parts do).
+    public var inSequence: Bool
+
+    /// The text.
+    public var description: String { text }
+}
+
+/// Placeholders that replace personal and variable data before any feature is made.
+enum Placeholder: String, CaseIterable {
+    case email = "<email>", url = "<url>", phone = "<phone>", iban = "<iban>", money = "<money>"
+    case date = "<date>", time = "<time>", year = "<year>", number = "<num>", reference = "<ref>"
+
+    var scalars: [UInt32] { rawValue.unicodeScalars.map(\.value) }
+}
+
+/// A token's place in ``TokenScratch/tokenScalars``.
+struct TokenSpan {
+    var start: Int32
+    var end: Int32
+    var kind: TokenKind
+    var inSequence: Bool
+}
+
+/// Reusable buffers for tokenising one message after another without allocating.
+///
+/// Not thread-safe: each thread or task keeps its own.
+public struct TokenScratch: Sendable {
+    var folded: [UInt32] = []
+    var classes: [ScalarFolding.Class] = []
+    var chunks: [(start: Int, end: Int)] = []
+    var tokenScalars: [UInt32] = []
+    var tokens: [TokenSpan] = []
+
+    /// Creates empty buffers.
+    public init() {
+        folded.reserveCapacity(1024)
+        classes.reserveCapacity(1024)
+        tokenScalars.reserveCapacity(1024)
+        tokens.reserveCapacity(256)
+    }
+}
+
+/// Turns a message into tokens: normalisation, folding, French elisions, compounds, emojis and placeholders.
+///
+/// Hand-written rather than regular expressions: it runs on every message, and one pass over the
+/// scalars with small look-aheads is an order of magnitude faster than Foundation's regular expressions
+/// on Linux. What it does:
+/// - case folding, compatibility forms (full-width letters), accents removed when `foldDiacritics`;
+/// - French elisions split and expanded (l' d' j' n' s' c' m' t' qu' jusqu' lorsqu' puisqu', with ' or ’);
+///   English possessive 's dropped, other contractions kept whole (don't, i'm);
+/// - hyphenated words give their parts (in sequence) and the joined compound;
+/// - e-mail addresses, URLs, phone numbers, IBANs, money amounts, dates, times, years, numbers and
+///   reference numbers become placeholder tokens, so no personal data reaches the model;
+/// - each emoji is a token; `?` and `!` are tokens; other punctuation separates tokens.
+public struct Tokenizer: Sendable {
+    /// Whether accents are removed.
+    public var foldDiacritics: Bool
+
+    /// Creates a tokenizer.
+    public init(foldDiacritics: Bool = true) {
+        self.foldDiacritics = foldDiacritics
+    }
+
+    /// The tokens of `text`, as values (for tests, explanations and inspection; the hot path uses ``TokenScratch``).
+    public func tokens(_ text: String) -> [Token] {
+        var scratch = TokenScratch()
+        tokenize(text, into: &scratch)
+        return scratch.tokens.map { span in
+            let scalars = scratch.tokenScalars[Int(span.start)..<Int(span.end)]
+            var string = ""
+            string.unicodeScalars.append(contentsOf: scalars.compactMap(Unicode.Scalar.init))
+            return Token(text: string, kind: span.kind, inSequence: span.inSequence)
+        }
+    }
+
+    /// Tokenises `text` into `scratch`, replacing what it held.
+    func tokenize(_ text: String, into scratch: inout TokenScratch) {
+        scratch.folded.removeAll(keepingCapacity: true)
+        scratch.classes.removeAll(keepingCapacity: true)
+        scratch.chunks.removeAll(keepingCapacity: true)
+        scratch.tokenScalars.removeAll(keepingCapacity: true)
+        scratch.tokens.removeAll(keepingCapacity: true)
+
+        // Pass 1: fold every scalar and cut at white space.
+        var chunkStart = 0
+        for scalar in text.unicodeScalars {
+            let before = scratch.folded.count
+            let cls = ScalarFolding.fold(scalar.value, foldDiacritics: foldDiacritics, into: &scratch.folded)
+            switch cls {
+            case .space:
+                if chunkStart < scratch.folded.count { scratch.chunks.append((chunkStart, scratch.folded.count)) }
+                chunkStart = scratch.folded.count
+            case .ignorable:
+                continue
+            default:
+                for _ in before..<scratch.folded.count { scratch.classes.append(cls) }
+            }
+        }
+        if chunkStart < scratch.folded.count { scratch.chunks.append((chunkStart, scratch.folded.count)) }
+
+        // Pass 2: each chunk is a placeholder (possibly with the chunks after it) or words.
+        var state = ChunkWalker(scratch: scratch)
+        var index = 0
+        while index < state.scratch.chunks.count {
+            let (a, b) = state.trimmed(index)
+            if a < b, let (placeholder, used) = state.special(at: index, start: a, end: b) {
+                state.emit(placeholder)
+                let last = state.scratch.chunks[index + used - 1]
+                let (_, lastEnd) = state.trimmed(index + used - 1)
+                state.emitTrailingPunctuation(from: lastEnd, to: last.end)
+                index += used
+            } else {
+                let chunk = state.scratch.chunks[index]
+                state.scanWords(from: chunk.start, to: chunk.end)
+                index += 1
+            }
+        }
+        scratch = state.scratch
+    }
+}
+
+/// Pass 2 of the tokenizer: walks the chunks, recognises placeholders and scans words.
+private struct ChunkWalker {
+    var scratch: TokenScratch
+
+    // Scalars used below.
+    static let at: UInt32 = 0x40, dot: UInt32 = 0x2E, slash: UInt32 = 0x2F, colon: UInt32 = 0x3A
+    static let plus: UInt32 = 0x2B, comma: UInt32 = 0x2C, hyphen: UInt32 = 0x2D, apostrophe: UInt32 = 0x27
+
+    init(scratch: TokenScratch) { self.scratch = scratch }
+
+    /// The chunk without leading and trailing punctuation.
+    func trimmed(_ index: Int) -> (Int, Int) {
+        var (a, b) = scratch.chunks[index]
+        while a < b, isTrimmable(scratch.folded[a], scratch.classes[a], leading: true) { a += 1 }
+        while b > a, isTrimmable(scratch.folded[b - 1], scratch.classes[b - 1], leading: false) { b -= 1 }
+        return (a, b)
+    }
+
+    private func isTrimmable(_ value: UInt32, _ cls: ScalarFolding.Class, leading: Bool) -> Bool {
+        switch cls {
+        case .question, .exclamation, .apostrophe: return true
+        case .hyphen: return true
+        case .other:
+            // Keep currency signs and '+' (phone prefix) at the front; they mean something.
+            if leading && (value == Self.plus || isCurrencySign(value)) { return false }
+            if !leading && isCurrencySign(value) { return false }
+            return true
+        default: return false
+        }
+    }
+
+    @inline(__always) func isCurrencySign(_ value: UInt32) -> Bool {
+        value == 0x20AC || value == 0xA3 || value == 0x24 || value == 0xA5
+    }
+
+    mutating func emit(_ placeholder: Placeholder) {
+        let start = Int32(scratch.tokenScalars.count)
+        scratch.tokenScalars.append(contentsOf: placeholder.scalars)
+        scratch.tokens.append(TokenSpan(start: start, end: Int32(scratch.tokenScalars.count), kind: .placeholder, inSequence: true))
+    }
+
+    mutating func emitSingle(_ value: UInt32, kind: TokenKind) {
+        if kind == .punctuation, let last = scratch.tokens.last, last.kind == .punctuation,
+           scratch.tokenScalars[Int(last.start)] == value {
+            return  // "???" is one token
+        }
+        let start = Int32(scratch.tokenScalars.count)
+        scratch.tokenScalars.append(value)
+        scratch.tokens.append(TokenSpan(start: start, end: start + 1, kind: kind, inSequence: true))
+    }
+
+    mutating func emitTrailingPunctuation(from start: Int, to end: Int) {
+        guard start < end else { return }
+        for k in start..<end {
+            switch scratch.classes[k] {
+            case .question, .exclamation: emitSingle(scratch.folded[k], kind: .punctuation)
+            default: break
+            }
+        }
+    }
+
+    // MARK: Words
+
+    /// Scans a chunk that is not a placeholder into words, emojis and punctuation tokens.
+    mutating func scanWords(from start: Int, to end: Int) {
+        var wordStart = scratch.tokenScalars.count
+        var compoundParts: [Int] = []  // token indices of the parts of a hyphenated compound
+        var k = start
+
+        func isWordClass(_ cls: ScalarFolding.Class) -> Bool { cls == .letter || cls == .digit }
+
+        func flushWord(_ walker: inout ChunkWalker, endsCompound: Bool) {
+            if walker.scratch.tokenScalars.count > wordStart {
+                walker.scratch.tokens.append(TokenSpan(start: Int32(wordStart), end: Int32(walker.scratch.tokenScalars.count), kind: .word, inSequence: true))
+                if !compoundParts.isEmpty || !endsCompound { compoundParts.append(walker.scratch.tokens.count - 1) }
+            }
+            if endsCompound {
+                if compoundParts.count >= 2 { walker.appendCompound(compoundParts) }
+                compoundParts.removeAll(keepingCapacity: true)
+            }
+            wordStart = walker.scratch.tokenScalars.count
+        }
+
+        while k < end {
+            let cls = scratch.classes[k]
+            let value = scratch.folded[k]
+            switch cls {
+            case .letter, .digit:
+                scratch.tokenScalars.append(value)
+            case .apostrophe:
+                let inWord = scratch.tokenScalars.count > wordStart
+                let nextIsLetter = k + 1 < end && scratch.classes[k + 1] == .letter
+                if inWord && nextIsLetter {
+                    if let expansion = Self.cliticExpansion(scratch.tokenScalars[wordStart...]) {
+                        scratch.tokenScalars.removeSubrange(wordStart...)
+                        scratch.tokenScalars.append(contentsOf: expansion)
+                        flushWord(&self, endsCompound: true)
+                    } else if scratch.folded[k + 1] == 0x73, k + 2 >= end || !isWordClass(scratch.classes[k + 2]) {
+                        k += 1  // English possessive 's: dropped
+                    } else {
+                        scratch.tokenScalars.append(Self.apostrophe)  // don't, i'm
+                    }
+                } else {
+                    flushWord(&self, endsCompound: true)
+                }
+            case .hyphen:
+                let inWord = scratch.tokenScalars.count > wordStart
+                if inWord && k + 1 < end && isWordClass(scratch.classes[k + 1]) {
+                    if compoundParts.isEmpty {
+                        scratch.tokens.append(TokenSpan(start: Int32(wordStart), end: Int32(scratch.tokenScalars.count), kind: .word, inSequence: true))
+                        compoundParts.append(scratch.tokens.count - 1)
+                        wordStart = scratch.tokenScalars.count
+                    } else {
+                        flushWord(&self, endsCompound: false)
+                    }
+                } else {
+                    flushWord(&self, endsCompound: true)
+                }
+            case .emoji:
+                flushWord(&self, endsCompound: true)
+                emitSingle(value, kind: .emoji)
+                wordStart = scratch.tokenScalars.count
+            case .question, .exclamation:
+                flushWord(&self, endsCompound: true)
+                emitSingle(value, kind: .punctuation)
+                wordStart = scratch.tokenScalars.count
+            case .other, .space, .ignorable:
+                flushWord(&self, endsCompound: true)
+            }
+            k += 1
+        }
+        flushWord(&self, endsCompound: true)
+    }
+
+    /// Adds the joined form of a hyphenated compound as an extra token outside the n-gram sequence.
+    mutating func appendCompound(_ parts: [Int]) {
+        let start = Int32(scratch.tokenScalars.count)
+        for index in parts {
+            let span = scratch.tokens[index]
+            for p in Int(span.start)..<Int(span.end) { scratch.tokenScalars.append(scratch.tokenScalars[p]) }
+        }
+        scratch.tokens.append(TokenSpan(start: start, end: Int32(scratch.tokenScalars.count), kind: .word, inSequence: false))
+    }
+
+    /// The full form of a French elided clitic (l' → le), or nil when the word is not one.
+    static func cliticExpansion(_ word: ArraySlice<UInt32>) -> [UInt32]? {
+        switch word.count {
+        case 1:
+            switch word[word.startIndex] {
+            case 0x6C: return [0x6C, 0x65]  // l → le
+            case 0x64: return [0x64, 0x65]  // d → de
+            case 0x6A: return [0x6A, 0x65]  // j → je
+            case 0x6E: return [0x6E, 0x65]  // n → ne
+            case 0x73: return [0x73, 0x65]  // s → se
+            case 0x63: return [0x63, 0x65]  // c → ce
+            case 0x6D: return [0x6D, 0x65]  // m → me
+            case 0x74: return [0x74, 0x65]  // t → te
+            default: return nil
+            }
+        case 2:
+            return word.elementsEqual([0x71, 0x75]) ? [0x71, 0x75, 0x65] : nil  // qu → que
+        default:
+            let text = String(decoding: word.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+            switch text {
+            case "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu":
+                return (text + "e").unicodeScalars.map(\.value)
+            default: return nil
+            }
+        }
+    }
+
+    // MARK: Placeholders
+
+    private static let currencyWords: Set<String> = ["€", "£", "$", "eur", "euro", "euros", "usd", "gbp", "chf", "dollar", "dollars", "pound", "pounds", "livres", "balles", "k€", "keur", "ttc", "ht"]
+    private static let moneySuffixes: Set<String> = ["e", "eur", "euro", "euros", "k", "k€", "keur", "€", "£", "$", "ttc", "ht"]
+    private static let topLevelDomains: Set<String> = ["com", "fr", "org", "net", "io", "be", "ch", "eu", "co", "uk", "de", "info", "biz", "app", "ly", "me", "gouv", "ca", "es", "it", "nl", "lu"]
+
+    private func string(_ start: Int, _ end: Int) -> String {
+        var s = ""
+        s.unicodeScalars.append(contentsOf: scratch.folded[start..<end].compactMap(Unicode.Scalar.init))
+        return s
+    }
+
+    private func isDigit(_ k: Int) -> Bool { scratch.classes[k] == .digit }
+
+    /// Recognises a placeholder starting at chunk `index` (trimmed to `start..<end`); returns it and the chunks it spans.
+    func special(at index: Int, start: Int, end: Int) -> (Placeholder, Int)? {
+        var digits = 0, letters = 0, others = 0
+        var atPosition = -1, hasCurrency = false
+        for k in start..<end {
+            switch scratch.classes[k] {
+            case .digit: digits += 1
+            case .letter: letters += 1
+            default:
+                let v = scratch.folded[k]
+                if v == Self.at, atPosition < 0 { atPosition = k }
+                if isCurrencySign(v) { hasCurrency = true }
+                others += 1
+            }
+        }
+        let length = end - start
+        if digits == 0 && atPosition < 0 {
+            // The common case, a plain word: decide without building a string.
+            guard others > 0, (start..<end).contains(where: { scratch.folded[$0] == Self.dot || scratch.folded[$0] == Self.colon }) else { return nil }
+        }
+        let text = string(start, end)
+
+        if atPosition > start, atPosition < end - 3, scratch.folded[(atPosition + 2)..<end].contains(Self.dot) {
+            return (.email, 1)
+        }
+        if text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("www.") || text.contains("://") {
+            return (.url, 1)
+        }
+        if digits == 0 {
+            if others > 0, looksLikeDomain(text) { return (.url, 1) }
+            return nil
+        }
+        // IBAN: two letters, two check digits, then letters and digits, whole or in groups of four.
+        if length >= 4, scratch.classes[start] == .letter, scratch.classes[start + 1] == .letter,
+           isDigit(start + 2), isDigit(start + 3), others == 0 {
+            if length >= 14 && length <= 34 { return (.iban, 1) }
+            if length == 4 {
+                var total = 4, used = 1
+                while index + used < scratch.chunks.count {
+                    let (a, b) = trimmed(index + used)
+                    guard b - a >= 1, b - a <= 4, (a..<b).allSatisfy({ scratch.classes[$0] == .digit || scratch.classes[$0] == .letter }) else { break }
+                    total += b - a; used += 1
+                    if total > 34 { break }
+                }
+                if total >= 14 && total <= 34 { return (.iban, used) }
+            }
+        }
+        if hasCurrency { return (.money, 1) }
+        if letters == 0, let date = dateOrTime(text) { return (date, 1) }
+        if letters > 0, others == 0 || text.contains(".") || text.contains(","), let money = moneyWithSuffix(text) { return (money, 1) }
+        if letters > 0, let time = timeWithLetters(text) { return (time, 1) }
+        // Phone numbers: +33..., 0..., whole or in groups.
+        let first = scratch.folded[start]
+        if letters == 0, first == Self.plus || first == 0x30 {
+            let separatorsOnly = (start..<end).allSatisfy { k in
+                let v = scratch.folded[k]
+                return isDigit(k) || v == Self.plus || v == Self.dot || v == Self.hyphen || v == 0x28 || v == 0x29
+            }
+            if separatorsOnly {
+                if digits >= 9 && digits <= 13 { return (.phone, 1) }
+                if digits < 9 {
+                    var total = digits, used = 1
+                    while index + used < scratch.chunks.count, total < 13 {
+                        let (a, b) = trimmed(index + used)
+                        guard b > a, b - a <= 6, (a..<b).allSatisfy({ isDigit($0) }) else { break }
+                        total += b - a; used += 1
+                    }
+                    if total >= 9 && total <= 13 { return (.phone, used) }
+                }
+            }
+        }
+        // Money written "1 250 €" or "450 euros".
+        if letters == 0, (start..<end).allSatisfy({ isDigit($0) || scratch.folded[$0] == Self.dot || scratch.folded[$0] == Self.comma }) {
+            var used = 1
+            var groupDigits = digits
+            while index + used < scratch.chunks.count {
+                let (a, b) = trimmed(index + used)
+                let next = string(a, b)
+                if Self.currencyWords.contains(next) { return (.money, used + 1) }
+                // A thousands group: three digits after a group of at most three.
+                if groupDigits <= 3, b - a >= 3, (a..<(a + 3)).allSatisfy({ isDigit($0) }),
+                   (a + 3..<b).allSatisfy({ scratch.folded[$0] == Self.dot || scratch.folded[$0] == Self.comma || isDigit($0) }) {
+                    groupDigits = 3; used += 1; continue
+                }
+                break
+            }
+            if digits == 4, let year = Int(text), (1900...2099).contains(year) { return (.year, 1) }
+            if digits <= 4 { return (.number, 1) }
+            return (.reference, 1)
+        }
+        // Words with a digit or two ("1er", "4x4", "b2b") stay words.
+        if letters > 0, digits <= 2 { return nil }
+        if digits >= 3 || letters == 0 { return (.reference, 1) }
+        return nil
+    }
+
+    private func looksLikeDomain(_ text: String) -> Bool {
+        let host = text.split(separator: "/", maxSplits: 1).first.map(String.init) ?? text
+        let labels = host.split(separator: ".")
+        guard labels.count >= 2, let tld = labels.last, labels.first.map({ $0.count >= 2 }) == true else { return false }
+        return Self.topLevelDomains.contains(String(tld))
+    }
+
+    private func dateOrTime(_ text: String) -> Placeholder? {
+        let groups = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" })
+        if groups.count == 2 || groups.count == 3, groups.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) {
+            let lengths = groups.map(\.count)
+            if groups.count == 3, lengths[0] == 4, lengths[1] <= 2, lengths[2] <= 2 { return .date }
+            if lengths[0] <= 2, lengths[1] <= 2, groups.count == 2 || (lengths[2] == 2 || lengths[2] == 4) {
+                if text.contains(".") && groups.count == 2 { return nil }  // 12.50 is a number
+                return .date
+            }
+        }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2 || parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 2 && $0.allSatisfy(\.isNumber) }) {
+            return .time
+        }
+        return nil
+    }
+
+    private func timeWithLetters(_ text: String) -> Placeholder? {
+        // 22h, 9h30, 10am, 9:30pm, 14h00
+        var rest = Substring(text)
+        let hour = rest.prefix(while: \.isNumber)
+        guard (1...2).contains(hour.count) else { return nil }
+        rest = rest.dropFirst(hour.count)
+        if rest == "am" || rest == "pm" { return .time }
+        guard rest.first == "h" || rest.first == ":" else { return nil }
+        rest = rest.dropFirst()
+        let minutes = rest.prefix(while: \.isNumber)
+        rest = rest.dropFirst(minutes.count)
+        guard minutes.count == 0 || minutes.count == 2 else { return nil }
+        return rest.isEmpty || rest == "am" || rest == "pm" || rest == "min" ? .time : nil
+    }
+
+    private func moneyWithSuffix(_ text: String) -> Placeholder? {
+        let number = text.prefix(while: { $0.isNumber || $0 == "." || $0 == "," })
+        guard number.first?.isNumber == true else { return nil }
+        return Self.moneySuffixes.contains(String(text.dropFirst(number.count))) ? .money : nil
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Scoring weights compiled from ``ModelStatistics`` and ``NaiveBayesParameters``.
+///
+/// A class's score for a message with feature values x is
+/// `bias[c] + slope[c] * sum(x) + sum over the message's features f seen in class c of x[f] * weight[f, c]`.
+/// Multinomial: weight = log(1 + N[f,c]/alpha), slope = -log(N[c] + alpha V), bias = log prior.
+/// Complement: weight = log(T[f] + alpha) - log(T[f] - N[f,c] + alpha), slope = log(T - N[c] + alpha V),
+/// where T are totals over all classes; both drop terms shared by every class, which softmax ignores.
+/// Only the entries of features seen in a class are stored, so scoring is sparse.
+struct CompiledScorer: Sendable {
+    let index: FeatureIndex
+    let idf: [Float]
+    let isChar: [Bool]
+    let entryStart: [UInt32]
+    let entryClass: [UInt16]
+    let entryWeight: [Float]
+    let bias: [Double]
+    let slope: [Double]
+    let parameters: NaiveBayesParameters
+    let classCount: Int
+
+    /// The smoothed inverse document frequency used everywhere: log((1 + n) / (1 + df)) + 1.
+    @inline(__always)
+    static func idf(documents: Int, frequency: Int) -> Float {
+        Float(log(Double(1 + documents) / Double(1 + frequency)) + 1)
+    }
+
+    init(statistics s: ModelStatistics, parameters p: NaiveBayesParameters) {
+        let v = s.featureCount, c = s.labels.count
+        let n = s.documentCount
+        index = FeatureIndex(hashes: s.featureKeys)
+        idf = p.idf ? (0..<v).map { Self.idf(documents: n, frequency: Int(s.documentFrequency[$0])) } : Array(repeating: 1, count: v)
+        isChar = s.featureKeys.map(FeatureHash.isChar)
+        entryStart = s.featureStart
+        entryClass = s.entryClass
+        parameters = p
+        classCount = c
+
+        // Class masses N[c] and feature totals T[f], with IDF applied.
+        var classMass = [Double](repeating: 0, count: c)
+        var featureMass = [Double](repeating: 0, count: v)
+        var weights = [Float](repeating: 0, count: s.entryCount)
+        for f in 0..<v {
+            let w = Double(idf[f])
+            for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
+                let mass = Double(s.entryValue[e]) * w
+                classMass[Int(s.entryClass[e])] += mass
+                featureMass[f] += mass
+            }
+        }
+        let alpha = p.alpha
+        let total = classMass.reduce(0, +)
+        let smoothing = alpha * Double(max(v, 1))
+        switch p.variant {
+        case .multinomial:
+            for f in 0..<v {
+                let w = Double(idf[f])
+                for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
+                    weights[e] = Float(log1p(Double(s.entryValue[e]) * w / alpha))
+                }
+            }
+            slope = classMass.map { -log($0 + smoothing) }
+        case .complement:
+            for f in 0..<v {
+                let w = Double(idf[f])
+                let t = featureMass[f]
+                for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
+                    let mass = Double(s.entryValue[e]) * w
+                    weights[e] = Float(log(t + alpha) - log(max(t - mass, 0) + alpha))
+                }
+            }
+            slope = classMass.map { log(max(total - $0, 0) + smoothing) }
+        }
+        entryWeight = weights
+        if p.uniformPriors || n == 0 {
+            bias = Array(repeating: 0, count: c)
+        } else {
+            // Laplace-smoothed priors so that a class with no documents (possible after forgetting) stays finite.
+            bias = s.classDocuments.map { log((Double($0) + 1) / Double(n + c)) }
+        }
+    }
+}
+
+/// Per-thread buffers for classification.
+public struct ClassificationScratch: Sendable {
+    var extractor: FeatureExtractor
+    var hashes: [UInt64] = []
+    var counts: [Float]
+    var touched: [Int32] = []
+    var values: [Float] = []
+    var scores: [Double]
+
+    init(settings: FeatureSettings, featureCount: Int, classCount: Int) {
+        extractor = FeatureExtractor(settings: settings)
+        counts = Array(repeating: 0, count: featureCount)
+        scores = Array(repeating: 0, count: classCount)
+        hashes.reserveCapacity(512)
+        touched.reserveCapacity(512)
+        values.reserveCapacity(512)
+    }
+}
+
+extension CompiledScorer {
+    /// Turns feature hashes into the message's known features and their values (`touched`, `values`).
+    @inline(__always)
+    func vectorize(_ scratch: inout ClassificationScratch) {
+        scratch.touched.removeAll(keepingCapacity: true)
+        scratch.values.removeAll(keepingCapacity: true)
+        for hash in scratch.hashes {
+            let f = index.lookup(hash)
+            if f < 0 { continue }
+            if scratch.counts[Int(f)] == 0 { scratch.touched.append(f) }
+            scratch.counts[Int(f)] += 1
+        }
+        var wordNorm: Float = 0, charNorm: Float = 0
+        for f in scratch.touched {
+            var x = scratch.counts[Int(f)]
+            scratch.counts[Int(f)] = 0
+            if parameters.sublinearTF { x = 1 + logf(x) }
+            if isChar[Int(f)] { charNorm += x * x } else { wordNorm += x * x }
+            scratch.values.append(x)
+        }
+        let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
+        let charScale: Float = parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
+        let charWeight = Float(parameters.charWeight)
+        for i in scratch.touched.indices {
+            let f = Int(scratch.touched[i])
+            let scale = isChar[f] ? charScale * charWeight : wordScale
+            scratch.values[i] *= scale * idf[f]
+        }
+    }
+
+    /// The raw class scores of the vectorised message, into `scratch.scores`.
+    @inline(__always)
+    func score(_ scratch: inout ClassificationScratch) {
+        var sum: Double = 0
+        for x in scratch.values { sum += Double(x) }
+        for c in 0..<classCount { scratch.scores[c] = bias[c] + slope[c] * sum }
+        scratch.scores.withUnsafeMutableBufferPointer { scores in
+            entryClass.withUnsafeBufferPointer { classes in
+                entryWeight.withUnsafeBufferPointer { weights in
+                    for i in scratch.touched.indices {
+                        let f = Int(scratch.touched[i])
+                        let x = Double(scratch.values[i])
+                        for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
+                            scores[Int(classes[e])] += x * Double(weights[e])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+/// The Switchboard model file format (`.sbm`), version 1.
+///
+/// All integers little-endian.
+///
+/// | offset | size | content |
+/// |---|---|---|
+/// | 0 | 8 | magic `SWBDMODL` |
+/// | 8 | 2 | format version (1) |
+/// | 10 | 2 | flags (0) |
+/// | 12 | 4 | metadata length M |
+/// | 16 | 8 | body length B (everything after the 32-byte header) |
+/// | 24 | 4 | CRC-32 of the body |
+/// | 28 | 4 | reserved (0) |
+/// | 32 | M | metadata: UTF-8 JSON of ``ModelMetadata``, keys sorted |
+/// | 32+M | 4 | counts: features V |
+/// | ... | 4 | entries E |
+/// | ... | 4 | labels C |
+/// | ... | 8V | feature hashes (UInt64, ascending) |
+/// | ... | 4V | document frequencies (UInt32) |
+/// | ... | 4(V+1) | entry offsets (UInt32) |
+/// | ... | 2E | entry classes (UInt16) |
+/// | ... | 4E | entry masses (Float32) |
+/// | ... | 4C | documents per class (UInt32) |
+///
+/// A reader refuses a file whose magic, version, lengths or checksum do not match, and checks every
+/// offset and class number before use, so a damaged file gives an error, never a crash.
+public enum ModelFile {
+    /// The format version this build writes and reads.
+    public static let currentVersion = 1
+    static let magic: [UInt8] = Array("SWBDMODL".utf8)
+    static let headerSize = 32
+
+    /// Encodes a model.
+    public static func encode(_ model: NaiveBayesModel) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let metadata = try encoder.encode(model.metadata)
+        let s = model.statistics
+        var body = Data()
+        body.reserveCapacity(metadata.count + 12 + s.featureCount * 16 + s.entryCount * 6 + s.labels.count * 4 + 8)
+        body.append(metadata)
+        appendInteger(UInt32(s.featureCount), to: &body)
+        appendInteger(UInt32(s.entryCount), to: &body)
+        appendInteger(UInt32(s.labels.count), to: &body)
+        for key in s.featureKeys { appendInteger(key, to: &body) }
+        for df in s.documentFrequency { appendInteger(df, to: &body) }
+        for start in s.featureStart { appendInteger(start, to: &body) }
+        for c in s.entryClass { appendInteger(c, to: &body) }
+        for value in s.entryValue { appendInteger(value.bitPattern, to: &body) }
+        for n in s.classDocuments { appendInteger(n, to: &body) }
+
+        var file = Data(magic)
+        appendInteger(UInt16(currentVersion), to: &file)
+        appendInteger(UInt16(0), to: &file)
+        appendInteger(UInt32(metadata.count), to: &file)
+        appendInteger(UInt64(body.count), to: &file)
+        appendInteger(body.withUnsafeBytes { Checksum.crc32($0) }, to: &file)
+        appendInteger(UInt32(0), to: &file)
+        file.append(body)
+        return file
+    }
+
+    /// Writes a model to `path` atomically.
+    public static func write(_ model: NaiveBayesModel, to path: String) throws {
+        try AtomicFile.write(try encode(model), to: path)
+    }
+
+    /// Reads the model at `path`.
+    public static func read(from path: String) throws -> NaiveBayesModel {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw SwitchboardError(.io, "cannot read the model file", location: SourceLocation(file: path), cause: error as NSError)
+        }
+        do {
+            return try decode(data)
+        } catch var error as SwitchboardError {
+            error.location = SourceLocation(file: path)
+            throw error
+        }
+    }
+
+    /// Decodes a model.
+    public static func decode(_ data: Data) throws -> NaiveBayesModel {
+        func invalid(_ message: String) -> SwitchboardError { SwitchboardError(.invalidModel, message) }
+        guard data.count >= 8, data.prefix(8).elementsEqual(magic) else {
+            throw invalid("not a Switchboard model file (no SWBDMODL signature)")
+        }
+        guard data.count >= headerSize else { throw invalid("the model file is truncated (\(data.count) bytes, header is \(headerSize))") }
+        var reader = ByteReader(data: data, offset: 8)
+        let version = Int(try reader.integer(UInt16.self))
+        guard version <= currentVersion else {
+            throw invalid("the model file has format version \(version); this switchboard (\(SwitchboardVersion.current)) reads version \(currentVersion) and older: upgrade switchboard")
+        }
+        guard version >= 1 else { throw invalid("the model file has an unknown format version \(version)") }
+        _ = try reader.integer(UInt16.self)
+        let metadataLength = Int(try reader.integer(UInt32.self))
+        let bodyLength = try reader.integer(UInt64.self)
+        let storedCRC = try reader.integer(UInt32.self)
+        _ = try reader.integer(UInt32.self)
+        guard bodyLength == UInt64(data.count - headerSize) else {
+            throw invalid("the model file is truncated or has trailing bytes (body is \(data.count - headerSize) bytes, header says \(bodyLength))")
+        }
+        let crc = data.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
+        guard crc == storedCRC else { throw invalid("the model file is corrupted (checksum mismatch)") }
+        guard metadataLength <= data.count - headerSize else { throw invalid("the model file's metadata length is out of range") }
+
+        let metadataBytes = data.subdata(in: (data.startIndex + headerSize)..<(data.startIndex + headerSize + metadataLength))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let metadata: ModelMetadata
+        do {
+            metadata = try decoder.decode(ModelMetadata.self, from: metadataBytes)
+        } catch {
+            throw SwitchboardError(.invalidModel, "the model file's metadata cannot be read", cause: error as NSError)
+        }
+        reader.offset = headerSize + metadataLength
+        let v = Int(try reader.integer(UInt32.self))
+        let e = Int(try reader.integer(UInt32.self))
+        let c = Int(try reader.integer(UInt32.self))
+        let expected = 8 * v + 4 * v + 4 * (v + 1) + 2 * e + 4 * e + 4 * c
+        guard reader.remaining == expected else {
+            throw invalid("the model file's arrays do not match their counts (\(v) features, \(e) entries, \(c) labels)")
+        }
+        guard c == metadata.labels.count else { throw invalid("the model file has \(c) classes but \(metadata.labels.count) labels") }
+        let statistics = ModelStatistics(
+            labels: metadata.labels,
+            featureKeys: try reader.array(UInt64.self, count: v),
+            documentFrequency: try reader.array(UInt32.self, count: v),
+            featureStart: try reader.array(UInt32.self, count: v + 1),
+            entryClass: try reader.array(UInt16.self, count: e),
+            entryValue: try reader.array(UInt32.self, count: e).map(Float.init(bitPattern:)),
+            classDocuments: try reader.array(UInt32.self, count: c)
+        )
+        try statistics.validate()
+        try metadata.features.validate()
+        try metadata.parameters.validate()
+        return NaiveBayesModel(statistics: statistics, metadata: metadata)
+    }
+
+    private static func appendInteger<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
+        withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+    }
+}
+
+/// Reads little-endian integers from bytes, with bounds checks.
+struct ByteReader {
+    let data: Data
+    var offset: Int
+
+    var remaining: Int { data.count - offset }
+
+    mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        let size = MemoryLayout<T>.size
+        guard offset + size <= data.count else { throw SwitchboardError(.invalidModel, "the model file is truncated") }
+        var value: T = 0
+        withUnsafeMutableBytes(of: &value) { target in
+            data.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + size)]))
+            }
+        }
+        offset += size
+        return T(littleEndian: value)
+    }
+
+    mutating func array<T: FixedWidthInteger>(_ type: T.Type, count: Int) throws -> [T] {
+        let size = MemoryLayout<T>.size * count
+        guard count >= 0, offset + size <= data.count else { throw SwitchboardError(.invalidModel, "the model file is truncated") }
+        var result = [T](repeating: 0, count: count)
+        result.withUnsafeMutableBytes { target in
+            data.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + size)]))
+            }
+        }
+        offset += size
+        #if _endian(big)
+        for i in result.indices { result[i] = T(littleEndian: result[i]) }
+        #endif
+        return result
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// What a model file says about itself: labels, settings, hyperparameters, provenance and calibration.
+public struct ModelMetadata: Sendable, Codable, Equatable {
+    /// The model file format version this metadata was written with.
+    public var formatVersion: Int
+    /// The version of the tool that wrote the model.
+    public var toolVersion: String
+    /// When the model was written. The only field that differs between two trainings on the same data.
+    public var createdAt: Date
+    /// The labels, in class order.
+    public var labels: [String]
+    /// How text becomes features.
+    public var features: FeatureSettings
+    /// The naive-Bayes hyperparameters.
+    public var parameters: NaiveBayesParameters
+    /// How the model was trained.
+    public var training: TrainingSummary
+    /// How scores become calibrated probabilities, and the abstention threshold.
+    public var calibration: CalibrationSummary
+    /// The most indicative features of each label, for `inspect` (names are placeholder-scrubbed tokens).
+    public var topFeatures: [String: [WeightedFeature]]
+    /// The languages of the training corpus, when it says (`fr`, `en`).
+    public var languages: [String]
+
+    /// Creates metadata.
+    public init(formatVersion: Int = ModelFile.currentVersion, toolVersion: String = SwitchboardVersion.current, createdAt: Date,
+                labels: [String], features: FeatureSettings, parameters: NaiveBayesParameters, training: TrainingSummary,
+                calibration: CalibrationSummary, topFeatures: [String: [WeightedFeature]] = [:], languages: [String] = []) {
+        self.formatVersion = formatVersion
+        self.toolVersion = toolVersion
+        self.createdAt = createdAt
+        self.labels = labels
+        self.features = features
+        self.parameters = parameters
+        self.training = training
+        self.calibration = calibration
+        self.topFeatures = topFeatures
+        self.languages = languages
+    }
+}
+
+/// A feature name and its weight.
+public struct WeightedFeature: Sendable, Codable, Equatable {
+    /// The readable name: `w:word`, `w:two words` or `c:[ab]`.
+    public var name: String
+    /// Its weight (log-odds of the label against the others, for inspection).
+    public var weight: Double
+
+    /// Creates a weighted feature.
+    public init(name: String, weight: Double) {
+        self.name = name
+        self.weight = weight
+    }
+}
+
+/// How the model was trained.
+public struct TrainingSummary: Sendable, Codable, Equatable {
+    /// The number of training messages.
+    public var documents: Int
+    /// The number of messages per label.
+    public var documentsPerLabel: [String: Int]
+    /// FNV-1a 64 checksum of the training examples (label and text, in order), in hexadecimal.
+    public var corpusChecksum: String
+    /// Cross-validation that chose the hyperparameters, if any.
+    public var crossValidation: CrossValidationSummary?
+    /// Corrections learnt or forgotten since training, by id (for `learn`).
+    public var learntIDs: [String]
+
+    /// Creates a summary.
+    public init(documents: Int, documentsPerLabel: [String: Int], corpusChecksum: String, crossValidation: CrossValidationSummary?, learntIDs: [String] = []) {
+        self.documents = documents
+        self.documentsPerLabel = documentsPerLabel
+        self.corpusChecksum = corpusChecksum
+        self.crossValidation = crossValidation
+        self.learntIDs = learntIDs
+    }
+}
+
+/// The result of the cross-validated hyperparameter search.
+public struct CrossValidationSummary: Sendable, Codable, Equatable {
+    /// The number of folds.
+    public var folds: Int
+    /// The seed of the fold assignment.
+    public var seed: UInt64
+    /// Cross-validated accuracy of the chosen hyperparameters.
+    public var accuracy: Double
+    /// Cross-validated macro-F1 of the chosen hyperparameters.
+    public var macroF1: Double
+    /// Every candidate tried, with its cross-validated accuracy.
+    public var candidates: [Candidate]
+
+    /// One candidate of the search.
+    public struct Candidate: Sendable, Codable, Equatable {
+        /// The hyperparameters.
+        public var parameters: NaiveBayesParameters
+        /// Cross-validated accuracy.
+        public var accuracy: Double
+    }
+}
+
+/// Calibration of the model's confidence and the abstention threshold derived from it.
+public struct CalibrationSummary: Sendable, Codable, Equatable {
+    /// Scores are multiplied by this before the softmax (temperature scaling, fitted on cross-validated scores).
+    public var scale: Double
+    /// Expected calibration error of the cross-validated predictions before calibration (scale 1).
+    public var eceBefore: Double?
+    /// Expected calibration error of the cross-validated predictions after calibration.
+    public var eceAfter: Double?
+    /// The confidence below which a message should go to a person, chosen for ``targetPrecision``.
+    public var abstentionThreshold: Double
+    /// The precision automatic routing should reach above the threshold.
+    public var targetPrecision: Double
+    /// The share of cross-validated messages at or above the threshold.
+    public var coverage: Double?
+
+    /// Creates a calibration summary.
+    public init(scale: Double, eceBefore: Double? = nil, eceAfter: Double? = nil, abstentionThreshold: Double = 0, targetPrecision: Double = 0.95, coverage: Double? = nil) {
+        self.scale = scale
+        self.eceBefore = eceBefore
+        self.eceAfter = eceAfter
+        self.abstentionThreshold = abstentionThreshold
+        self.targetPrecision = targetPrecision
+        self.coverage = coverage
+    }
+
+    /// No calibration: scale 1, no threshold.
+    public static let identity = CalibrationSummary(scale: 1)
+}

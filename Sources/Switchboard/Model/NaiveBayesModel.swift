@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+
+/// A label and its probability.
+public struct LabelProbability: Sendable, Hashable, Codable {
+    /// The label.
+    public var label: String
+    /// Its calibrated probability.
+    public var probability: Double
+
+    /// Creates a pair.
+    public init(label: String, probability: Double) {
+        self.label = label
+        self.probability = probability
+    }
+}
+
+/// What the classifier says about one message.
+public struct Classification: Sendable {
+    /// The most probable label.
+    public var label: String
+    /// Its calibrated probability.
+    public var confidence: Double
+    /// The labels in decreasing probability (all of them).
+    public var ranked: [LabelProbability]
+    /// The number of the message's features the model knew.
+    public var knownFeatures: Int
+
+    /// The `k` most probable labels.
+    public func top(_ k: Int) -> [LabelProbability] { Array(ranked.prefix(k)) }
+}
+
+/// A trained naive-Bayes text classifier: statistics, hyperparameters, calibration.
+///
+/// Immutable once made, so one loaded model can be shared by any number of threads and tasks.
+/// Classification needs per-thread buffers: pass a ``ClassificationScratch`` from ``makeScratch()``
+/// on hot paths, or let the model take one from its internal pool.
+public final class NaiveBayesModel: Sendable {
+    /// What the model says about itself.
+    public let metadata: ModelMetadata
+    /// The sufficient statistics (for learning, forgetting and merging).
+    public let statistics: ModelStatistics
+    let scorer: CompiledScorer
+    private let pool = Mutex<[ClassificationScratch]>([])
+
+    /// The labels, in class order.
+    public var labels: [String] { statistics.labels }
+
+    /// A stable identifier of the model: its labels, settings and statistics checksum.
+    public var id: String {
+        "sbm-\(metadata.training.corpusChecksum.prefix(8))-\(metadata.labels.count)l-\(statistics.documentCount)d"
+    }
+
+    /// Makes a model from statistics and metadata (its labels, features and parameters).
+    public init(statistics: ModelStatistics, metadata: ModelMetadata) {
+        self.statistics = statistics
+        self.metadata = metadata
+        self.scorer = CompiledScorer(statistics: statistics, parameters: metadata.parameters)
+    }
+
+    /// Buffers for classifying on one thread.
+    public func makeScratch() -> ClassificationScratch {
+        ClassificationScratch(settings: metadata.features, featureCount: statistics.featureCount, classCount: labels.count)
+    }
+
+    /// Classifies `text`, using the given buffers.
+    public func classify(_ text: String, scratch: inout ClassificationScratch) -> Classification {
+        let probabilities = self.probabilities(text, scratch: &scratch)
+        var order = Array(0..<labels.count)
+        order.sort { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+        let ranked = order.map { LabelProbability(label: labels[$0], probability: probabilities[$0]) }
+        return Classification(label: ranked[0].label, confidence: ranked[0].probability, ranked: ranked, knownFeatures: scratch.touched.count)
+    }
+
+    /// Classifies `text` with buffers from the model's pool.
+    public func classify(_ text: String) -> Classification {
+        var scratch = pool.withLock { $0.popLast() } ?? makeScratch()
+        let result = classify(text, scratch: &scratch)
+        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
+        return result
+    }
+
+    /// The calibrated probability of each label (in class order).
+    public func probabilities(_ text: String, scratch: inout ClassificationScratch) -> [Double] {
+        rawScores(text, scratch: &scratch)
+        return Self.softmax(scratch.scores, scale: metadata.calibration.scale)
+    }
+
+    /// Computes the uncalibrated class scores of `text` into `scratch.scores`.
+    func rawScores(_ text: String, scratch: inout ClassificationScratch) {
+        scratch.hashes.removeAll(keepingCapacity: true)
+        scratch.extractor.extract(text, into: &scratch.hashes)
+        scorer.vectorize(&scratch)
+        scorer.score(&scratch)
+    }
+
+    /// softmax(scale * scores), computed stably.
+    static func softmax(_ scores: [Double], scale: Double) -> [Double] {
+        guard let top = scores.max() else { return [] }
+        var out = scores.map { exp(scale * ($0 - top)) }
+        let sum = out.reduce(0, +)
+        for i in out.indices { out[i] /= sum }
+        return out
+    }
+}

@@ -1,0 +1,48 @@
+/// The hyperparameters of a naive-Bayes model.
+public struct NaiveBayesParameters: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Which naive Bayes.
+    public enum Variant: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Multinomial naive Bayes with Lidstone smoothing.
+        case multinomial
+        /// Complement naive Bayes (Rennie et al. 2003): each class is scored against the counts of all the others.
+        case complement
+    }
+
+    /// Which naive Bayes.
+    public var variant: Variant
+    /// Lidstone smoothing added to every feature count.
+    public var alpha: Double
+    /// Term frequencies are damped to 1 + log(tf).
+    public var sublinearTF: Bool
+    /// Feature values are multiplied by their smoothed inverse document frequency.
+    public var idf: Bool
+    /// Each message's word and character features are each scaled to unit length (L2), before IDF.
+    public var normalizeLength: Bool
+    /// Class priors are ignored (uniform) rather than learnt from the class frequencies.
+    public var uniformPriors: Bool
+    /// The weight of character n-grams against word n-grams when scoring (0 leaves them out).
+    public var charWeight: Double
+
+    /// Creates parameters.
+    public init(variant: Variant = .multinomial, alpha: Double = 0.1, sublinearTF: Bool = true, idf: Bool = true,
+                normalizeLength: Bool = true, uniformPriors: Bool = false, charWeight: Double = 1) {
+        self.variant = variant
+        self.alpha = alpha
+        self.sublinearTF = sublinearTF
+        self.idf = idf
+        self.normalizeLength = normalizeLength
+        self.uniformPriors = uniformPriors
+        self.charWeight = charWeight
+    }
+
+    /// `multinomial alpha=0.1 tf=sublinear idf norm=l2 priors=learnt char-weight=1`.
+    public var description: String {
+        "\(variant.rawValue) alpha=\(alpha) tf=\(sublinearTF ? "sublinear" : "raw") idf=\(idf ? "on" : "off") norm=\(normalizeLength ? "l2" : "none") priors=\(uniformPriors ? "uniform" : "learnt") char-weight=\(charWeight)"
+    }
+
+    /// Checks the values.
+    public func validate() throws {
+        guard alpha > 0, alpha.isFinite else { throw SwitchboardError(.invalidArgument, "alpha must be a positive number (got \(alpha))") }
+        guard charWeight >= 0, charWeight.isFinite else { throw SwitchboardError(.invalidArgument, "the character n-gram weight must be 0 or more (got \(charWeight))") }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Temperature scaling, expected calibration error and the abstention threshold.
+public enum Calibration {
+    /// The scale s minimising the negative log-likelihood of softmax(s * scores) on labelled score vectors
+    /// (Newton's method on a convex function of s, with bisection when a step leaves the bracket).
+    static func fitScale(scores: [[Double]], truth: [Int]) -> Double {
+        guard !scores.isEmpty else { return 1 }
+        // Centre each vector on its maximum for numerical stability.
+        let centred = scores.map { row -> [Double] in let top = row.max() ?? 0; return row.map { $0 - top } }
+        func derivatives(_ s: Double) -> (first: Double, second: Double) {
+            var first = 0.0, second = 0.0
+            for (row, y) in zip(centred, truth) {
+                var z = 0.0, mean = 0.0, square = 0.0
+                for value in row {
+                    let p = exp(s * value)
+                    z += p; mean += p * value; square += p * value * value
+                }
+                mean /= z; square /= z
+                first += mean - row[y]
+                second += square - mean * mean
+            }
+            return (first, second)
+        }
+        var low = 1e-4, high = 1e4, s = 1.0
+        for _ in 0..<60 {
+            let (g, h) = derivatives(s)
+            if abs(g) < 1e-9 * Double(scores.count) { break }
+            if g > 0 { high = s } else { low = s }
+            var next = h > 0 ? s - g / h : .nan
+            if !(next > low && next < high) { next = (low * high).squareRoot() }
+            if abs(next - s) < 1e-9 * s { s = next; break }
+            s = next
+        }
+        return s
+    }
+
+    /// Expected calibration error of top-label confidences, with `bins` equal-width bins.
+    public static func expectedCalibrationError(confidences: [Double], correct: [Bool], bins: Int = 15) -> Double {
+        guard !confidences.isEmpty else { return 0 }
+        var count = [Int](repeating: 0, count: bins), sumConfidence = [Double](repeating: 0, count: bins), hits = [Int](repeating: 0, count: bins)
+        for (p, ok) in zip(confidences, correct) {
+            let b = min(bins - 1, max(0, Int(p * Double(bins))))
+            count[b] += 1; sumConfidence[b] += p; hits[b] += ok ? 1 : 0
+        }
+        var error = 0.0
+        for b in 0..<bins where count[b] > 0 {
+            error += abs(sumConfidence[b] / Double(count[b]) - Double(hits[b]) / Double(count[b])) * Double(count[b])
+        }
+        return error / Double(confidences.count)
+    }
+
+    /// The lowest confidence threshold at which the messages at or above it reach `targetPrecision`,
+    /// and the share of messages it keeps. Returns 1.0 and 0 coverage when no threshold reaches it.
+    public static func threshold(confidences: [Double], correct: [Bool], targetPrecision: Double) -> (threshold: Double, coverage: Double) {
+        let order = confidences.indices.sorted { confidences[$0] > confidences[$1] }
+        var hits = 0
+        var best: (Double, Double) = (1.0, 0)
+        var k = 0
+        while k < order.count {
+            // Take all messages of equal confidence together.
+            let value = confidences[order[k]]
+            while k < order.count, confidences[order[k]] == value {
+                hits += correct[order[k]] ? 1 : 0
+                k += 1
+            }
+            if Double(hits) / Double(k) >= targetPrecision { best = (value, Double(k) / Double(order.count)) }
+        }
+        return best
+    }
+}

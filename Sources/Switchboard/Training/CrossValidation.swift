@@ -1,0 +1,183 @@
+import Foundation
+
+/// Deterministic pseudo-random numbers (SplitMix64), so that folds are the same on every machine.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        return FeatureHash.mix(state &- 0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+/// Stratified k-fold cross-validation over a prepared corpus, exploiting the additivity of naive Bayes:
+/// each fold's model is the corpus statistics minus the fold's own, so no fold is re-extracted or re-counted.
+struct CrossValidation: Sendable {
+    let corpus: PreparedCorpus
+    let folds: Int
+    /// Each row's fold.
+    let rowFold: [Int]
+    /// Rows of each fold.
+    let foldRows: [[Int]]
+    let totalMass: [Float]
+    let totalFrequency: [UInt32]
+    let totalDocuments: [UInt32]
+    let foldMass: [[Float]]
+    let foldFrequency: [[UInt32]]
+    let foldDocuments: [[UInt32]]
+
+    /// Assigns rows to folds: each class's rows shuffled with `seed`, then dealt out in turn.
+    init(corpus: PreparedCorpus, folds: Int, seed: UInt64) {
+        self.corpus = corpus
+        self.folds = folds
+        var rowFold = [Int](repeating: 0, count: corpus.matrix.rowCount)
+        var generator = SplitMix64(seed: seed)
+        var byClass = [[Int]](repeating: [], count: corpus.classCount)
+        for row in 0..<corpus.matrix.rowCount { byClass[Int(corpus.rowClass[row])].append(row) }
+        var next = 0
+        for var rows in byClass {
+            rows.shuffle(using: &generator)
+            for row in rows { rowFold[row] = next % folds; next += 1 }
+        }
+        self.rowFold = rowFold
+        var foldRows = [[Int]](repeating: [], count: folds)
+        for row in rowFold.indices { foldRows[rowFold[row]].append(row) }
+        self.foldRows = foldRows
+        let rowsOfFold = foldRows
+        let perFold = Parallel.map(folds) { fold in corpus.sums(of: rowsOfFold[fold]) }
+        foldMass = perFold.map(\.mass)
+        foldFrequency = perFold.map(\.frequency)
+        foldDocuments = perFold.map(\.classDocuments)
+        var mass = [Float](repeating: 0, count: corpus.entryCount)
+        var frequency = [UInt32](repeating: 0, count: corpus.matrix.featureCount)
+        var documents = [UInt32](repeating: 0, count: corpus.classCount)
+        for fold in 0..<folds {
+            for e in mass.indices { mass[e] += foldMass[fold][e] }
+            for f in frequency.indices { frequency[f] += foldFrequency[fold][f] }
+            for c in documents.indices { documents[c] += foldDocuments[fold][c] }
+        }
+        totalMass = mass
+        totalFrequency = frequency
+        totalDocuments = documents
+    }
+
+    /// Held-out scores of one fold under one (variant, alpha, idf), split into word and character parts
+    /// so that character weights and priors can be tried without scoring again.
+    struct FoldScores: Sendable {
+        var rows: [Int]
+        var word: [Float]
+        var char: [Float]
+        var wordSum: [Double]
+        var charSum: [Double]
+        var slope: [Double]
+        var logPrior: [Double]
+    }
+
+    /// Scores fold `fold`'s rows with the model of the other folds.
+    func scoreFold(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool) -> FoldScores {
+        let c = corpus.classCount, v = corpus.matrix.featureCount
+        let held = foldRows[fold]
+        let documents = (0..<c).map { Int(totalDocuments[$0]) - Int(foldDocuments[fold][$0]) }
+        let n = documents.reduce(0, +)
+        var idf = [Float](repeating: 1, count: v)
+        var known = 0
+        for f in 0..<v {
+            let df = Int(totalFrequency[f]) - Int(foldFrequency[fold][f])
+            if df > 0 { known += 1 }
+            if useIDF { idf[f] = CompiledScorer.idf(documents: n, frequency: df) }
+        }
+        // Masses with IDF, class totals and feature totals.
+        var weights = [Float](repeating: 0, count: corpus.entryCount)
+        var classMass = [Double](repeating: 0, count: c)
+        var featureMass = [Double](repeating: 0, count: v)
+        let foldMassI = foldMass[fold]
+        for f in 0..<v {
+            let w = Double(idf[f])
+            for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) {
+                let mass = Double(max(totalMass[e] - foldMassI[e], 0)) * w
+                weights[e] = Float(mass)
+                classMass[Int(corpus.entryClass[e])] += mass
+                featureMass[f] += mass
+            }
+        }
+        let smoothing = alpha * Double(max(known, 1))
+        let slope: [Double]
+        switch variant {
+        case .multinomial:
+            for e in weights.indices where weights[e] > 0 { weights[e] = Float(log1p(Double(weights[e]) / alpha)) }
+            slope = classMass.map { -log($0 + smoothing) }
+        case .complement:
+            let total = classMass.reduce(0, +)
+            for f in 0..<v {
+                let t = featureMass[f]
+                for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) where weights[e] > 0 {
+                    weights[e] = Float(log(t + alpha) - log(max(t - Double(weights[e]), 0) + alpha))
+                }
+            }
+            slope = classMass.map { log(max(total - $0, 0) + smoothing) }
+        }
+        let logPrior = documents.map { log((Double($0) + 1) / Double(n + c)) }
+
+        var result = FoldScores(rows: held, word: [Float](repeating: 0, count: held.count * c), char: [Float](repeating: 0, count: held.count * c),
+                                wordSum: [Double](repeating: 0, count: held.count), charSum: [Double](repeating: 0, count: held.count),
+                                slope: slope, logPrior: logPrior)
+        let m = corpus.matrix
+        var xs: [Float] = []
+        let foldFrequencyI = foldFrequency[fold]
+        // The innermost loop of training: unsafe buffers to drop bounds checks, one target row per feature.
+        weights.withUnsafeBufferPointer { weightBuffer in
+        corpus.entryClass.withUnsafeBufferPointer { classBuffer in
+        corpus.entryStart.withUnsafeBufferPointer { startBuffer in
+        result.word.withUnsafeMutableBufferPointer { wordBuffer in
+        result.char.withUnsafeMutableBufferPointer { charBuffer in
+            guard let wordBase = wordBuffer.baseAddress, let charBase = charBuffer.baseAddress else { return }
+            for (j, row) in held.enumerated() {
+                // Vectorise as classification would: unknown features dropped, then normalised.
+                let range = m.rowStart[row]..<m.rowStart[row + 1]
+                xs.removeAll(keepingCapacity: true)
+                var wordNorm: Float = 0, charNorm: Float = 0
+                for k in range {
+                    let f = Int(m.features[k])
+                    if totalFrequency[f] == foldFrequencyI[f] { xs.append(0); continue }
+                    let x = corpus.sublinearTF ? 1 + logf(m.counts[k]) : m.counts[k]
+                    xs.append(x)
+                    if corpus.isChar[f] { charNorm += x * x } else { wordNorm += x * x }
+                }
+                let ws: Float = corpus.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
+                let cs: Float = corpus.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
+                var wordSum = 0.0, charSum = 0.0
+                let base = j * c
+                var i = 0
+                for k in range {
+                    let xRaw = xs[i]
+                    i += 1
+                    if xRaw == 0 { continue }
+                    let f = Int(m.features[k])
+                    let isChar = corpus.isChar[f]
+                    let x = xRaw * (isChar ? cs : ws) * idf[f]
+                    let target: UnsafeMutablePointer<Float>
+                    if isChar { charSum += Double(x); target = charBase + base } else { wordSum += Double(x); target = wordBase + base }
+                    for e in Int(startBuffer[f])..<Int(startBuffer[f + 1]) {
+                        target[Int(classBuffer[e])] += x * weightBuffer[e]
+                    }
+                }
+                result.wordSum[j] = wordSum
+                result.charSum[j] = charSum
+            }
+        }
+        }
+        }
+        }
+        }
+        return result
+    }
+}
+
+extension CrossValidation.FoldScores {
+    /// The combined score of held-out row `j` for class `c`.
+    @inline(__always)
+    func score(_ j: Int, _ c: Int, classes: Int, charWeight: Double, uniformPriors: Bool) -> Double {
+        let slot = j * classes + c
+        return (uniformPriors ? 0 : logPrior[c]) + slope[c] * (wordSum[j] + charWeight * charSum[j]) + Double(word[slot]) + charWeight * Double(char[slot])
+    }
+}

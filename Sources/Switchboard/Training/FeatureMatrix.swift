@@ -1,0 +1,108 @@
+/// A corpus turned into features: one sparse row of (feature, count) per message.
+///
+/// Feature numbers are assigned in order of first appearance; ``keys`` gives each number's hash.
+struct FeatureMatrix: Sendable {
+    /// Each feature's hash, by feature number.
+    var keys: [UInt64]
+    /// Where each row starts in ``features``/``counts``; one more than the row count.
+    var rowStart: [Int]
+    /// Feature numbers, row after row (each feature once per row).
+    var features: [Int32]
+    /// Occurrences of each feature in its row.
+    var counts: [Float]
+
+    var rowCount: Int { rowStart.count - 1 }
+    var featureCount: Int { keys.count }
+
+    /// Extracts the features of `texts` on every core.
+    static func extract(_ texts: [String], settings: FeatureSettings, workers: Int = Parallel.defaultWorkers) -> FeatureMatrix {
+        let pieces = Parallel.ranges(texts.count, pieces: workers * 8)
+        let parts = Parallel.map(pieces.count, workers: workers) { piece -> (hashes: [UInt64], counts: [Float], ends: [Int]) in
+            var extractor = FeatureExtractor(settings: settings)
+            var accumulator = RowAccumulator()
+            var buffer: [UInt64] = []
+            var hashes: [UInt64] = [], counts: [Float] = [], ends: [Int] = []
+            for i in pieces[piece] {
+                buffer.removeAll(keepingCapacity: true)
+                extractor.extract(texts[i], into: &buffer)
+                accumulator.add(buffer)
+                accumulator.drain(hashes: &hashes, counts: &counts)
+                ends.append(hashes.count)
+            }
+            return (hashes, counts, ends)
+        }
+        var matrix = FeatureMatrix(keys: [], rowStart: [0], features: [], counts: [])
+        let total = parts.reduce(0) { $0 + $1.hashes.count }
+        matrix.features.reserveCapacity(total)
+        matrix.counts.reserveCapacity(total)
+        matrix.rowStart.reserveCapacity(texts.count + 1)
+        var index = FeatureIndex(expected: 1 << 16)
+        for part in parts {
+            var start = 0
+            for end in part.ends {
+                for k in start..<end {
+                    let (number, inserted) = index.insert(part.hashes[k], value: Int32(matrix.keys.count))
+                    if inserted { matrix.keys.append(part.hashes[k]) }
+                    matrix.features.append(number)
+                    matrix.counts.append(part.counts[k])
+                }
+                matrix.rowStart.append(matrix.features.count)
+                start = end
+            }
+        }
+        return matrix
+    }
+}
+
+/// Counts repeated hashes within one message (open addressing with generation stamps: no clearing between messages).
+struct RowAccumulator {
+    private var keys: [UInt64] = Array(repeating: 0, count: 1024)
+    private var stamps: [UInt32] = Array(repeating: 0, count: 1024)
+    private var slotOf: [Int32] = Array(repeating: 0, count: 1024)
+    private var generation: UInt32 = 1
+    private var uniques: [UInt64] = []
+    private var counts: [Float] = []
+
+    mutating func add(_ hashes: [UInt64]) {
+        if hashes.count * 2 > keys.count {
+            var capacity = keys.count
+            while capacity < hashes.count * 2 { capacity <<= 1 }
+            keys = Array(repeating: 0, count: capacity)
+            stamps = Array(repeating: 0, count: capacity)
+            slotOf = Array(repeating: 0, count: capacity)
+            generation = 1
+        }
+        let mask = keys.count - 1
+        for hash in hashes {
+            var slot = Int(truncatingIfNeeded: hash >> 7) & mask
+            while true {
+                if stamps[slot] != generation {
+                    stamps[slot] = generation
+                    keys[slot] = hash
+                    slotOf[slot] = Int32(uniques.count)
+                    uniques.append(hash)
+                    counts.append(1)
+                    break
+                }
+                if keys[slot] == hash {
+                    counts[Int(slotOf[slot])] += 1
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// Moves the counted row out and starts a new one.
+    mutating func drain(hashes: inout [UInt64], counts out: inout [Float]) {
+        hashes.append(contentsOf: uniques)
+        out.append(contentsOf: counts)
+        uniques.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
+        generation &+= 1
+        if generation == 0 {
+            stamps = Array(repeating: 0, count: stamps.count)
+            generation = 1
+        }
+    }
+}

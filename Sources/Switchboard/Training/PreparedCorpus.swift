@@ -1,0 +1,126 @@
+import Foundation
+
+/// A feature matrix with everything cross-validation and fitting need: transformed values, the
+/// (feature, class) entry of every cell, document frequencies and per-fold sums.
+struct PreparedCorpus: Sendable {
+    let matrix: FeatureMatrix
+    let labels: [String]
+    /// Each row's class.
+    let rowClass: [Int32]
+    /// Each cell's value after the term-frequency transform and length normalisation (before IDF).
+    let values: [Float]
+    /// Whether each feature is a character n-gram.
+    let isChar: [Bool]
+    /// Entries of each feature (compressed rows): classes ascending.
+    let entryStart: [UInt32]
+    let entryClass: [UInt16]
+    /// The entry of each cell.
+    let cellEntry: [Int32]
+    let sublinearTF: Bool
+    let normalizeLength: Bool
+
+    var classCount: Int { labels.count }
+    var entryCount: Int { entryClass.count }
+
+    init(matrix: FeatureMatrix, labels: [String], rowClass: [Int32], sublinearTF: Bool, normalizeLength: Bool) {
+        self.matrix = matrix
+        self.labels = labels
+        self.rowClass = rowClass
+        self.sublinearTF = sublinearTF
+        self.normalizeLength = normalizeLength
+        let v = matrix.featureCount, c = labels.count
+        isChar = matrix.keys.map(FeatureHash.isChar)
+
+        // Transformed, normalised values.
+        var values = [Float](repeating: 0, count: matrix.features.count)
+        for row in 0..<matrix.rowCount {
+            let range = matrix.rowStart[row]..<matrix.rowStart[row + 1]
+            var wordNorm: Float = 0, charNorm: Float = 0
+            for k in range {
+                let x = sublinearTF ? 1 + logf(matrix.counts[k]) : matrix.counts[k]
+                values[k] = x
+                if isChar[Int(matrix.features[k])] { charNorm += x * x } else { wordNorm += x * x }
+            }
+            if normalizeLength {
+                let w: Float = wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
+                let ch: Float = charNorm > 0 ? 1 / charNorm.squareRoot() : 1
+                for k in range { values[k] *= isChar[Int(matrix.features[k])] ? ch : w }
+            }
+        }
+        self.values = values
+
+        // Entries: for each feature, the classes it occurs in, in class order.
+        var rowsByClass = [[Int]](repeating: [], count: c)
+        for row in 0..<matrix.rowCount { rowsByClass[Int(rowClass[row])].append(row) }
+        var lastClass = [Int32](repeating: -1, count: v)
+        var perFeature = [UInt32](repeating: 0, count: v)
+        for cls in 0..<c {
+            for row in rowsByClass[cls] {
+                for k in matrix.rowStart[row]..<matrix.rowStart[row + 1] {
+                    let f = Int(matrix.features[k])
+                    if lastClass[f] != Int32(cls) { lastClass[f] = Int32(cls); perFeature[f] += 1 }
+                }
+            }
+        }
+        var start = [UInt32](repeating: 0, count: v + 1)
+        for f in 0..<v { start[f + 1] = start[f] + perFeature[f] }
+        var cursor = start
+        var classes = [UInt16](repeating: 0, count: Int(start[v]))
+        var current = [Int32](repeating: 0, count: v)
+        var cellEntry = [Int32](repeating: 0, count: matrix.features.count)
+        for f in 0..<v { lastClass[f] = -1 }
+        for cls in 0..<c {
+            for row in rowsByClass[cls] {
+                for k in matrix.rowStart[row]..<matrix.rowStart[row + 1] {
+                    let f = Int(matrix.features[k])
+                    if lastClass[f] != Int32(cls) {
+                        lastClass[f] = Int32(cls)
+                        let e = cursor[f]
+                        cursor[f] += 1
+                        classes[Int(e)] = UInt16(cls)
+                        current[f] = Int32(e)
+                    }
+                    cellEntry[k] = current[f]
+                }
+            }
+        }
+        entryStart = start
+        entryClass = classes
+        self.cellEntry = cellEntry
+    }
+
+    /// Sums of the rows in `rows`: entry masses, document frequencies and class sizes.
+    func sums<Rows: Sequence>(of rows: Rows) -> (mass: [Float], frequency: [UInt32], classDocuments: [UInt32]) where Rows.Element == Int {
+        var mass = [Float](repeating: 0, count: entryCount)
+        var frequency = [UInt32](repeating: 0, count: matrix.featureCount)
+        var documents = [UInt32](repeating: 0, count: classCount)
+        for row in rows {
+            documents[Int(rowClass[row])] += 1
+            for k in matrix.rowStart[row]..<matrix.rowStart[row + 1] {
+                mass[Int(cellEntry[k])] += values[k]
+                frequency[Int(matrix.features[k])] += 1
+            }
+        }
+        return (mass, frequency, documents)
+    }
+
+    /// The model statistics of all rows, features sorted by hash.
+    func statistics() -> ModelStatistics {
+        let (mass, frequency, documents) = sums(of: 0..<matrix.rowCount)
+        let order = (0..<matrix.featureCount).sorted { matrix.keys[$0] < matrix.keys[$1] }
+        var keys = [UInt64](), df = [UInt32](), start: [UInt32] = [0], classes = [UInt16](), masses = [Float]()
+        keys.reserveCapacity(order.count); df.reserveCapacity(order.count); start.reserveCapacity(order.count + 1)
+        classes.reserveCapacity(entryCount); masses.reserveCapacity(entryCount)
+        for f in order {
+            keys.append(matrix.keys[f])
+            df.append(frequency[f])
+            for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
+                classes.append(entryClass[e])
+                masses.append(mass[e])
+            }
+            start.append(UInt32(classes.count))
+        }
+        return ModelStatistics(labels: labels, featureKeys: keys, documentFrequency: df, featureStart: start,
+                               entryClass: classes, entryValue: masses, classDocuments: documents)
+    }
+}

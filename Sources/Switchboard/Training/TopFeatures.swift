@@ -1,0 +1,52 @@
+/// The most indicative word features of each label, with readable names, for `inspect`.
+enum TopFeatures {
+    /// How many features per label.
+    static let perLabel = 12
+
+    /// For each label, the word features (seen in at least two messages) whose weight for the label most
+    /// exceeds their mean weight for the other labels; names recovered from the label's own messages.
+    static func compute(model: NaiveBayesModel, examples: [LabeledExample], rowClass: [Int32]) -> [String: [WeightedFeature]] {
+        let s = model.statistics, scorer = model.scorer
+        let c = s.labels.count
+        guard c >= 2 else { return [:] }
+        let slopeSum = scorer.slope.reduce(0, +)
+        var best = [[(hash: UInt64, weight: Double)]](repeating: [], count: c)
+        var unit = [Double](repeating: 0, count: c)
+        for f in 0..<s.featureCount where !FeatureHash.isChar(s.featureKeys[f]) && s.documentFrequency[f] >= 2 {
+            let range = Int(s.featureStart[f])..<Int(s.featureStart[f + 1])
+            var sum = 0.0
+            for e in range { sum += Double(scorer.entryWeight[e]) }
+            for e in range { unit[Int(s.entryClass[e])] = Double(scorer.entryWeight[e]) }
+            for e in range {
+                let cls = Int(s.entryClass[e])
+                let mine = unit[cls] + scorer.slope[cls]
+                let others = (sum - unit[cls] + slopeSum - scorer.slope[cls]) / Double(c - 1)
+                let weight = (mine - others) * Double(scorer.idf[f])
+                if best[cls].count < perLabel * 4 || weight > best[cls][best[cls].count - 1].weight {
+                    best[cls].append((s.featureKeys[f], weight))
+                    if best[cls].count > perLabel * 8 {
+                        best[cls].sort { $0.weight > $1.weight }
+                        best[cls].removeLast(best[cls].count - perLabel * 4)
+                    }
+                }
+            }
+            for e in range { unit[Int(s.entryClass[e])] = 0 }
+        }
+        var result: [String: [WeightedFeature]] = [:]
+        var extractor = FeatureExtractor(settings: model.metadata.features)
+        for cls in 0..<c {
+            let chosen = best[cls].sorted { $0.weight > $1.weight }.prefix(perLabel)
+            var wanted = Dictionary(chosen.map { ($0.hash, $0.weight) }, uniquingKeysWith: { a, _ in a })
+            var named: [UInt64: String] = [:]
+            for (row, example) in examples.enumerated() where rowClass[row] == Int32(cls) {
+                for feature in extractor.namedFeatures(example.text, wordsOnly: true) where wanted[feature.hash] != nil {
+                    named[feature.hash] = feature.name
+                    wanted[feature.hash] = nil
+                }
+                if wanted.isEmpty { break }
+            }
+            result[s.labels[cls]] = chosen.compactMap { item in named[item.hash].map { WeightedFeature(name: $0, weight: (item.weight * 1000).rounded() / 1000) } }
+        }
+        return result
+    }
+}

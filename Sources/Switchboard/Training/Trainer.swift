@@ -1,0 +1,197 @@
+import Foundation
+
+/// What `train` may choose, and what it must use.
+///
+/// Hyperparameters left `nil` are chosen by stratified k-fold cross-validation on the training corpus,
+/// deterministically (the fold assignment is seeded).
+public struct TrainingOptions: Sendable {
+    /// How text becomes features.
+    public var features: FeatureSettings = .default
+    /// Fixes the naive-Bayes variant; nil tries multinomial and complement.
+    public var variant: NaiveBayesParameters.Variant?
+    /// Fixes alpha; nil tries ``alphaGrid``.
+    public var alpha: Double?
+    /// Fixes the character n-gram weight; nil tries ``charWeightGrid``.
+    public var charWeight: Double?
+    /// Fixes uniform (true) or learnt (false) priors; nil tries both.
+    public var uniformPriors: Bool?
+    /// Damps term frequencies to 1 + log(tf).
+    public var sublinearTF = true
+    /// Weighs features by inverse document frequency.
+    public var idf = true
+    /// Normalises each message's word and character features to unit length.
+    public var normalizeLength = true
+    /// The number of cross-validation folds.
+    public var folds = 5
+    /// The seed of the fold assignment.
+    public var seed: UInt64 = 20_261_129
+    /// The precision automatic routing should reach; sets the abstention threshold.
+    public var targetPrecision = 0.95
+    /// Worker threads.
+    public var workers = Parallel.defaultWorkers
+    /// The alphas tried when alpha is not fixed.
+    public var alphaGrid: [Double] = [0.01, 0.03, 0.1, 0.3, 1.0]
+    /// The character weights tried when not fixed (0 turns character n-grams off).
+    public var charWeightGrid: [Double] = [0, 0.5, 1, 2]
+    /// The creation time written into the model (the only field that varies between identical trainings).
+    public var createdAt = Date()
+    /// Called as training advances (from the training thread).
+    public var progress: (@Sendable (String) -> Void)?
+
+    /// Default options.
+    public init() {}
+}
+
+/// What training produced, for the summary a person reads.
+public struct TrainingReport: Sendable {
+    /// The trained model.
+    public var model: NaiveBayesModel
+    /// Problems worth a look (a label with very few examples...).
+    public var warnings: [String]
+    /// Wall-clock seconds per stage.
+    public var timings: [(stage: String, seconds: Double)]
+    /// The held-out predictions of cross-validation with the chosen hyperparameters, evaluated.
+    public var crossValidation: Evaluation
+}
+
+/// Trains naive-Bayes models.
+public enum Trainer {
+    /// Trains a model on `examples`.
+    public static func train(_ examples: [LabeledExample], options: TrainingOptions = TrainingOptions()) throws -> TrainingReport {
+        try options.features.validate()
+        guard options.folds >= 2 else { throw SwitchboardError(.invalidArgument, "cross-validation needs at least 2 folds (got \(options.folds))") }
+        guard options.targetPrecision > 0, options.targetPrecision <= 1 else {
+            throw SwitchboardError(.invalidArgument, "the target precision must be in (0, 1] (got \(options.targetPrecision))")
+        }
+        guard !examples.isEmpty else { throw SwitchboardError(.insufficientData, "the corpus is empty: no labelled example was read") }
+        let labels = Array(Set(examples.map(\.label))).sorted()
+        guard labels.count >= 2 else {
+            throw SwitchboardError(.insufficientData, "the corpus has a single label (\(labels[0])): a classifier needs at least two")
+        }
+        guard labels.count <= Int(UInt16.max) else { throw SwitchboardError(.insufficientData, "too many labels (\(labels.count))") }
+        var warnings: [String] = []
+        let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        let rowClass = examples.map { classOf[$0.label] ?? 0 }
+        var perLabel = [String: Int]()
+        for example in examples { perLabel[example.label, default: 0] += 1 }
+        for label in labels where perLabel[label, default: 0] < options.folds {
+            warnings.append("label '\(label)' has only \(perLabel[label, default: 0]) example(s): fewer than the \(options.folds) cross-validation folds, its scores are unreliable")
+        }
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ stage: String) {
+            let now = Date()
+            timings.append((stage, now.timeIntervalSince(clock)))
+            clock = now
+            options.progress?(stage)
+        }
+
+        let matrix = FeatureMatrix.extract(examples.map(\.text), settings: options.features, workers: options.workers)
+        lap("features: \(matrix.featureCount) from \(examples.count) messages")
+        let corpus = PreparedCorpus(matrix: matrix, labels: labels, rowClass: rowClass, sublinearTF: options.sublinearTF, normalizeLength: options.normalizeLength)
+        let folds = min(options.folds, max(2, perLabel.values.max() ?? 2))
+        let cv = CrossValidation(corpus: corpus, folds: folds, seed: options.seed)
+        lap("statistics")
+
+        let search = try Self.search(cv, options: options)
+        lap("cross-validation: \(search.candidates.count) candidates")
+
+        // Calibration on the chosen candidate's cross-validated scores.
+        let truth = search.rows.map { Int(rowClass[$0]) }
+        let scale = Calibration.fitScale(scores: search.scores, truth: truth)
+        func confidences(_ s: Double) -> [Double] {
+            search.scores.map { NaiveBayesModel.softmax($0, scale: s).max() ?? 0 }
+        }
+        let correct = zip(search.scores, truth).map { row, y in row.indices.max { row[$0] < row[$1] } == y }
+        let before = Calibration.expectedCalibrationError(confidences: confidences(1), correct: correct)
+        let calibrated = confidences(scale)
+        let after = Calibration.expectedCalibrationError(confidences: calibrated, correct: correct)
+        let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: options.targetPrecision)
+        let predictedLabels = search.scores.map { row in labels[row.indices.max { row[$0] < row[$1] } ?? 0] }
+        let cvEvaluation = Evaluation(truth: truth.map { labels[$0] }, predicted: predictedLabels)
+        lap("calibration")
+
+        let statistics = corpus.statistics()
+        var checksum = Checksum.fnvOffset
+        for example in examples {
+            Checksum.fnv1a(example.label.utf8, into: &checksum)
+            Checksum.fnv1a([9], into: &checksum)
+            Checksum.fnv1a(example.text.utf8, into: &checksum)
+            Checksum.fnv1a([10], into: &checksum)
+        }
+        let languages = Array(Set(examples.compactMap(\.language))).sorted()
+        var metadata = ModelMetadata(
+            // Whole seconds: the file stores ISO 8601 without fractions, and a model must read back equal.
+            createdAt: Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down)), labels: labels, features: options.features, parameters: search.best,
+            training: TrainingSummary(
+                documents: examples.count, documentsPerLabel: perLabel, corpusChecksum: String(format: "%016llx", checksum),
+                crossValidation: CrossValidationSummary(folds: folds, seed: options.seed, accuracy: cvEvaluation.accuracy, macroF1: cvEvaluation.macroF1, candidates: search.candidates)),
+            calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage),
+            languages: languages)
+        let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
+        metadata.topFeatures = TopFeatures.compute(model: draft, examples: examples, rowClass: rowClass)
+        let model = NaiveBayesModel(statistics: statistics, metadata: metadata)
+        lap("model")
+        return TrainingReport(model: model, warnings: warnings, timings: timings, crossValidation: cvEvaluation)
+    }
+
+    struct SearchResult {
+        var best: NaiveBayesParameters
+        var candidates: [CrossValidationSummary.Candidate]
+        var rows: [Int]
+        var scores: [[Double]]
+    }
+
+    /// Tries every combination not fixed by the options; keeps the most accurate (ties: the first tried).
+    static func search(_ cv: CrossValidation, options: TrainingOptions) throws -> SearchResult {
+        let corpus = cv.corpus
+        let c = corpus.classCount
+        let variants = options.variant.map { [$0] } ?? NaiveBayesParameters.Variant.allCases
+        let alphas = options.alpha.map { [$0] } ?? options.alphaGrid
+        let usesChars = options.features.usesCharNgrams
+        let charWeights = options.charWeight.map { [$0] } ?? (usesChars ? options.charWeightGrid : [1])
+        let priors = options.uniformPriors.map { [$0] } ?? [false, true]
+        for alpha in alphas where !(alpha > 0) { throw SwitchboardError(.invalidArgument, "alpha must be positive (got \(alpha))") }
+
+        var candidates: [CrossValidationSummary.Candidate] = []
+        var best: (accuracy: Double, parameters: NaiveBayesParameters, folds: [CrossValidation.FoldScores])?
+        for variant in variants {
+            for alpha in alphas {
+                let folds = Parallel.map(cv.folds, workers: options.workers) { fold in
+                    cv.scoreFold(fold, variant: variant, alpha: alpha, idf: options.idf)
+                }
+                for charWeight in charWeights {
+                    for uniform in priors {
+                        var hits = 0, total = 0
+                        for fold in folds {
+                            for (j, row) in fold.rows.enumerated() {
+                                var top = 0, topScore = -Double.infinity
+                                for cls in 0..<c {
+                                    let s = fold.score(j, cls, classes: c, charWeight: charWeight, uniformPriors: uniform)
+                                    if s > topScore { topScore = s; top = cls }
+                                }
+                                if top == Int(corpus.rowClass[row]) { hits += 1 }
+                                total += 1
+                            }
+                        }
+                        let accuracy = Double(hits) / Double(max(total, 1))
+                        let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: options.idf,
+                                                              normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
+                        candidates.append(.init(parameters: parameters, accuracy: accuracy))
+                        if accuracy > (best?.accuracy ?? -1) { best = (accuracy, parameters, folds) }
+                    }
+                }
+                options.progress?("cross-validation: \(variant.rawValue) alpha=\(alpha)")
+            }
+        }
+        guard let chosen = best else { throw SwitchboardError(.invalidArgument, "no hyperparameter candidate to try") }
+        var rows: [Int] = [], scores: [[Double]] = []
+        for fold in chosen.folds {
+            for (j, row) in fold.rows.enumerated() {
+                rows.append(row)
+                scores.append((0..<c).map { fold.score(j, $0, classes: c, charWeight: chosen.parameters.charWeight, uniformPriors: chosen.parameters.uniformPriors) })
+            }
+        }
+        return SearchResult(best: chosen.parameters, candidates: candidates, rows: rows, scores: scores)
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Switchboard
+
+/// `switchboard inspect`: a model's metadata and most indicative features.
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a model's metadata and the most indicative features of each label."
+    )
+
+    @Argument(help: "The model file.")
+    var model: String
+
+    @Flag(help: "Print the metadata as JSON.")
+    var json = false
+
+    @Option(help: "Features shown per label.")
+    var top = 8
+
+    func run() async throws {
+        let loaded = try ModelFile.read(from: model)
+        let m = loaded.metadata
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.dateEncodingStrategy = .iso8601
+            var object = try JSONSerialization.jsonObject(with: encoder.encode(m)) as? [String: Any] ?? [:]
+            object["id"] = loaded.id
+            object["featureCount"] = loaded.statistics.featureCount
+            object["entryCount"] = loaded.statistics.entryCount
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("model        \(model) (\(loaded.id))")
+        print("format       version \(m.formatVersion), written by switchboard \(m.toolVersion) at \(ISO8601DateFormatter().string(from: m.createdAt))")
+        print("labels       \(m.labels.count): \(m.labels.joined(separator: ", "))")
+        print("features     \(loaded.statistics.featureCount); word \(m.features.wordMinN)-\(m.features.wordMaxN) grams, char \(m.features.usesCharNgrams ? "\(m.features.charMinN)-\(m.features.charMaxN)" : "off") grams, accents \(m.features.foldDiacritics ? "folded" : "kept")")
+        print("parameters   \(m.parameters)")
+        print("training     \(m.training.documents) messages, corpus checksum \(m.training.corpusChecksum)\(m.languages.isEmpty ? "" : ", languages \(m.languages.joined(separator: ", "))")")
+        if let cv = m.training.crossValidation {
+            print(String(format: "cv           %d folds, accuracy %.4f, macro-F1 %.4f", cv.folds, cv.accuracy, cv.macroF1))
+        }
+        print(String(format: "calibration  scale %.3f; abstain below %.3f (precision target %.2f)", m.calibration.scale, m.calibration.abstentionThreshold, m.calibration.targetPrecision))
+        print("")
+        for label in m.labels {
+            let features = (m.topFeatures[label] ?? []).prefix(top).map { $0.name.hasPrefix("w:") ? String($0.name.dropFirst(2)) : $0.name }
+            print("\(label): \(features.joined(separator: " · "))")
+        }
+    }
+}

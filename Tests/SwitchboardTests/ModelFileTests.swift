@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Switchboard
+
+private func trainedModel() throws -> NaiveBayesModel {
+    try Trainer.train(smallCorpus, options: TrainingOptions()).model
+}
+
+@Test func modelRoundTripGivesSamePredictions() throws {
+    let model = try trainedModel()
+    let directory = try temporaryDirectory()
+    let path = directory + "/model.sbm"
+    try ModelFile.write(model, to: path)
+    let loaded = try ModelFile.read(from: path)
+    #expect(loaded.metadata == model.metadata)
+    #expect(loaded.statistics == model.statistics)
+    for text in ["accident de voiture", "prélèvement rejeté", "merci", "something unrelated entirely 🤷"] {
+        let a = model.classify(text), b = loaded.classify(text)
+        #expect(a.label == b.label)
+        #expect(a.confidence == b.confidence)
+    }
+    // No temporary file is left behind by the atomic write.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["model.sbm"])
+}
+
+private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    do {
+        _ = try ModelFile.decode(data)
+        Issue.record("a damaged model was accepted", sourceLocation: sourceLocation)
+    } catch let error as SwitchboardError {
+        #expect(error.code == .invalidModel, sourceLocation: sourceLocation)
+        #expect(error.message.contains(phrase), "\(error.message)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+@Test func truncatedModelFilesAreRejected() throws {
+    let data = try ModelFile.encode(trainedModel())
+    for length in [0, 4, 8, 20, 31, 32, data.count / 2, data.count - 1] {
+        expectInvalidModel(data.prefix(length), mentioning: length < 8 ? "not a Switchboard model" : "truncated")
+    }
+}
+
+@Test func corruptedModelFilesAreRejected() throws {
+    let data = try ModelFile.encode(trainedModel())
+    for offset in [40, data.count / 3, data.count - 3] {
+        var damaged = data
+        damaged[offset] ^= 0x5A
+        expectInvalidModel(damaged, mentioning: "checksum")
+    }
+}
+
+@Test func foreignFilesAreRejected() {
+    expectInvalidModel(Data("label\ttext\nclaim\taccident\n".utf8), mentioning: "not a Switchboard model")
+    expectInvalidModel(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0]), mentioning: "not a Switchboard model")
+}
+
+@Test func newerFormatVersionsAskForAnUpgrade() throws {
+    var data = try ModelFile.encode(trainedModel())
+    data[8] = 99
+    expectInvalidModel(data, mentioning: "upgrade switchboard")
+}
+
+@Test func missingModelFileIsAnIOError() {
+    do {
+        _ = try ModelFile.read(from: "/nonexistent/model.sbm")
+        Issue.record("read a missing file")
+    } catch let error as SwitchboardError {
+        #expect(error.code == .io)
+        #expect(error.description.contains("/nonexistent/model.sbm"))
+    } catch {
+        Issue.record("unexpected error \(error)")
+    }
+}
+
+@Test func modelFilesAreReproducibleButForTheCreationTime() throws {
+    var options = TrainingOptions()
+    options.createdAt = Date(timeIntervalSince1970: 1_700_000_000)
+    let a = try Trainer.train(smallCorpus, options: options).model
+    options.createdAt = Date(timeIntervalSince1970: 1_800_000_000)
+    let b = try Trainer.train(smallCorpus, options: options).model
+    #expect(a.statistics == b.statistics)
+    var metadata = b.metadata
+    metadata.createdAt = a.metadata.createdAt
+    #expect(metadata == a.metadata)
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import Switchboard
+
+/// Options that fix every hyperparameter: the textbook model, so posteriors can be worked out by hand.
+private func textbookOptions(_ variant: NaiveBayesParameters.Variant, uniformPriors: Bool) -> TrainingOptions {
+    var options = TrainingOptions()
+    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0)
+    options.variant = variant
+    options.alpha = 1
+    options.charWeight = 1
+    options.uniformPriors = uniformPriors
+    options.sublinearTF = false
+    options.idf = false
+    options.normalizeLength = false
+    options.folds = 2
+    return options
+}
+
+private let tinyCorpus = [
+    LabeledExample(text: "x x y", label: "a"),
+    LabeledExample(text: "x z", label: "a"),
+    LabeledExample(text: "y y z", label: "b"),
+]
+
+/// The trained model with calibration removed (scale 1), so probabilities are the raw posteriors.
+private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
+    var metadata = model.metadata
+    metadata.calibration = .identity
+    return NaiveBayesModel(statistics: model.statistics, metadata: metadata)
+}
+
+@Test func multinomialPosteriorsMatchHandComputation() throws {
+    // Counts: a = {x: 3, y: 1, z: 1} (5), b = {y: 2, z: 1} (3); V = 3, alpha = 1.
+    // theta_a = (4/8, 2/8, 2/8), theta_b = (1/6, 3/6, 2/6); priors (n_c + 1) / (n + C) = 3/5, 2/5.
+    // "x y": a ∝ 3/5 · 4/8 · 2/8 = 0.075, b ∝ 2/5 · 1/6 · 3/6 = 1/30.
+    let report = try Trainer.train(tinyCorpus, options: textbookOptions(.multinomial, uniformPriors: false))
+    let model = uncalibrated(report.model)
+    var scratch = model.makeScratch()
+    let p = model.probabilities("x y", scratch: &scratch)
+    let expectedA = 0.075 / (0.075 + 1.0 / 30.0)
+    #expect(model.labels == ["a", "b"])
+    #expect(abs(p[0] - expectedA) < 1e-6)
+    #expect(abs(p[1] - (1 - expectedA)) < 1e-6)
+}
+
+@Test func complementPosteriorsMatchHandComputation() throws {
+    // Complement of a = counts of b: theta~_a = (1/6, 3/6, 2/6); of b = counts of a: theta~_b = (4/8, 2/8, 2/8).
+    // score_c = -sum log theta~_c: "x y" gives a: log 12, b: log 8; uniform priors → P(a) = 12 / 20.
+    let report = try Trainer.train(tinyCorpus, options: textbookOptions(.complement, uniformPriors: true))
+    let model = uncalibrated(report.model)
+    var scratch = model.makeScratch()
+    let p = model.probabilities("x y", scratch: &scratch)
+    #expect(abs(p[0] - 0.6) < 1e-6)
+}
+
+@Test func singleLabelAndEmptyCorporaAreClearErrors() {
+    #expect(throws: SwitchboardError.self) { try Trainer.train([], options: TrainingOptions()) }
+    do {
+        _ = try Trainer.train([LabeledExample(text: "a", label: "x"), LabeledExample(text: "b", label: "x")], options: TrainingOptions())
+        Issue.record("a single-label corpus trained")
+    } catch let error as SwitchboardError {
+        #expect(error.code == .insufficientData)
+        #expect(error.message.contains("single label"))
+    } catch {
+        Issue.record("unexpected error \(error)")
+    }
+}
+
+@Test func labelWithOneExampleIsAWarning() throws {
+    var corpus = smallCorpus
+    corpus.append(LabeledExample(text: "journaliste, une interview ?", label: "press"))
+    let report = try Trainer.train(corpus, options: TrainingOptions())
+    #expect(report.warnings.contains { $0.contains("'press'") })
+}
+
+@Test func trainedModelClassifiesItsLabels() throws {
+    let report = try Trainer.train(smallCorpus, options: TrainingOptions())
+    let model = report.model
+    #expect(model.classify("accident de voiture sur le parking").label == "claim")
+    #expect(model.classify("my premium direct debit was rejected").label == "billing")
+    let result = model.classify("merci, bonne journée")
+    #expect(result.label == "other")
+    #expect(result.top(3).count == 3)
+    #expect(abs(result.ranked.map(\.probability).reduce(0, +) - 1) < 1e-9)
+}
+
+@Test func crossValidationIsDeterministic() throws {
+    var options = TrainingOptions()
+    options.createdAt = Date(timeIntervalSince1970: 1_800_000_000)
+    let first = try ModelFile.encode(Trainer.train(smallCorpus, options: options).model)
+    let second = try ModelFile.encode(Trainer.train(smallCorpus, options: options).model)
+    #expect(first == second)
+    // A different seed may choose differently but must itself be reproducible.
+    options.seed = 7
+    let third = try ModelFile.encode(Trainer.train(smallCorpus, options: options).model)
+    let fourth = try ModelFile.encode(Trainer.train(smallCorpus, options: options).model)
+    #expect(third == fourth)
+}
+
+@Test func batchClassificationKeepsInputOrder() throws {
+    let model = try Trainer.train(smallCorpus, options: TrainingOptions()).model
+    let texts = (0..<500).map { i in i % 2 == 0 ? "fuite d'eau numéro \(i)" : "prélèvement rejeté \(i)" }
+    let batch = model.classifyBatch(texts, workers: 4)
+    let one = texts.map { model.classify($0).label }
+    #expect(batch.map(\.label) == one)
+}
+
+@Test func calibrationFitsAScaleAndAThreshold() {
+    // Overconfident scores: the fitted scale must shrink them.
+    let scores: [[Double]] = (0..<200).map { i in i % 4 == 0 ? [0, 10] : [10, 0] }
+    let truth = (0..<200).map { i in i % 8 == 0 ? 1 : 0 }
+    let scale = Calibration.fitScale(scores: scores, truth: truth)
+    #expect(scale < 1)
+    let confidences = [0.99, 0.95, 0.9, 0.6, 0.55]
+    let correct = [true, true, true, false, true]
+    let (threshold, coverage) = Calibration.threshold(confidences: confidences, correct: correct, targetPrecision: 0.95)
+    #expect(threshold == 0.9)
+    #expect(abs(coverage - 0.6) < 1e-9)
+}
+
+@Test func evaluationCountsPerLabel() {
+    let e = Evaluation(truth: ["a", "a", "b", "b"], predicted: ["a", "b", "b", "b"])
+    #expect(e.accuracy == 0.75)
+    #expect(e.perLabel["a"]?.recall == 0.5)
+    #expect(e.perLabel["b"]?.precision == 2.0 / 3.0)
+    #expect(e.mostConfused().first?.truth == "a")
+}

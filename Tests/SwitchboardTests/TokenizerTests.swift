@@ -1,0 +1,102 @@
+import Testing
+@testable import Switchboard
+
+private func words(_ text: String, foldDiacritics: Bool = true) -> [String] {
+    Tokenizer(foldDiacritics: foldDiacritics).tokens(text).map(\.text)
+}
+
+@Test func foldsCaseAndAccents() {
+    #expect(words("RÉSILIER mon Contrat") == ["resilier", "mon", "contrat"])
+    #expect(words("Résilier", foldDiacritics: false) == ["résilier"])
+    // Decomposed input (e + combining acute) folds the same as precomposed.
+    #expect(words("re\u{301}silier") == ["resilier"])
+    #expect(words("cœur Straße") == ["coeur", "strasse"])
+}
+
+@Test func splitsFrenchElisions() {
+    #expect(words("l'assurance d'habitation") == ["le", "assurance", "de", "habitation"])
+    #expect(words("j’ai qu’une question, c'est urgent") == ["je", "ai", "que", "une", "question", "ce", "est", "urgent"])
+    #expect(words("jusqu'à lundi") == ["jusque", "a", "lundi"])
+}
+
+@Test func keepsEnglishContractionsAndDropsPossessives() {
+    #expect(words("I don't know") == ["i", "don't", "know"])
+    #expect(words("my neighbour's car") == ["my", "neighbour", "car"])
+}
+
+@Test func hyphenatedWordsGivePartsAndCompound() {
+    let tokens = Tokenizer().tokens("rendez-vous demain")
+    #expect(tokens.filter(\.inSequence).map(\.text) == ["rendez", "vous", "demain"])
+    #expect(tokens.contains { $0.text == "rendezvous" && !$0.inSequence })
+}
+
+@Test func emojisAreTokens() {
+    let tokens = Tokenizer().tokens("accident 🚗💥 help 👍🏽!!")
+    #expect(tokens.map(\.text) == ["accident", "🚗", "💥", "help", "👍", "!"])
+    #expect(tokens[1].kind == .emoji)
+    #expect(tokens[5].kind == .punctuation)
+}
+
+@Test(arguments: [
+    ("écrivez à jean.dupont@example.fr svp", "<email>"),
+    ("voir https://example.com/sinistre?id=4", "<url>"),
+    ("voir www.example.org", "<url>"),
+    ("appelez le 06 39 98 12 34 merci", "<phone>"),
+    ("call +44 7700 900123 today", "<phone>"),
+    ("mon IBAN FR76 1027 8000 0000 1234 5678 912 merci", "<iban>"),
+    ("IBAN: FR7610278000000012345678912", "<iban>"),
+    ("facture de 1 250 € reçue", "<money>"),
+    ("paid €89.90 twice", "<money>"),
+    ("450 euros de franchise", "<money>"),
+    ("depuis le 12/03/2026", "<date>"),
+    ("rdv à 14h30", "<time>"),
+    ("dossier n° 2026-SIN-04417", "<ref>"),
+    ("sinistre 884213", "<ref>"),
+    ("contrat AUT-3318207", "<ref>"),
+])
+func placeholdersReplacePersonalAndVariableData(text: String, placeholder: String) {
+    let tokens = Tokenizer().tokens(text)
+    #expect(tokens.contains { $0.text == placeholder && $0.kind == .placeholder }, "\(text) → \(tokens.map(\.text))")
+    // No digits of the replaced value survive as tokens.
+    #expect(!tokens.contains { $0.kind == .word && $0.text.count >= 3 && $0.text.allSatisfy(\.isNumber) })
+}
+
+@Test func shortNumbersAndOrdinals() {
+    #expect(words("3 semaines") == ["<num>", "semaines"])
+    #expect(words("le 1er janvier 2026") == ["le", "1er", "janvier", "<year>"])
+}
+
+@Test func phoneNumbersSpanningChunksAreOneToken() {
+    #expect(words("tel 06 39 98 12 34.") == ["tel", "<phone>"])
+}
+
+@Test func invalidUTF8IsRepairedNotFatal() {
+    let bytes: [UInt8] = Array("sinistre ".utf8) + [0xC3, 0x28, 0xFF] + Array(" voiture".utf8)
+    let text = String(decoding: bytes, as: UTF8.self)
+    let tokens = words(text)
+    #expect(tokens.first == "sinistre")
+    #expect(tokens.last == "voiture")
+}
+
+@Test func emptyAndWhitespaceOnlyTextGiveNoTokens() {
+    #expect(words("").isEmpty)
+    #expect(words("   \n\t ").isEmpty)
+}
+
+@Test func hugeMessagesAreTokenised() {
+    let text = String(repeating: "fuite d'eau ", count: 50_000)
+    var extractor = FeatureExtractor(settings: .default)
+    var hashes: [UInt64] = []
+    extractor.extract(text, into: &hashes)
+    #expect(hashes.count > 100_000)
+}
+
+@Test func featureNamesMatchHashes() {
+    var extractor = FeatureExtractor(settings: .default)
+    var hashes: [UInt64] = []
+    extractor.extract("l'assurance auto", into: &hashes)
+    let named = extractor.namedFeatures("l'assurance auto")
+    #expect(named.map(\.hash) == hashes)
+    #expect(named.contains { $0.name == "w:le assurance" })
+    #expect(named.contains { $0.name == "c:[ au]" })
+}
