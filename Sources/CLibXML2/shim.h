@@ -1,6 +1,12 @@
 #ifndef SWITCHBOARD_CLIBXML2_SHIM_H
 #define SWITCHBOARD_CLIBXML2_SHIM_H
 
+/* Debian's libxml2 is built with ICU, and encoding.h then includes the system's ICU headers,
+ * whose UErrorCode clashes with the copy of ICU inside Foundation. Nothing here uses the ICU
+ * converter fields (only pointers to xmlCharEncodingHandler are passed around), so leave ICU out. */
+#include <libxml/xmlversion.h>
+#undef LIBXML_ICU_ENABLED
+
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/HTMLparser.h>
