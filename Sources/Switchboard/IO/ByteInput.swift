@@ -122,6 +122,12 @@ public final class ByteInput {
         }
     }
 
+    /// Returns up to `count` of the next bytes without consuming them (for sniffing a format).
+    public func peek(upTo count: Int) throws -> [UInt8] {
+        while end - start < count, try fill() {}
+        return Array(UnsafeBufferPointer(start: storage + start, count: min(count, end - start)))
+    }
+
     /// Reads the whole remaining input, failing when it is longer than `limit` bytes.
     ///
     /// For formats that are parsed as one document (a Messenger JSON file, an e-mail).

@@ -11,12 +11,13 @@ enum HTMLText {
     ///
     /// - Parameter encoding: the document's encoding if known (`UTF-8`); nil lets libxml2 read the
     ///   `<meta charset>` or guess.
-    static func text(fromHTML bytes: [UInt8], encoding: String? = "UTF-8") -> String {
+    ///   - skipping: further elements to leave out (`blockquote` for quoted e-mail history).
+    static func text(fromHTML bytes: [UInt8], encoding: String? = "UTF-8", skipping: Set<String> = []) -> String {
         guard !bytes.isEmpty else { return "" }
         return LibXML2.withLock {
             withDocument(bytes, encoding: encoding) { document in
                 guard let document, let root = xmlDocGetRootElement(document) else { return "" }
-                return text(of: root)
+                return text(of: root, skipping: skipping)
             }
         }
     }

@@ -22,7 +22,7 @@ enum LibXML2 {
     /// Options for HTML: recover from broken markup quietly, never use the network.
     static let htmlOptions = Int32(
         HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
-            | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NOIMPLIED.rawValue)
+            | HTML_PARSE_NOWARNING.rawValue)
 
     /// Runs `body` holding the libxml2 lock.
     static func withLock<T>(_ body: () throws -> T) rethrows -> T {
