@@ -7,8 +7,8 @@ import Switchboard
 /// with one continue the message above (multi-line messages). Decisions, so that the counts
 /// add up (`messages + failures + skipped` = messages in the chat):
 ///
-/// - System notices (a header without `Name:`: the end-to-end encryption notice, "X added Y",
-///   "X changed the subject...") are not messages: counted in ``ExportStatistics/ignored``, as are
+/// - System notices (a header without `Name:`: "X added Y", "X changed the subject...", and the
+///   end-to-end encryption notice even where iOS puts the chat's name before it) are not messages: counted in ``ExportStatistics/ignored``, as are
 ///   lines before the first header.
 /// - Media markers (`<Media omitted>`, `<Médias omis>`, `image omitted`, `document omitted`,
 ///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, ...) are not text: they are removed, and a message
@@ -106,6 +106,11 @@ public final class WhatsAppReader: ExportReader {
         pending = nil
         let location = SourceLocation(file: lines.path, line: line)
         let sender = header.sender ?? ""
+        if Self.isEncryptionNotice(rawText) {
+            // iOS attributes the encryption notice to the chat's name: it is still a system notice.
+            statistics.ignored += 1
+            return nil
+        }
         if let company = options.companySender, sender.caseInsensitiveCompare(TextCleaning.trimmed(company)) == .orderedSame {
             statistics.skip(.companySender)
             return nil
@@ -130,6 +135,15 @@ public final class WhatsAppReader: ExportReader {
             statistics.count(record)
             return record
         }
+    }
+
+    /// The end-to-end encryption notice WhatsApp puts at the top of every chat.
+    static func isEncryptionNotice(_ text: String) -> Bool {
+        let lower = TextCleaning.trimmed(TextCleaning.removingInvisibleMarks(text)).lowercased()
+        return [
+            "messages and calls are end-to-end encrypted", "messages to this chat and calls are now secured with end-to-end encryption",
+            "les messages et les appels sont chiffrés de bout en bout", "los mensajes y las llamadas están cifrados de extremo a extremo",
+        ].contains(where: lower.hasPrefix)
     }
 
     enum Cleaned: Equatable {

@@ -150,7 +150,8 @@ public final class XMLRecordReader: ExportReader {
                     guard matches(recordName) else { continue }
                     inRecord = true
                     recordDepth = depth
-                    recordLine = Int(xmlTextReaderGetParserLineNumber(reader))
+                    // The node's own line; the parser's position may already be further on.
+                    recordLine = Int(xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
                     if empty { return finishRecord(text: text, id: id, sawText: false, tooLong: false, entity: nil, line: recordLine) }
                 } else if capture == .none {
                     if matches(textName) {
