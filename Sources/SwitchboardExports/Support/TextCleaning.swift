@@ -2,6 +2,10 @@
 enum TextCleaning {
     /// Text with surrounding whitespace (and invisible marks) removed.
     static func trimmed(_ text: String) -> String {
+        // Fast path (the common case on the batch hot path): printable ASCII at both ends.
+        if let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return text
+        }
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isBlank($0) }),
               let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
