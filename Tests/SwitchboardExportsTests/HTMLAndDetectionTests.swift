@@ -51,3 +51,39 @@ import Switchboard
         #expect(try reader.next()?.message != nil)
     }
 }
+
+@Suite struct LibXML2SerialisationTests {
+    @Test func parallelReadersGiveTheSameResults() throws {
+        var xmlOptions = ExportOptions()
+        xmlOptions.xmlRecordElement = "ticket"
+        xmlOptions.xmlTextElement = "body"
+        let options = xmlOptions
+        let xmlPath = fixture("xml/tickets.xml")
+        let htmlPath = fixture("messenger/message_1.html")
+        let expectedXML = try drain(try XMLRecordReader(path: xmlPath, options: options)).messages.map(\.text)
+        let expectedHTML = try drain(try MessengerHTMLReader(path: htmlPath)).messages.map(\.text)
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 16) { iteration in
+            let same: Bool
+            if iteration.isMultiple(of: 2) {
+                same = (try? drain(try XMLRecordReader(path: xmlPath, options: options)).messages.map(\.text)) == expectedXML
+            } else {
+                same = (try? drain(try MessengerHTMLReader(path: htmlPath)).messages.map(\.text)) == expectedHTML
+            }
+            if !same { mismatches.withLock { $0 += 1 } }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+    }
+}
+
+/// A tiny lock-protected box for the test above (Synchronization's Mutex needs macOS 15).
+final class Mutex<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}

@@ -8,6 +8,10 @@ import Switchboard
 /// Each message is parsed as ``MailMessageReader`` describes; a message larger than
 /// ``ExportLimits/maxMessageBytes`` becomes a failure without being kept in memory. Text before
 /// the first `From ` line is not a message (counted in ``ExportStatistics/ignored``).
+///
+/// Limitation: in an mboxo file whose writer did not escape a body line starting with `From `
+/// after a blank line, that line is taken as the start of a new message (as `mutt` and `formail`
+/// also do); such a split yields an extra record rather than a lost one.
 public final class MboxReader: ExportReader {
     /// The path being read.
     public var path: String { lines.path }
