@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Switchboard", targets: ["Switchboard"]),
+        .library(name: "SwitchboardExports", targets: ["SwitchboardExports"]),
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
     ],
     dependencies: [
@@ -29,6 +30,21 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "Sources/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "SwitchboardExports",
+            dependencies: ["Switchboard", "CLibXML2"]
+        ),
+        .testTarget(
+            name: "SwitchboardExportsTests",
+            dependencies: ["SwitchboardExports", "Switchboard"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

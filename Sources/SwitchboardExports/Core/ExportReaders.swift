@@ -1,0 +1,45 @@
+import Foundation
+import Switchboard
+
+/// Opens the right reader for an export.
+public enum ExportReaders {
+    /// Opens `path` (a file, a directory of e-mails, or `-` for standard input) with the reader
+    /// for ``ExportOptions/format``, detecting the format when it is ``ExportFormat/auto``.
+    ///
+    /// - Throws: ``SwitchboardError`` `.io` when the input cannot be opened, `.invalidArgument` when
+    ///   the format cannot be detected on standard input or XML element names are missing,
+    ///   `.malformedRecord` when a CSV has no header or no text column.
+    public static func open(_ path: String, options: ExportOptions = ExportOptions()) throws -> any ExportReader {
+        var format = options.format
+        if format == .auto {
+            guard path != "-" else {
+                throw SwitchboardError(.invalidArgument, "give the format of standard input (it cannot be detected without reading it)")
+            }
+            format = try detectFormat(path)
+        }
+        switch format {
+        case .auto: throw SwitchboardError(.invalidArgument, "cannot detect the format of \(path)")
+        case .jsonl: return try JSONLinesReader(path: path, options: options)
+        case .csv, .tsv: return try CSVExportReader(path: path, format: format, options: options)
+        case .messengerJSON: return try MessengerJSONReader(path: path, options: options)
+        case .messengerHTML: return try MessengerHTMLReader(path: path, options: options)
+        case .whatsapp: return try WhatsAppReader(path: path, options: options)
+        case .mbox: return try MboxReader(path: path, options: options)
+        case .eml: return try EMLReader(path: path, options: options)
+        case .xml: return try XMLRecordReader(path: path, options: options)
+        case .html: return try HTMLDocumentReader(path: path, options: options)
+        }
+    }
+
+    /// Detects the format of a file or directory from its extension and first 8 KiB.
+    public static func detectFormat(_ path: String) throws -> ExportFormat {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SwitchboardError(.io, "no such file: \(path)", location: SourceLocation(file: path))
+        }
+        if isDirectory.boolValue { return .eml }
+        let input = try ByteInput(path: path, chunkSize: 8192)
+        let prefix = try input.peek(upTo: 8192)
+        return ExportFormat.detect(path: path, prefix: prefix)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Removes quoted replies and signatures from an e-mail body, keeping what the sender wrote.
+///
+/// The body is cut at the first line that starts quoted history or a signature:
+///
+/// - the signature delimiter `-- ` (or `--` alone);
+/// - `On <date>, <name> wrote:` / `Le <date>, <name> a écrit :` (also wrapped over two lines);
+/// - `-----Original Message-----`, `-----Message d'origine-----`, `---------- Forwarded message ---------`;
+/// - an Outlook header block: `From:`/`De :` followed within four lines by `Sent:`/`Envoyé :`/`Date:`;
+///   also after a `________________________________` rule;
+/// - a mobile signature: `Sent from my iPhone`, `Envoyé de mon iPhone`, `Sent from Outlook for Android`, ...
+///
+/// Lines starting with `>` (quoted text, also inline) are removed wherever they are.
+enum MailBodyCleaner {
+    static func clean(_ body: String) -> String {
+        let lines = body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var kept: [String] = []
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            if startsHistoryOrSignature(lines, at: index) { break }
+            if !line.hasPrefix(">") { kept.append(line) }
+            index += 1
+        }
+        return TextCleaning.tidyLines(kept.joined(separator: "\n"))
+    }
+
+    static let mobileSignatures = [
+        "sent from my ", "envoyé de mon ", "envoyé depuis mon ", "sent from outlook", "get outlook for ", "sent from mail for ",
+        "envoyé à partir de outlook", "obtenir outlook pour ", "sent from yahoo mail", "envoyé de yahoo mail", "sent via ",
+    ]
+
+    static func startsHistoryOrSignature(_ lines: [String], at index: Int) -> Bool {
+        let line = lines[index]
+        let trimmed = TextCleaning.trimmed(line)
+        let lower = trimmed.lowercased()
+        if line == "-- " || line == "--" || trimmed == "--" { return true }
+        if lower.hasPrefix("-----") || lower.hasPrefix("---------- "),
+           ["original message", "message d'origine", "message d’origine", "forwarded message", "message transféré", "message original"]
+            .contains(where: lower.contains) {
+            return true
+        }
+        if mobileSignatures.contains(where: lower.hasPrefix), trimmed.count < 80 { return true }
+        let next = index + 1 < lines.count ? TextCleaning.trimmed(lines[index + 1]).lowercased() : ""
+        if isAttribution(lower) || (lower.hasPrefix("on ") || lower.hasPrefix("le ")) && isAttribution(lower + " " + next) { return true }
+        if lower.hasPrefix("________") {
+            return next.hasPrefix("from:") || next.hasPrefix("de :") || next.hasPrefix("de:")
+        }
+        if lower.hasPrefix("from:") || lower.hasPrefix("de :") || lower.hasPrefix("de:") {
+            let following = lines[(index + 1)..<min(lines.count, index + 5)].map { TextCleaning.trimmed($0).lowercased() }
+            return following.contains { $0.hasPrefix("sent:") || $0.hasPrefix("envoyé :") || $0.hasPrefix("envoyé:") || $0.hasPrefix("date:") || $0.hasPrefix("envoyé le :") }
+        }
+        return false
+    }
+
+    /// `On ... wrote:` or `Le ... a écrit :`.
+    static func isAttribution(_ lower: String) -> Bool {
+        let text = lower.replacingOccurrences(of: "\u{A0}", with: " ").replacingOccurrences(of: "\u{202F}", with: " ")
+        if text.hasPrefix("on "), text.hasSuffix("wrote:") { return true }
+        if text.hasPrefix("le "), text.hasSuffix("a écrit :") || text.hasSuffix("a écrit:") { return true }
+        return false
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+/// Decoders for e-mail: transfer encodings, charsets and RFC 2047 encoded words.
+enum MailDecoding {
+    /// Why a part could not be decoded.
+    struct Failure: Error, Sendable, CustomStringConvertible {
+        var description: String
+    }
+
+    // MARK: Transfer encodings
+
+    /// Decodes a body according to its `Content-Transfer-Encoding`.
+    static func decodeTransfer(_ bytes: [UInt8], encoding: String?) throws -> [UInt8] {
+        switch (encoding ?? "7bit").lowercased() {
+        case "7bit", "8bit", "binary", "": return bytes
+        case "quoted-printable": return quotedPrintable(bytes)
+        case "base64": return try base64(bytes)
+        case let other: throw Failure(description: "unsupported Content-Transfer-Encoding '\(other)'")
+        }
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+
+    /// Quoted-printable (RFC 2045): `=XX` escapes and `=` soft line breaks; a malformed escape is kept as is.
+    static func quotedPrintable(_ bytes: [UInt8], underscoreIsSpace: Bool = false) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "=") {
+                // Soft line break: '=' then optional spaces then (CR)LF.
+                var next = index + 1
+                while next < bytes.count, bytes[next] == 0x20 || bytes[next] == 0x09 { next += 1 }
+                if next < bytes.count, bytes[next] == 0x0D { next += 1 }
+                if next < bytes.count, bytes[next] == 0x0A { index = next + 1; continue }
+                if next == bytes.count { index = next; continue }
+                if index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                    output.append(high << 4 | low)
+                    index += 3
+                    continue
+                }
+            }
+            output.append(underscoreIsSpace && byte == UInt8(ascii: "_") ? 0x20 : byte)
+            index += 1
+        }
+        return output
+    }
+
+    /// Base64 (RFC 2045): whitespace and line breaks are ignored; any other stray character is an error.
+    static func base64(_ bytes: [UInt8]) throws -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for byte in bytes {
+            let value: UInt32
+            switch byte {
+            case 0x41...0x5A: value = UInt32(byte - 0x41)
+            case 0x61...0x7A: value = UInt32(byte - 0x61 + 26)
+            case 0x30...0x39: value = UInt32(byte - 0x30 + 52)
+            case UInt8(ascii: "+"), UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "/"), UInt8(ascii: "_"): value = 63
+            case UInt8(ascii: "="): padding += 1; continue
+            case 0x20, 0x09, 0x0D, 0x0A: continue
+            default: throw Failure(description: "invalid base64 character 0x\(String(byte, radix: 16))")
+            }
+            if padding > 0 { throw Failure(description: "base64 data after padding") }
+            accumulator = accumulator << 6 | value
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                accumulator &= (1 << UInt32(bits)) - 1
+            }
+        }
+        if bits == 6 { throw Failure(description: "truncated base64 data") }
+        return output
+    }
+
+    // MARK: Charsets
+
+    /// Windows-1252's characters for 0x80-0x9F (nil where undefined).
+    static let windows1252: [UInt32?] = [
+        0x20AC, nil, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, nil, 0x017D, nil,
+        nil, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, nil, 0x017E, 0x0178,
+    ]
+
+    /// ISO-8859-15's differences from ISO-8859-1.
+    static let iso885915: [UInt8: UInt32] = [0xA4: 0x20AC, 0xA6: 0x0160, 0xA8: 0x0161, 0xB4: 0x017D, 0xB8: 0x017E, 0xBC: 0x0152, 0xBD: 0x0153, 0xBE: 0x0178]
+
+    /// Decodes text in a charset: UTF-8, US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252
+    /// (with their usual aliases). Invalid UTF-8 is repaired with U+FFFD.
+    ///
+    /// - Throws: ``Failure`` for another charset, unless the bytes happen to be valid UTF-8.
+    static func decodeCharset(_ bytes: [UInt8], charset: String?) throws -> String {
+        let name = (charset ?? "us-ascii").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+        switch name {
+        case "utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968", "":
+            return String(decoding: bytes, as: UTF8.self)
+        case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
+            var scalars = String.UnicodeScalarView()
+            for byte in bytes { scalars.append(Unicode.Scalar(byte)) }
+            return String(scalars)
+        case "iso-8859-15", "iso8859-15", "latin-9", "latin9":
+            var scalars = String.UnicodeScalarView()
+            for byte in bytes { scalars.append(Unicode.Scalar(iso885915[byte] ?? UInt32(byte)) ?? "\u{FFFD}") }
+            return String(scalars)
+        case "windows-1252", "cp1252", "cp-1252", "x-cp1252", "win-1252":
+            var scalars = String.UnicodeScalarView()
+            for byte in bytes {
+                if byte >= 0x80, byte <= 0x9F {
+                    scalars.append(windows1252[Int(byte - 0x80)].flatMap(Unicode.Scalar.init) ?? "\u{FFFD}")
+                } else {
+                    scalars.append(Unicode.Scalar(byte))
+                }
+            }
+            return String(scalars)
+        default:
+            if let text = TextCleaning.decodeUTF8Strictly(bytes) { return text }
+            throw Failure(description: "unsupported charset '\(charset ?? "")'")
+        }
+    }
+
+    // MARK: Headers
+
+    /// Decodes a raw header value: RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`),
+    /// with the whitespace between adjacent encoded words dropped. Raw 8-bit bytes are read as
+    /// UTF-8, or as Windows-1252 when they are not valid UTF-8. A malformed word is kept as is.
+    static func decodeHeader(_ raw: [UInt8]) -> String {
+        let text = TextCleaning.decodeUTF8Strictly(raw) ?? ((try? decodeCharset(raw, charset: "windows-1252")) ?? "")
+        guard text.contains("=?") else { return text }
+        var output = ""
+        var rest = Substring(text)
+        var lastWasEncoded = false
+        var pendingWhitespace = ""
+        while !rest.isEmpty {
+            if rest.hasPrefix("=?"), let (decoded, length) = encodedWord(rest) {
+                if !lastWasEncoded { output += pendingWhitespace }
+                pendingWhitespace = ""
+                output += decoded
+                rest = rest.dropFirst(length)
+                lastWasEncoded = true
+                continue
+            }
+            let character = rest.removeFirst()
+            if character == " " || character == "\t" {
+                pendingWhitespace.append(character)
+                continue
+            }
+            output += pendingWhitespace
+            pendingWhitespace = ""
+            output.append(character)
+            lastWasEncoded = false
+        }
+        return output + pendingWhitespace
+    }
+
+    /// Decodes one encoded word at the start of `text`: its text and its length in characters.
+    private static func encodedWord(_ text: Substring) -> (String, Int)? {
+        let parts = text.dropFirst(2)
+        guard let q1 = parts.firstIndex(of: "?") else { return nil }
+        var charset = String(parts[..<q1])
+        if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) }  // RFC 2231 language
+        let afterCharset = parts[parts.index(after: q1)...]
+        guard let q2 = afterCharset.firstIndex(of: "?") else { return nil }
+        let encoding = afterCharset[..<q2].uppercased()
+        let payloadStart = afterCharset.index(after: q2)
+        guard let end = afterCharset[payloadStart...].range(of: "?=") else { return nil }
+        let payload = Array(afterCharset[payloadStart..<end.lowerBound].utf8)
+        guard !payload.contains(0x20) else { return nil }
+        let bytes: [UInt8]
+        switch encoding {
+        case "B": guard let decoded = try? base64(payload) else { return nil }; bytes = decoded
+        case "Q": bytes = quotedPrintable(payload, underscoreIsSpace: true)
+        default: return nil
+        }
+        guard let decoded = try? decodeCharset(bytes, charset: charset) else { return nil }
+        return (decoded, text.distance(from: text.startIndex, to: end.upperBound))
+    }
+
+    // MARK: Dates
+
+    static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    static let zoneOffsets: [String: Int] = [
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
+        "cet": 1, "cest": 2,
+    ]
+
+    /// Reads an RFC 5322 date: `Thu, 27 Nov 2026 21:14:05 +0100` (weekday, seconds and zone optional).
+    static func parseDate(_ text: String) -> Date? {
+        var cleaned = text
+        if let paren = cleaned.firstIndex(of: "(") { cleaned = String(cleaned[..<paren]) }
+        var tokens = cleaned.replacingOccurrences(of: ",", with: " ").split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+        if let first = tokens.first, first.first?.isLetter == true { tokens.removeFirst() }
+        guard tokens.count >= 4, let day = Int(tokens[0]), let month = monthNames.firstIndex(where: { tokens[1].hasPrefix($0) }),
+              var year = Int(tokens[2]) else { return nil }
+        if year < 50 { year += 2000 } else if year < 1000 { year += 1900 }
+        let time = tokens[3].split(separator: ":").compactMap { Int($0) }
+        guard time.count >= 2 else { return nil }
+        var offset = 0
+        if tokens.count >= 5 {
+            let zone = tokens[4]
+            if let sign = zone.first, sign == "+" || sign == "-", zone.count == 5, let value = Int(zone.dropFirst()) {
+                offset = (sign == "-" ? -1 : 1) * ((value / 100) * 3600 + (value % 100) * 60)
+            } else if let hours = zoneOffsets[zone] {
+                offset = hours * 3600
+            }
+        }
+        guard CivilTime.isValid(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time.count > 2 ? time[2] : 0) else {
+            return nil
+        }
+        let seconds = CivilTime.epochSeconds(
+            year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time.count > 2 ? time[2] : 0)
+        return Date(timeIntervalSince1970: TimeInterval(seconds - offset))
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Switchboard
+
+/// An RFC 5322 message (or a MIME part): its headers and its raw body.
+struct MailEntity {
+    /// Header names in lower case with their raw (unfolded, undecoded) values, in order.
+    var headers: [(name: String, value: [UInt8])]
+    var body: [UInt8]
+
+    /// Splits raw bytes into headers and body (at the first empty line); folded lines are joined.
+    init(_ bytes: ArraySlice<UInt8>) {
+        headers = []
+        var index = bytes.startIndex
+        var current: (name: String, value: [UInt8])?
+        while index < bytes.endIndex {
+            var lineEnd = bytes[index...].firstIndex(of: 0x0A) ?? bytes.endIndex
+            let next = lineEnd == bytes.endIndex ? lineEnd : lineEnd + 1
+            if lineEnd > index, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let line = bytes[index..<lineEnd]
+            if line.isEmpty {
+                index = next
+                break
+            }
+            if let first = line.first, first == 0x20 || first == 0x09 {
+                // Folded continuation: unfold by dropping the line break.
+                current?.value.append(contentsOf: line)
+            } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+                if let current { headers.append(current) }
+                let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+                var valueStart = colon + 1
+                while valueStart < line.endIndex, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+                current = (name, Array(line[valueStart...]))
+            } else if headers.isEmpty, current == nil {
+                // Not a header at all: there are no headers, the whole input is body.
+                break
+            }
+            index = next
+        }
+        if let current { headers.append(current) }
+        if headers.isEmpty { index = bytes.startIndex }
+        body = Array(bytes[index...])
+    }
+
+    /// The raw value of the first header named `name` (lower case).
+    func raw(_ name: String) -> [UInt8]? {
+        headers.first { $0.name == name }?.value
+    }
+
+    /// The decoded value of the first header named `name` (lower case), trimmed.
+    func header(_ name: String) -> String? {
+        raw(name).map { MailDecoding.decodeHeader($0).trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The content type in lower case (`text/plain` by default) and its parameters (names in lower case).
+    var contentType: (type: String, parameters: [String: String]) {
+        guard let raw = raw("content-type") else { return ("text/plain", [:]) }
+        let (value, parameters) = Self.parseParameters(String(decoding: raw, as: UTF8.self))
+        return (value.isEmpty ? "text/plain" : value.lowercased(), parameters)
+    }
+
+    /// Whether `Content-Disposition` says attachment.
+    var isAttachment: Bool {
+        guard let raw = raw("content-disposition") else { return false }
+        return Self.parseParameters(String(decoding: raw, as: UTF8.self)).value.lowercased() == "attachment"
+    }
+
+    /// Splits `value; name=param; name="quoted; param"`.
+    static func parseParameters(_ text: String) -> (value: String, [String: String]) {
+        var parts: [String] = []
+        var current = ""
+        var quoted = false
+        var escaped = false
+        for character in text {
+            if escaped { current.append(character); escaped = false; continue }
+            if quoted, character == "\\" { escaped = true; continue }
+            if character == "\"" { quoted.toggle(); continue }
+            if character == ";", !quoted { parts.append(current); current = ""; continue }
+            current.append(character)
+        }
+        parts.append(current)
+        let value = parts.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        var parameters: [String: String] = [:]
+        for part in parts.dropFirst() {
+            guard let equals = part.firstIndex(of: "=") else { continue }
+            let name = part[..<equals].trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            let parameter = part[part.index(after: equals)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            if parameters[name] == nil { parameters[name] = parameter }
+        }
+        return (value, parameters)
+    }
+}
+
+/// Turns a raw e-mail into a message to classify.
+///
+/// The text is the subject, a line break and the body: the first `text/plain` part that is not an
+/// attachment (searching nested multiparts depth-first; in `multipart/alternative` the plain
+/// alternative wins), else the first `text/html` part converted to text. Quoted replies and
+/// signatures are removed (see ``MailBodyCleaner``). Message-ID (without `<>`) is the id, Date the
+/// timestamp and From (decoded) the sender.
+enum MailMessageReader {
+    /// Reads one message; problems (an undecodable part, no text) come back as failures at `location`.
+    static func record(from bytes: ArraySlice<UInt8>, location: SourceLocation, options: ExportOptions) -> ExportRecord {
+        let entity = MailEntity(bytes)
+        guard !entity.headers.isEmpty else {
+            return .failure(SwitchboardError(.malformedRecord, "not an e-mail: no header lines", location: location))
+        }
+        let subject = entity.header("subject") ?? ""
+        let body: String
+        do {
+            body = try bodyText(of: entity, depth: 0, maxDepth: options.limits.maxDepth) ?? ""
+        } catch let failure as MailDecoding.Failure {
+            return .failure(SwitchboardError(.malformedRecord, "undecodable part: \(failure)", location: location, cause: failure))
+        } catch {
+            return .failure(SwitchboardError(.malformedRecord, "undecodable part", location: location))
+        }
+        let cleanedBody = MailBodyCleaner.clean(body)
+        let text = TextCleaning.trimmed([subject, cleanedBody].filter { !$0.isEmpty }.joined(separator: "\n"))
+        guard !text.isEmpty else {
+            return .failure(SwitchboardError(.malformedRecord, "empty text", location: location))
+        }
+        var id = entity.header("message-id")
+        if let value = id {
+            id = value.trimmingCharacters(in: CharacterSet(charactersIn: "<> \t"))
+            if id?.isEmpty == true { id = nil }
+        }
+        let message = Message(
+            text: text, id: id, timestamp: entity.header("date").flatMap(MailDecoding.parseDate),
+            sender: entity.header("from").flatMap { $0.isEmpty ? nil : $0 }, channel: options.channel ?? "email", source: location)
+        return .message(message)
+    }
+
+    /// The text of the best body part, or nil when there is none.
+    static func bodyText(of entity: MailEntity, depth: Int, maxDepth: Int) throws -> String? {
+        if let plain = try findPart(entity, wanted: "text/plain", depth: depth, maxDepth: maxDepth) {
+            return plain
+        }
+        return try findPart(entity, wanted: "text/html", depth: depth, maxDepth: maxDepth)
+    }
+
+    private static func findPart(_ entity: MailEntity, wanted: String, depth: Int, maxDepth: Int) throws -> String? {
+        guard depth <= maxDepth else { throw MailDecoding.Failure(description: "MIME parts nested deeper than \(maxDepth)") }
+        let (type, parameters) = entity.contentType
+        if type.hasPrefix("multipart/") {
+            guard let boundary = parameters["boundary"], !boundary.isEmpty else {
+                throw MailDecoding.Failure(description: "\(type) without a boundary")
+            }
+            for part in splitMultipart(entity.body, boundary: boundary) {
+                if let text = try findPart(MailEntity(part), wanted: wanted, depth: depth + 1, maxDepth: maxDepth) { return text }
+            }
+            return nil
+        }
+        guard type == wanted, !entity.isAttachment else { return nil }
+        let encoding = entity.header("content-transfer-encoding")
+        let bytes = try MailDecoding.decodeTransfer(entity.body, encoding: encoding)
+        let text = try MailDecoding.decodeCharset(bytes, charset: parameters["charset"])
+        if type == "text/html" {
+            // Quoted history sits in <blockquote>; leave it out like "> " lines.
+            return HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
+        }
+        return text
+    }
+
+    /// The parts of a multipart body: what lies between `--boundary` lines, up to `--boundary--`.
+    static func splitMultipart(_ body: [UInt8], boundary: String) -> [ArraySlice<UInt8>] {
+        let delimiter = Array(("--" + boundary).utf8)
+        var parts: [ArraySlice<UInt8>] = []
+        var partStart: Int?
+        var index = 0
+        while index < body.count {
+            var lineEnd = body[index...].firstIndex(of: 0x0A) ?? body.count
+            let next = lineEnd == body.count ? lineEnd : lineEnd + 1
+            if lineEnd > index, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let line = body[index..<lineEnd]
+            if line.starts(with: delimiter) {
+                var rest = line.dropFirst(delimiter.count)
+                let closing = rest.starts(with: [0x2D, 0x2D])
+                if closing { rest = rest.dropFirst(2) }
+                if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    if let start = partStart {
+                        // The line break before the delimiter belongs to the delimiter.
+                        var end = index
+                        if end > start, body[end - 1] == 0x0A { end -= 1 }
+                        if end > start, body[end - 1] == 0x0D { end -= 1 }
+                        parts.append(body[start..<max(start, end)])
+                    }
+                    if closing { return parts }
+                    partStart = next
+                }
+            }
+            index = next
+        }
+        // No closing delimiter: keep the last part anyway.
+        if let start = partStart, start < body.count { parts.append(body[start...]) }
+        return parts
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Switchboard
+
+/// Reads an HTML file as one message: its visible text (scripts, styles and the head left out).
+///
+/// The document is parsed whole with libxml2's HTML parser (bounded by
+/// ``ExportLimits/maxDocumentBytes``); the encoding comes from the document's `<meta charset>`,
+/// else UTF-8 is tried. A document without visible text is a failure ("empty text").
+public final class HTMLDocumentReader: ExportReader {
+    /// The path being read.
+    public let path: String
+    /// Always ``ExportFormat/html``.
+    public var format: ExportFormat { .html }
+    /// What has been read so far.
+    public private(set) var statistics = ExportStatistics()
+
+    private let options: ExportOptions
+    private var bytes: [UInt8]?
+
+    /// Reads a file, or standard input when `path` is `-`.
+    public convenience init(path: String, options: ExportOptions = ExportOptions()) throws {
+        let bytes = try ByteInput(path: path).readAll(limit: options.limits.maxDocumentBytes)
+        self.init(bytes: bytes, name: path, options: options)
+    }
+
+    /// Reads a document already in memory.
+    public init(bytes: [UInt8], name: String, options: ExportOptions = ExportOptions()) {
+        path = name
+        self.options = options
+        self.bytes = bytes
+    }
+
+    /// Returns the document's one record, then nil.
+    public func next() throws -> ExportRecord? {
+        guard let bytes else { return nil }
+        self.bytes = nil
+        let location = SourceLocation(file: path, index: 0)
+        let declaresCharset = Self.declaresCharset(bytes)
+        let text = TextCleaning.trimmed(HTMLText.text(fromHTML: bytes, encoding: declaresCharset ? nil : "UTF-8"))
+        let record: ExportRecord = text.isEmpty
+            ? .failure(SwitchboardError(.malformedRecord, "empty text", location: location))
+            : .message(Message(text: text, channel: options.channel, source: location))
+        statistics.count(record)
+        return record
+    }
+
+    /// Whether the head of the document declares its charset (then libxml2 should follow it).
+    static func declaresCharset(_ bytes: [UInt8]) -> Bool {
+        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
+        return head.contains("charset=") || head.contains("<?xml")
+    }
+}

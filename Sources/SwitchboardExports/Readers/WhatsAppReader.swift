@@ -1,0 +1,205 @@
+import Foundation
+import Switchboard
+
+/// Reads a WhatsApp "Export chat" text file (Android or iOS), streamed.
+///
+/// Each message starts with a header line (see ``WhatsAppLineParser``); lines that do not start
+/// with one continue the message above (multi-line messages). Decisions, so that the counts
+/// add up (`messages + failures + skipped` = messages in the chat):
+///
+/// - System notices (a header without `Name:`: "X added Y", "X changed the subject...", and the
+///   end-to-end encryption notice even where iOS puts the chat's name before it) are not messages: counted in ``ExportStatistics/ignored``, as are
+///   lines before the first header.
+/// - Media markers (`<Media omitted>`, `<Médias omis>`, `image omitted`, `document omitted`,
+///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, ...) are not text: they are removed, and a message
+///   left with no text is skipped as ``SkipReason/mediaOnly``. A caption after a marker is kept.
+/// - "This message was deleted" (and its French and Spanish forms) is skipped as ``SkipReason/deleted``.
+/// - Messages from ``ExportOptions/companySender`` are skipped as ``SkipReason/companySender``.
+/// - Directional marks (U+200E, U+200F) are removed everywhere; `<This message was edited>` is removed.
+/// - Timestamps are the phone's local time, read in ``ExportOptions/timeZone`` (UTC by default,
+///   i.e. local time taken as UTC). The day/month order is ``ExportOptions/dateOrder``; `.auto`
+///   looks at the first 5,000 lines of a file for a number above 12.
+public final class WhatsAppReader: ExportReader {
+    /// The path being read.
+    public var path: String { lines.path }
+    /// Always ``ExportFormat/whatsapp``.
+    public var format: ExportFormat { .whatsapp }
+    /// What has been read so far.
+    public private(set) var statistics = ExportStatistics()
+    /// The day/month order in use.
+    public private(set) var dateOrder: DateOrder
+
+    private let lines: LineReader
+    private let options: ExportOptions
+    private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String)?
+    private var finished = false
+
+    /// Opens a file, or standard input when `path` is `-`.
+    public convenience init(path: String, options: ExportOptions = ExportOptions()) throws {
+        var order = options.dateOrder
+        if order == .auto, path != "-" {
+            // Look ahead on a second handle: the first lines rarely settle it, later ones usually do.
+            let probe = try LineReader(path: path, maxLineLength: 4096)
+            var vote = WhatsAppLineParser.OrderVote()
+            var count = 0
+            while count < 5000, !vote.decided, let line = try probe.next() {
+                if let header = WhatsAppLineParser.parse(TextCleaning.removingInvisibleMarks(line.string)) { vote.add(header) }
+                count += 1
+            }
+            order = vote.order
+        }
+        try self.init(lines: LineReader(path: path, maxLineLength: options.limits.maxLineBytes), options: options, dateOrder: order)
+    }
+
+    /// Reads from a line reader; with `.auto` the order is decided from the first message.
+    public init(lines: LineReader, options: ExportOptions = ExportOptions(), dateOrder: DateOrder? = nil) {
+        self.lines = lines
+        self.options = options
+        self.dateOrder = dateOrder ?? options.dateOrder
+    }
+
+    /// Returns the next record, or nil at the end of the input.
+    public func next() throws -> ExportRecord? {
+        while !finished {
+            guard let line = try lines.next() else {
+                finished = true
+                if let record = flush() { return record }
+                return nil
+            }
+            let text = TextCleaning.removingInvisibleMarks(line.string)
+            if let header = WhatsAppLineParser.parse(text) {
+                if dateOrder == .auto {
+                    var vote = WhatsAppLineParser.OrderVote()
+                    vote.add(header)
+                    dateOrder = vote.order
+                }
+                let previous = flush()
+                if header.sender != nil {
+                    pending = (header, line.number, header.rest)
+                } else {
+                    statistics.ignored += 1
+                }
+                if let previous { return previous }
+            } else if pending != nil {
+                pending?.text += "\n" + text
+                if (pending?.text.utf8.count ?? 0) > options.limits.maxMessageBytes {
+                    // Keep memory bounded: report the message and ignore the rest of it.
+                    if let start = pending?.line {
+                        pending = nil
+                        let record = ExportRecord.failure(SwitchboardError(
+                            .malformedRecord, "message longer than \(options.limits.maxMessageBytes) bytes",
+                            location: SourceLocation(file: lines.path, line: start)))
+                        statistics.count(record)
+                        return record
+                    }
+                }
+            } else {
+                statistics.ignored += 1
+            }
+        }
+        return nil
+    }
+
+    /// Turns the pending message into a record, or counts it as skipped (then returns nil).
+    private func flush() -> ExportRecord? {
+        guard let (header, line, rawText) = pending else { return nil }
+        pending = nil
+        let location = SourceLocation(file: lines.path, line: line)
+        let sender = header.sender ?? ""
+        if Self.isEncryptionNotice(rawText) {
+            // iOS attributes the encryption notice to the chat's name: it is still a system notice.
+            statistics.ignored += 1
+            return nil
+        }
+        if let company = options.companySender, sender.caseInsensitiveCompare(TextCleaning.trimmed(company)) == .orderedSame {
+            statistics.skip(.companySender)
+            return nil
+        }
+        let cleaned = Self.clean(rawText)
+        switch cleaned {
+        case .deleted:
+            statistics.skip(.deleted)
+            return nil
+        case .mediaOnly:
+            statistics.skip(.mediaOnly)
+            return nil
+        case .text(let text) where text.isEmpty:
+            let record = ExportRecord.failure(SwitchboardError(.malformedRecord, "empty text", location: location))
+            statistics.count(record)
+            return record
+        case .text(let text):
+            let message = Message(
+                text: text, timestamp: WhatsAppLineParser.date(of: header, order: dateOrder, timeZone: options.timeZone),
+                sender: sender, channel: options.channel ?? "whatsapp", source: location)
+            let record = ExportRecord.message(message)
+            statistics.count(record)
+            return record
+        }
+    }
+
+    /// The end-to-end encryption notice WhatsApp puts at the top of every chat.
+    static func isEncryptionNotice(_ text: String) -> Bool {
+        let lower = TextCleaning.trimmed(TextCleaning.removingInvisibleMarks(text)).lowercased()
+        return [
+            "messages and calls are end-to-end encrypted", "messages to this chat and calls are now secured with end-to-end encryption",
+            "les messages et les appels sont chiffrés de bout en bout", "los mensajes y las llamadas están cifrados de extremo a extremo",
+        ].contains(where: lower.hasPrefix)
+    }
+
+    enum Cleaned: Equatable {
+        case text(String)
+        case mediaOnly
+        case deleted
+    }
+
+    static let deletedNotices: Set<String> = [
+        "this message was deleted", "you deleted this message", "ce message a été supprimé",
+        "vous avez supprimé ce message", "este mensaje fue eliminado", "eliminaste este mensaje",
+        "se eliminó este mensaje.", "diese nachricht wurde gelöscht.", "du hast diese nachricht gelöscht.",
+    ]
+
+    static let mediaMarkers: Set<String> = [
+        "<media omitted>", "<médias omis>", "<medien ausgeschlossen>", "<multimedia omitido>", "<media weggelaten>",
+        "<mídia oculta>", "<media omessi>", "image omitted", "video omitted", "audio omitted", "sticker omitted",
+        "gif omitted", "document omitted", "contact card omitted", "image absente", "vidéo absente", "audio omis",
+        "sticker omis", "gif retiré", "document omis", "null", "<view once voice message omitted>",
+    ]
+
+    static let editedMarkers = ["<this message was edited>", "<ce message a été modifié>", "<se editó este mensaje.>"]
+
+    /// Whether a whole line is a media marker.
+    static func isMediaMarker(_ line: String) -> Bool {
+        let lower = line.lowercased()
+        if mediaMarkers.contains(lower) { return true }
+        if lower.hasPrefix("<attached:") && lower.hasSuffix(">") { return true }
+        if lower.hasPrefix("<pièce jointe") && lower.hasSuffix(">") { return true }
+        // iOS: "Claim form.pdf • 3 pages document omitted", "IMG-20261127-WA0001.jpg (file attached)"
+        let kinds = ["image omitted", "video omitted", "audio omitted", "sticker omitted", "gif omitted", "document omitted"]
+        if lower.count < 160, kinds.contains(where: { lower.hasSuffix(" " + $0) }) { return true }
+        if lower.hasSuffix("(file attached)") || lower.hasSuffix("(fichier joint)") { return true }
+        return false
+    }
+
+    /// Removes media markers and edit notices; tells media-only and deleted messages apart.
+    static func clean(_ raw: String) -> Cleaned {
+        var text = TextCleaning.trimmed(raw)
+        let lower = text.lowercased()
+        if deletedNotices.contains(lower) { return .deleted }
+        for marker in editedMarkers where lower.hasSuffix(marker) {
+            text = TextCleaning.trimmed(String(text.dropLast(marker.count)))
+            break
+        }
+        var sawMedia = false
+        let kept = text.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+            let trimmed = TextCleaning.trimmed(String(line))
+            if !trimmed.isEmpty, isMediaMarker(trimmed) {
+                sawMedia = true
+                return false
+            }
+            return true
+        }
+        let result = TextCleaning.trimmed(kept.joined(separator: "\n"))
+        if result.isEmpty, sawMedia { return .mediaOnly }
+        return .text(result)
+    }
+}

@@ -1,0 +1,82 @@
+/// Small text repairs shared by the readers.
+enum TextCleaning {
+    /// Text with surrounding whitespace (and invisible marks) removed.
+    static func trimmed(_ text: String) -> String {
+        // Fast path (the common case on the batch hot path): printable ASCII at both ends.
+        if let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return text
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+              let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || isInvisibleMark(scalar)
+    }
+
+    /// Left-to-right/right-to-left marks and the byte order mark, which WhatsApp and others sprinkle in text.
+    static func isInvisibleMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x200E, 0x200F, 0xFEFF, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    /// Removes directional marks anywhere in the text.
+    static func removingInvisibleMarks(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isInvisibleMark) else { return text }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.lazy.filter { !isInvisibleMark($0) })
+        return String(scalars)
+    }
+
+    /// Undoes the mojibake of Facebook's exports: UTF-8 bytes written as `\u00XX` code points.
+    ///
+    /// When every scalar is at most U+00FF and some are above U+007F, the scalars are read back as
+    /// bytes and decoded as UTF-8; if that is not valid UTF-8 the text is returned unchanged.
+    static func fixingLatin1Mojibake(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var sawHigh = false
+        for scalar in text.unicodeScalars {
+            guard scalar.value <= 0xFF else { return text }
+            if scalar.value >= 0x80 { sawHigh = true }
+            bytes.append(UInt8(scalar.value))
+        }
+        guard sawHigh, let decoded = decodeUTF8Strictly(bytes) else { return text }
+        return decoded
+    }
+
+    /// Decodes UTF-8, or nil when the bytes are not valid UTF-8.
+    static func decodeUTF8Strictly(_ bytes: some Collection<UInt8>) -> String? {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var scalars = String.UnicodeScalarView()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): scalars.append(scalar)
+            case .emptyInput: return String(scalars)
+            case .error: return nil
+            }
+        }
+    }
+
+    /// Collapses runs of blank lines to one and trims trailing spaces on each line.
+    static func tidyLines(_ text: String) -> String {
+        var output: [Substring] = []
+        var blank = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = line
+            while let last = line.last, last == " " || last == "\t" || last == "\r" || last == "\u{A0}" { line.removeLast() }
+            if line.allSatisfy({ $0.isWhitespace }) {
+                if !output.isEmpty { blank = true }
+                continue
+            }
+            if blank { output.append(""); blank = false }
+            output.append(line)
+        }
+        return output.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import Switchboard
+@testable import SwitchboardExports
+
+@Suite struct HTMLDocumentReaderTests {
+    @Test func extractsVisibleText() throws {
+        let (messages, failures, _) = try drain(try HTMLDocumentReader(path: fixture("html/page.html")))
+        #expect(failures.isEmpty)
+        let text = try #require(messages.first?.text)
+        #expect(text.contains("Demande de contact"))
+        #expect(text.contains("Bonjour, je voudrais un devis pour mon appartement."))
+        #expect(text.contains("Surface : 45 m²\nVille : Lyon"))
+        #expect(!text.contains("secret"))
+        #expect(!text.contains("font"))
+        #expect(!text.contains("Contact form"))
+        #expect(messages.first?.source?.index == 0)
+    }
+
+    @Test func emptyDocumentIsAFailure() throws {
+        let (messages, failures, statistics) = try drain(try HTMLDocumentReader(path: fixture("html/empty.html")))
+        #expect(messages.isEmpty)
+        #expect(failures.map(\.message) == ["empty text"])
+        #expect(statistics.inputMessages == 1)
+    }
+}
+
+@Suite struct FormatDetectionTests {
+    @Test(arguments: [
+        ("jsonl/messages.jsonl", ExportFormat.jsonl), ("jsonl/nested.ndjson", .jsonl), ("csv/french.csv", .csv),
+        ("csv/tickets.tsv", .tsv), ("messenger/message_1.json", .messengerJSON), ("messenger/message_1.html", .messengerHTML),
+        ("messenger/old_message_1.html", .messengerHTML), ("whatsapp/android.txt", .whatsapp), ("whatsapp/ios_us.txt", .whatsapp),
+        ("mail/inbox.mbox", .mbox), ("mail/eml", .eml), ("xml/tickets.xml", .xml), ("html/page.html", .html),
+    ])
+    func detectsFixtures(name: String, format: ExportFormat) throws {
+        #expect(try ExportReaders.detectFormat(fixture(name)) == format)
+    }
+
+    @Test func sniffsContentWithoutExtension() throws {
+        let whatsapp = try temporaryFile("chat", try fixtureBytes("whatsapp/android.txt"))
+        #expect(try ExportReaders.detectFormat(whatsapp) == .whatsapp)
+        let mbox = try temporaryFile("mailbox", try fixtureBytes("mail/inbox.mbox"))
+        #expect(try ExportReaders.detectFormat(mbox) == .mbox)
+        let jsonl = try temporaryFile("data", try fixtureBytes("jsonl/nested.ndjson"))
+        #expect(try ExportReaders.detectFormat(jsonl) == .jsonl)
+    }
+
+    @Test func openPicksTheReader() throws {
+        let reader = try ExportReaders.open(fixture("whatsapp/android.txt"))
+        #expect(reader.format == .whatsapp)
+        #expect(try reader.next()?.message != nil)
+    }
+}
+
+@Suite struct LibXML2SerialisationTests {
+    @Test func parallelReadersGiveTheSameResults() throws {
+        var xmlOptions = ExportOptions()
+        xmlOptions.xmlRecordElement = "ticket"
+        xmlOptions.xmlTextElement = "body"
+        let options = xmlOptions
+        let xmlPath = fixture("xml/tickets.xml")
+        let htmlPath = fixture("messenger/message_1.html")
+        let expectedXML = try drain(try XMLRecordReader(path: xmlPath, options: options)).messages.map(\.text)
+        let expectedHTML = try drain(try MessengerHTMLReader(path: htmlPath)).messages.map(\.text)
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 16) { iteration in
+            let same: Bool
+            if iteration.isMultiple(of: 2) {
+                same = (try? drain(try XMLRecordReader(path: xmlPath, options: options)).messages.map(\.text)) == expectedXML
+            } else {
+                same = (try? drain(try MessengerHTMLReader(path: htmlPath)).messages.map(\.text)) == expectedHTML
+            }
+            if !same { mismatches.withLock { $0 += 1 } }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+    }
+}
+
+/// A tiny lock-protected box for the test above (Synchronization's Mutex needs macOS 15).
+final class Mutex<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}

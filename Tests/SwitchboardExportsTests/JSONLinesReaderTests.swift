@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import Switchboard
+@testable import SwitchboardExports
+
+@Suite struct JSONLinesReaderTests {
+    @Test func everyNonBlankLineYieldsOneRecord() throws {
+        let path = fixture("jsonl/messages.jsonl")
+        let nonBlank = try String(contentsOfFile: path, encoding: .isoLatin1)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
+        let (messages, failures, statistics) = try drain(try JSONLinesReader(path: path))
+        #expect(messages.count + failures.count == nonBlank)
+        #expect(statistics.inputMessages == nonBlank)
+        #expect(statistics.ignored == 2)
+        // Failures point at their own line, and every line number is distinct.
+        let lines = (messages.compactMap { $0.source?.line } + failures.compactMap { $0.location?.line })
+        #expect(Set(lines).count == nonBlank)
+        #expect(failures.allSatisfy { $0.code == .malformedRecord && $0.location?.file == path })
+    }
+
+    @Test func decodesEscapesIdsAndTimestamps() throws {
+        let (messages, _, _) = try drain(try JSONLinesReader(path: fixture("jsonl/messages.jsonl")))
+        let first = try #require(messages.first)
+        #expect(first.text == "Bonjour, je voudrais déclarer un sinistre")
+        #expect(first.id == "101")
+        #expect(first.channel == "messenger")
+        #expect(first.source?.line == 1)
+        // 21:14:05 at +01:00 is 20:14:05 UTC.
+        let expected = CivilTime.epochSeconds(year: 2026, month: 11, day: 27, hour: 20, minute: 14, second: 5)
+        #expect(first.timestamp == Date(timeIntervalSince1970: TimeInterval(expected)))
+        let second = try #require(messages.dropFirst().first)
+        #expect(second.text.hasSuffix("\u{1F697}"))
+        #expect(second.sender == "Jane")
+        #expect(second.timestamp == Date(timeIntervalSince1970: 1_795_900_000))
+        let last = try #require(messages.last)
+        #expect(last.timestamp == Date(timeIntervalSince1970: 1_795_900_000.123))
+    }
+
+    @Test func repairsInvalidUTF8() throws {
+        let (messages, _, _) = try drain(try JSONLinesReader(path: fixture("jsonl/messages.jsonl")))
+        let repaired = try #require(messages.first { $0.id == "108" })
+        #expect(repaired.text.contains("\u{FFFD}"))
+        #expect(repaired.text.hasSuffix("end"))
+    }
+
+    @Test func explainsEachBadLine() throws {
+        let (_, failures, _) = try drain(try JSONLinesReader(path: fixture("jsonl/messages.jsonl")))
+        func failure(at line: Int) -> String? { failures.first { $0.location?.line == line }?.message }
+        #expect(failure(at: 4)?.contains("invalid JSON") == true)
+        #expect(failure(at: 5)?.contains("expected a JSON object") == true)
+        #expect(failure(at: 6)?.contains("missing text field") == true)
+        #expect(failure(at: 7)?.contains("empty text") == true)
+        #expect(failure(at: 8)?.contains("not a string") == true)
+        #expect(failure(at: 11)?.contains("invalid JSON") == true)
+    }
+
+    @Test func followsDottedPaths() throws {
+        var options = ExportOptions()
+        options.textField = "message.body"
+        options.idField = "ref"
+        let (messages, failures, statistics) = try drain(try JSONLinesReader(path: fixture("jsonl/nested.ndjson"), options: options))
+        #expect(messages.map(\.id) == ["T-1", "T-2"])
+        #expect(messages.map(\.text) == ["Where is my claim?", "Résiliation de mon contrat"])
+        #expect(failures.count == 1)
+        #expect(failures.first?.location?.line == 3)
+        #expect(statistics.inputMessages == 3)
+    }
+
+    @Test func selectorValidatesSkippedValues() throws {
+        let selector = JSONFieldSelector(paths: ["text"])
+        let bad = Array(#"{"other": [1, 2,], "text": "x"}"#.utf8)
+        #expect(throws: JSONSyntaxError.self) { _ = try bad.withUnsafeBufferPointer { try selector.select($0, maxDepth: 64) } }
+        let deep = Array(("{\"a\":" + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + ",\"text\":\"x\"}").utf8)
+        #expect(throws: JSONSyntaxError.self) { _ = try deep.withUnsafeBufferPointer { try selector.select($0, maxDepth: 64) } }
+    }
+
+    @Test func streamsManyLinesQuickly() throws {
+        var text = ""
+        let count = 20_000
+        for index in 0..<count { text += #"{"id": \#(index), "text": "message number \#(index) about my claim", "meta": {"a": [1, 2, 3]}}"# + "\n" }
+        let path = try temporaryFile("many.jsonl", Array(text.utf8))
+        let start = Date()
+        let (messages, failures, _) = try drain(try JSONLinesReader(path: path))
+        #expect(messages.count == count)
+        #expect(failures.isEmpty)
+        #expect(messages.last?.id == "\(count - 1)")
+        // Even a debug build reads 20,000 lines in well under the time limit.
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import Switchboard
+@testable import SwitchboardExports
+
+@Suite struct MailReaderTests {
+    func readMbox() throws -> (messages: [Message], failures: [SwitchboardError], statistics: ExportStatistics) {
+        try drain(try MboxReader(path: fixture("mail/inbox.mbox")))
+    }
+
+    @Test func mboxCountsAddUp() throws {
+        let text = try String(contentsOfFile: fixture("mail/inbox.mbox"), encoding: .utf8)
+        let fromLines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("From ") }.count
+        let (messages, failures, statistics) = try readMbox()
+        #expect(messages.count + failures.count == fromLines)
+        #expect(statistics.inputMessages == fromLines)
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("undecodable part") == true)
+        #expect(failures.first?.location?.line == text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.hasPrefix("From broken@") }.map { $0 + 1 })
+    }
+
+    @Test func plainMessageHeadersQuotesAndSignature() throws {
+        let message = try #require(try readMbox().messages.first)
+        #expect(message.id == "msg1@example.com")
+        #expect(message.sender == "Zoé Martin <zoe@example.com>")
+        #expect(message.channel == "email")
+        #expect(message.source?.line == 1)
+        let expected = CivilTime.epochSeconds(year: 2026, month: 11, day: 27, hour: 20, minute: 14, second: 5)
+        #expect(message.timestamp == Date(timeIntervalSince1970: TimeInterval(expected)))
+        let lines = message.text.split(separator: "\n").map(String.init)
+        #expect(lines.first == "Déclaration de sinistre n° 42")
+        #expect(message.text.contains("Ma cuisine est inondée depuis ce matin."))
+        #expect(message.text.contains("\nFrom the start it was leaking."))  // >From unescaped
+        #expect(!message.text.contains("Pouvez-vous"))  // quoted reply gone
+        #expect(!message.text.contains("a écrit"))
+        #expect(!message.text.contains("06 12 34 56 78"))  // signature gone
+    }
+
+    @Test func multipartPrefersPlainQuotedPrintableLatin1() throws {
+        let message = try #require(try readMbox().messages.first { $0.id == "msg2@example.org" })
+        #expect(message.text.hasPrefix("Windscreen\n"))
+        #expect(message.text.contains("cracked (pare-brise fêlé)"))
+        #expect(!message.text.contains("HTML version"))
+        #expect(!message.text.contains("iPhone"))
+        #expect(!message.text.contains("Dear customer"))
+        #expect(!message.text.contains("wrote:"))
+    }
+
+    @Test func base64Windows1252() throws {
+        let message = try #require(try readMbox().messages.first { $0.id == "msg3@example.fr" })
+        #expect(message.text.hasPrefix("Résiliation\n"))
+        #expect(message.text.contains("résilier mon contrat – merci de me confirmer “rapidement”."))
+        #expect(!message.text.contains("Original Message"))
+        #expect(!message.text.contains("Sent:"))
+    }
+
+    @Test func htmlOnlyMail() throws {
+        let message = try #require(try readMbox().messages.first { $0.id == "msg4@example.fr" })
+        #expect(message.text.contains("Pouvez-vous m'envoyer une attestation d'assurance ?"))
+        #expect(message.text.contains("Merci beaucoup"))
+        #expect(!message.text.contains("alert"))
+        #expect(!message.text.contains("color"))
+        #expect(!message.text.contains("Ancien message"))
+    }
+
+    @Test func emlDirectoryReadsEachFileOnce() throws {
+        let reader = try EMLReader(path: fixture("mail/eml"))
+        #expect(reader.files.count == 2)
+        let (messages, failures, statistics) = try drain(reader)
+        #expect(statistics.inputMessages == reader.files.count)
+        #expect(messages.first?.text.hasPrefix("Résiliation") == true)
+        #expect(messages.first?.source?.file.hasSuffix("01-resiliation.eml") == true)
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("unsupported charset") == true)
+        #expect(failures.first?.location?.file.hasSuffix("02-unknown-charset.eml") == true)
+    }
+
+    @Test(arguments: [
+        ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
+        ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),
+        ("=?windows-1252?Q?=93quoted=94?=", "“quoted”"),
+        ("plain subject", "plain subject"),
+        ("=?bogus", "=?bogus"),
+    ])
+    func decodesEncodedWords(raw: String, decoded: String) {
+        #expect(MailDecoding.decodeHeader(Array(raw.utf8)) == decoded)
+    }
+
+    @Test func transferDecoding() throws {
+        #expect(MailDecoding.quotedPrintable(Array("caf=C3=A9 soft=\r\nbreak".utf8)) == Array("café softbreak".utf8))
+        #expect(try MailDecoding.base64(Array("aGVs\r\nbG8=".utf8)) == Array("hello".utf8))
+        #expect(throws: MailDecoding.Failure.self) { try MailDecoding.base64(Array("abc*".utf8)) }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import Switchboard
+@testable import SwitchboardExports
+
+@Suite struct MessengerReaderTests {
+    @Test func jsonExportFixesMojibakeAndKeepsFileOrder() throws {
+        let (messages, failures, statistics) = try drain(try MessengerJSONReader(path: fixture("messenger/message_1.json")))
+        let texts = messages.map(\.text)
+        #expect(texts.contains("Voilà la photo du pare-brise 😢"))
+        #expect(texts.contains("Bonjour, j'ai un problème avec ma carte verte"))
+        #expect(messages.allSatisfy { !$0.text.contains("Ã") && !($0.sender ?? "").contains("Ã") })
+        #expect(messages.contains { $0.sender == "Zoé Martin" })
+        // File order (newest first, as Facebook writes it), with indices.
+        let indices = messages.compactMap { $0.source?.index }
+        #expect(indices == indices.sorted())
+        #expect(messages.first?.source?.index == 0)
+        #expect(messages.first?.timestamp == Date(timeIntervalSince1970: 1_795_900_300))
+        #expect(statistics.skipped[.mediaOnly] == 3)  // photo, sticker, call
+        #expect(statistics.skipped[.deleted] == 1)
+        #expect(failures.count == 2)  // content not a string, entry not an object
+        #expect(Set(failures.compactMap { $0.location?.index }) == [6, 7])
+    }
+
+    @Test func jsonCountsAddUp() throws {
+        let path = fixture("messenger/message_1.json")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        let entries = try #require(document?["messages"] as? [Any])
+        var options = ExportOptions()
+        options.companySender = "Assurance Léa"
+        let (messages, failures, statistics) = try drain(try MessengerJSONReader(path: path, options: options))
+        #expect(messages.count + failures.count + statistics.skippedTotal == entries.count)
+        #expect(statistics.skipped[.companySender] == 1)
+        #expect(!messages.contains { $0.sender == "Assurance Léa" })
+    }
+
+    @Test func brokenJSONIsOneFailure() throws {
+        let (messages, failures, _) = try drain(try MessengerJSONReader(path: fixture("messenger/broken.json")))
+        #expect(messages.isEmpty)
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("invalid JSON") == true)
+    }
+
+    @Test func mojibakeRepairFallsBackWhenNotUTF8() {
+        #expect(TextCleaning.fixingLatin1Mojibake("d\u{00C3}\u{00A9}j\u{00C3}\u{00A0}") == "déjà")
+        #expect(TextCleaning.fixingLatin1Mojibake("caf\u{00E9}") == "caf\u{00E9}")  // a real é: not valid UTF-8 as bytes
+        #expect(TextCleaning.fixingLatin1Mojibake("plain") == "plain")
+        #expect(TextCleaning.fixingLatin1Mojibake("déjà 😀") == "déjà 😀")
+    }
+
+    @Test func htmlExportNewLayout() throws {
+        let path = fixture("messenger/message_1.html")
+        var options = ExportOptions()
+        options.companySender = "Assurance Léa"
+        let (messages, failures, statistics) = try drain(try MessengerHTMLReader(path: path, options: options))
+        let blocks = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "class=\"_a6-g\"").count - 1
+        #expect(messages.count + failures.count + statistics.skippedTotal == blocks)
+        #expect(messages.map(\.text) == ["Bonjour, ma voiture a été emboutie hier soir", "Le constat amiable & les photos\nsont envoyés"])
+        #expect(messages.allSatisfy { $0.sender == "Zoé Martin" && $0.channel == "messenger" })
+        #expect(statistics.skipped[.mediaOnly] == 1)
+        #expect(statistics.skipped[.companySender] == 1)
+        #expect(failures.count == 1)
+        let expected = CivilTime.epochSeconds(year: 2026, month: 11, day: 27, hour: 21, minute: 14, second: 5)
+        #expect(messages.first?.timestamp == Date(timeIntervalSince1970: TimeInterval(expected)))
+    }
+
+    @Test func htmlExportOldLayout() throws {
+        let (messages, failures, _) = try drain(try MessengerHTMLReader(path: fixture("messenger/old_message_1.html")))
+        #expect(failures.isEmpty)
+        #expect(messages.map(\.text) == ["Mon assurance habitation couvre-t-elle le vol de vélo ?", "Merci d'avance"])
+        #expect(messages.first?.sender == "Jean Dupont")
+        let expected = CivilTime.epochSeconds(year: 2019, month: 7, day: 12, hour: 16, minute: 54)
+        #expect(messages.first?.timestamp == Date(timeIntervalSince1970: TimeInterval(expected)))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import Switchboard
+@testable import SwitchboardExports
+
+@Suite struct XMLRecordReaderTests {
+    var options: ExportOptions {
+        var options = ExportOptions()
+        options.xmlRecordElement = "ticket"
+        options.xmlTextElement = "body"
+        options.xmlIdElement = "id"
+        return options
+    }
+
+    @Test func readsRecordsAndCountsAddUp() throws {
+        let path = fixture("xml/tickets.xml")
+        let records = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "<ticket>").count - 1
+        let (messages, failures, statistics) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(messages.count + failures.count == records)
+        #expect(statistics.inputMessages == records)
+        #expect(messages.map(\.id) == ["T-1", "T-2", "T-5"])
+        #expect(messages[0].text == "My home was burgled & the door is broken")
+        #expect(messages[1].text == "Résiliation <urgent>")
+        #expect(messages[2].text.hasPrefix("Claim\n"))
+        #expect(messages.map { $0.source?.index } == [0, 1, 4])
+        #expect(messages[0].source?.line == 3)
+        #expect(failures.map { $0.location?.index } == [2, 3])
+        #expect(failures[0].message.contains("no <body>"))
+        #expect(failures[1].message.contains("empty text"))
+    }
+
+    @Test func truncatedXMLEndsWithOneFailureAtThePoint() throws {
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: fixture("xml/truncated.xml"), options: options))
+        #expect(messages.map(\.text) == ["first", "second"])
+        #expect(failures.count == 1)
+        #expect(failures.first?.location?.line == 5)
+        #expect(failures.first?.location?.index == 2)
+    }
+
+    @Test func externalEntitiesAreNeverResolved() throws {
+        let passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "root:x:0:0"
+        let firstLine = String(passwd.split(separator: "\n").first ?? "root:x:0:0")
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: fixture("xml/xxe.xml"), options: options))
+        #expect(!messages.contains { $0.text.contains(firstLine) || $0.text.contains("root:") })
+        #expect(!failures.contains { $0.message.contains("root:") })
+        #expect(messages.count + failures.count == 2)
+        #expect(failures.first?.message.contains("xxe") == true)
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: ["xml/billion-laughs.xml", "xml/quadratic.xml"])
+    func entityBombsEndFastWithAnError(name: String) throws {
+        let start = Date()
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: fixture(name), options: options))
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(failures.count == 1)
+        #expect(!messages.contains { $0.text.count > 1_000_000 })
+    }
+
+    @Test func deepNestingStopsWithAnError() throws {
+        let depth = 100_000
+        let xml = "<export><ticket><body>" + String(repeating: "<a>", count: depth) + String(repeating: "</a>", count: depth) + "</body></ticket></export>"
+        let path = try temporaryFile("deep.xml", Array(xml.utf8))
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(messages.isEmpty)
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("deeper") == true || failures.first?.message.contains("depth") == true)
+    }
+
+    @Test func needsElementNames() {
+        #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: fixture("xml/tickets.xml"), options: ExportOptions()) }
+    }
+}
