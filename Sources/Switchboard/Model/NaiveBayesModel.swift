@@ -41,7 +41,7 @@ public final class NaiveBayesModel: Sendable {
     /// The sufficient statistics (for learning, forgetting and merging).
     public let statistics: ModelStatistics
     let scorer: CompiledScorer
-    private let pool = Mutex<[ClassificationScratch]>([])
+    let pool = Mutex<[ClassificationScratch]>([])
 
     /// The labels, in class order.
     public var labels: [String] { statistics.labels }

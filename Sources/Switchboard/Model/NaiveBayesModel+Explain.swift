@@ -1,0 +1,40 @@
+extension NaiveBayesModel {
+    /// Takes classification buffers from the model's pool (or makes new ones).
+    func borrowScratch() -> ClassificationScratch {
+        pool.withLock { $0.popLast() } ?? makeScratch()
+    }
+
+    /// Gives buffers back to the pool.
+    func returnScratch(_ scratch: ClassificationScratch) {
+        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
+    }
+
+    /// The features of the last message scored in `scratch` that weighed most for class `chosen` against `other`.
+    ///
+    /// A feature's contribution is its value times the difference of its per-unit weights for the two classes
+    /// (including the length term); names are recovered by extracting the message again with names.
+    func explain(_ text: String, scratch: ClassificationScratch, chosen: Int, against other: Int, limit: Int = 5) -> [FeatureContribution] {
+        let s = scorer
+        let slopeDifference = s.slope[chosen] - s.slope[other]
+        var contributions: [(feature: Int32, weight: Double)] = []
+        for (i, f) in scratch.touched.enumerated() {
+            var a = 0.0, b = 0.0
+            for e in Int(s.entryStart[Int(f)])..<Int(s.entryStart[Int(f) + 1]) {
+                let c = Int(s.entryClass[e])
+                if c == chosen { a = Double(s.entryWeight[e]) } else if c == other { b = Double(s.entryWeight[e]) }
+            }
+            let weight = Double(scratch.values[i]) * (a - b + slopeDifference)
+            if weight > 0 { contributions.append((f, weight)) }
+        }
+        contributions.sort { $0.weight > $1.weight }
+        let chosenFeatures = contributions.prefix(limit)
+        guard !chosenFeatures.isEmpty else { return [] }
+        var names: [UInt64: String] = [:]
+        var extractor = FeatureExtractor(settings: metadata.features)
+        for feature in extractor.namedFeatures(text) where names[feature.hash] == nil { names[feature.hash] = feature.name }
+        return chosenFeatures.map { item in
+            let hash = statistics.featureKeys[Int(item.feature)]
+            return FeatureContribution(feature: names[hash] ?? String(format: "#%016llx", hash), weight: (item.weight * 1000).rounded() / 1000)
+        }
+    }
+}

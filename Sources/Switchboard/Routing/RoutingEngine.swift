@@ -1,0 +1,155 @@
+import Foundation
+import Synchronization
+
+/// Routes messages: classification, calibrated confidence, abstention, the policy's queues and rules,
+/// language, and explanations.
+///
+/// Load a model and a policy once, then call ``route(_:explain:)`` from any number of threads or tasks.
+/// ``replace(model:policy:)`` swaps either atomically while routing goes on: each call sees one
+/// consistent (model, policy) pair.
+public final class RoutingEngine: Sendable {
+    /// One consistent model and policy.
+    final class Snapshot: Sendable {
+        let model: NaiveBayesModel
+        let policy: RoutingPolicy
+        let threshold: Double
+
+        init(model: NaiveBayesModel, policy: RoutingPolicy) {
+            self.model = model
+            self.policy = policy
+            self.threshold = policy.abstentionThreshold ?? model.metadata.calibration.abstentionThreshold
+        }
+    }
+
+    private let current: Mutex<Snapshot>
+
+    /// Creates an engine; without a policy, each label is its own queue.
+    public init(model: NaiveBayesModel, policy: RoutingPolicy? = nil) throws {
+        let policy = try (policy ?? RoutingPolicy.default(labels: model.labels)).checked(against: model.labels)
+        current = Mutex(Snapshot(model: model, policy: policy))
+    }
+
+    /// Loads a model file and, optionally, a policy file.
+    public convenience init(modelPath: String, policyPath: String? = nil) throws {
+        let model = try ModelFile.read(from: modelPath)
+        let policy = try policyPath.map { try RoutingPolicy.load(from: $0, labels: model.labels) }
+        try self.init(model: model, policy: policy)
+    }
+
+    /// The model in use.
+    public var model: NaiveBayesModel { current.withLock { $0.model } }
+    /// The policy in use.
+    public var policy: RoutingPolicy { current.withLock { $0.policy } }
+    /// The confidence below which messages go to a person.
+    public var threshold: Double { current.withLock { $0.threshold } }
+
+    /// Swaps in a new model and/or policy, atomically; the policy is checked against the model's labels first.
+    public func replace(model: NaiveBayesModel? = nil, policy: RoutingPolicy? = nil) throws {
+        let old = current.withLock { $0 }
+        let newModel = model ?? old.model
+        let newPolicy = try (policy ?? old.policy).checked(against: newModel.labels)
+        let snapshot = Snapshot(model: newModel, policy: newPolicy)
+        current.withLock { $0 = snapshot }
+    }
+
+    /// Routes one message.
+    public func route(_ message: Message, explain: Bool = false) -> Decision {
+        let snapshot = current.withLock { $0 }
+        var scratch = snapshot.model.borrowScratch()
+        defer { snapshot.model.returnScratch(scratch) }
+        return Self.route(message, snapshot: snapshot, scratch: &scratch, explain: explain)
+    }
+
+    /// Routes one text.
+    public func route(_ text: String, explain: Bool = false) -> Decision {
+        route(Message(text: text), explain: explain)
+    }
+
+    /// Routes many messages on every core; decisions in input order, all from the same model and policy.
+    public func routeBatch(_ messages: [Message], explain: Bool = false, workers: Int? = nil) -> [Decision] {
+        let snapshot = current.withLock { $0 }
+        let workers = workers ?? Parallel.defaultWorkers
+        let pieces = Parallel.ranges(messages.count, pieces: max(1, workers) * 4)
+        let parts = Parallel.map(pieces.count, workers: workers) { piece -> [Decision] in
+            var scratch = snapshot.model.borrowScratch()
+            defer { snapshot.model.returnScratch(scratch) }
+            return pieces[piece].map { Self.route(messages[$0], snapshot: snapshot, scratch: &scratch, explain: explain) }
+        }
+        return parts.flatMap { $0 }
+    }
+
+    static func route(_ message: Message, snapshot: Snapshot, scratch: inout ClassificationScratch, explain: Bool) -> Decision {
+        let model = snapshot.model, policy = snapshot.policy
+        let probabilities = model.probabilities(message.text, scratch: &scratch)
+        var order = Array(probabilities.indices)
+        order.sort { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+        let top = order[0]
+        let label = model.labels[top]
+        let confidence = probabilities[top]
+        let tokens = Tokenizer(foldDiacritics: true).tokens(message.text)
+        let language = LanguageDetector.detect(tokens: tokens)
+
+        var reason: String?
+        if tokens.isEmpty {
+            reason = "empty message"
+        } else if scratch.touched.isEmpty {
+            reason = "no word of the message is known to the model"
+        } else if !model.metadata.languages.isEmpty, language == LanguageDetector.other {
+            reason = "the message is in a language the model was not trained on"
+        } else if confidence < snapshot.threshold {
+            reason = String(format: "confidence %.3f is below the threshold %.3f", confidence, snapshot.threshold)
+        }
+        let abstained = reason != nil
+        var queueName = abstained ? policy.fallbackQueue : (policy.queueOfLabel[label] ?? policy.fallbackQueue)
+        var priority = policy.queues[queueName]?.priority ?? 3
+        var fired: [String] = []
+        if !policy.rules.isEmpty {
+            let folded = " " + tokens.map(\.text).joined(separator: " ") + " "
+            for rule in policy.rules {
+                if !rule.labels.isEmpty && !rule.labels.contains(label) { continue }
+                if !rule.languages.isEmpty && !rule.languages.contains(language) { continue }
+                if !rule.keywords.isEmpty && !rule.keywords.contains(where: { folded.contains(" " + $0 + " ") }) { continue }
+                if let pattern = rule.pattern, !pattern.matches(message.text) { continue }
+                fired.append(rule.name)
+                // An abstained message stays with a person; a rule may still make it more urgent.
+                if let queue = rule.queue, !abstained {
+                    queueName = queue
+                    priority = min(priority, policy.queues[queue]?.priority ?? priority)
+                }
+                if let p = rule.priority { priority = min(priority, p) }
+            }
+        }
+        let queue = policy.queues[queueName]
+        var decision = Decision(
+            messageID: message.id, label: label, queue: queueName, priority: priority,
+            answerWithin: queue?.answerWithin, answerWithinSeconds: queue?.answerWithinSeconds, confidence: confidence,
+            alternatives: order.prefix(3).map { LabelProbability(label: model.labels[$0], probability: probabilities[$0]) },
+            abstained: abstained, abstentionReason: reason, rules: fired, explanation: [], language: language, modelID: model.id)
+        if explain, order.count >= 2 {
+            decision.explanation = model.explain(message.text, scratch: scratch, chosen: top, against: order[1])
+        }
+        return decision
+    }
+}
+
+extension RoutingPolicy {
+    /// The policy, checked against a model's labels; labels it does not mention get a queue of their own.
+    func checked(against labels: [String]) throws -> RoutingPolicy {
+        var policy = self
+        let known = Set(labels)
+        for (label, _) in policy.queueOfLabel where !known.contains(label) {
+            throw SwitchboardError(.invalidPolicy, "the policy routes label '\(label)', which the model does not have (its labels: \(labels.joined(separator: ", ")))")
+        }
+        for rule in policy.rules {
+            for label in rule.labels where !known.contains(label) {
+                throw SwitchboardError(.invalidPolicy, "rule '\(rule.name)' names label '\(label)', which the model does not have")
+            }
+        }
+        for label in labels where policy.queueOfLabel[label] == nil {
+            policy.queueOfLabel[label] = label
+            if policy.queues[label] == nil { policy.queues[label] = Queue(name: label, priority: 3) }
+        }
+        if policy.queues[policy.fallbackQueue] == nil { policy.queues[policy.fallbackQueue] = Queue(name: policy.fallbackQueue, priority: 2) }
+        return policy
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Yams
+
+extension RoutingPolicy {
+    /// Reads a policy file and checks it against the model's labels.
+    public static func load(from path: String, labels: [String]) throws -> RoutingPolicy {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SwitchboardError(.io, "cannot read the policy file", location: SourceLocation(file: path), cause: error as NSError)
+        }
+        do {
+            return try parse(yaml: text, labels: labels, file: path)
+        } catch var error as SwitchboardError {
+            if error.location == nil { error.location = SourceLocation(file: path) }
+            throw error
+        }
+    }
+
+    /// Parses a policy from YAML text. Errors name the line.
+    public static func parse(yaml: String, labels: [String], file: String = "<policy>") throws -> RoutingPolicy {
+        func fail(_ message: String, _ node: Node?) -> SwitchboardError {
+            SwitchboardError(.invalidPolicy, message, location: SourceLocation(file: file, line: node?.mark?.line))
+        }
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else { throw fail("the policy is empty", nil) }
+            root = composed
+        } catch let error as YamlError {
+            var line: Int?
+            switch error {
+            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
+            default: line = nil
+            }
+            throw SwitchboardError(.invalidPolicy, "invalid YAML: \(error)", location: SourceLocation(file: file, line: line))
+        }
+        guard let top = root.mapping else { throw fail("the policy must be a mapping with 'queues' (and optionally 'fallback_queue', 'abstention', 'rules')", root) }
+        let known: Set<String> = ["version", "fallback_queue", "abstention", "queues", "rules"]
+        for (key, _) in top {
+            guard let name = key.string, known.contains(name) else { throw fail("unknown key '\(key.string ?? "?")' (expected: \(known.sorted().joined(separator: ", ")))", key) }
+        }
+        let labelSet = Set(labels)
+        var policy = RoutingPolicy(queues: [:], queueOfLabel: [:], fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])
+        if let fallback = top["fallback_queue"] {
+            guard let name = fallback.string, !name.isEmpty else { throw fail("'fallback_queue' must be a queue name", fallback) }
+            policy.fallbackQueue = name
+        }
+        if let abstention = top["abstention"] {
+            guard let mapping = abstention.mapping, let threshold = mapping["threshold"] else { throw fail("'abstention' must be a mapping with 'threshold'", abstention) }
+            guard let value = threshold.float, value >= 0, value <= 1 else { throw fail("'abstention.threshold' must be a number between 0 and 1", threshold) }
+            policy.abstentionThreshold = value
+        }
+        guard let queuesNode = top["queues"], let queues = queuesNode.mapping else { throw fail("'queues' is missing or is not a mapping of queue names", top["queues"] ?? root) }
+        for (key, value) in queues {
+            guard let name = key.string, !name.isEmpty else { throw fail("a queue name must be a string", key) }
+            guard let body = value.mapping else { throw fail("queue '\(name)' must be a mapping with 'labels', 'priority' and 'answer_within'", value) }
+            for (field, _) in body where !["labels", "priority", "answer_within"].contains(field.string ?? "") {
+                throw fail("queue '\(name)': unknown key '\(field.string ?? "?")' (expected labels, priority, answer_within)", field)
+            }
+            var queue = Queue(name: name, priority: 3)
+            if let priority = body["priority"] {
+                guard let p = priority.int, p >= 1, p <= 9 else { throw fail("queue '\(name)': priority must be a whole number from 1 (most urgent) to 9", priority) }
+                queue.priority = p
+            }
+            if let within = body["answer_within"] {
+                guard let text = within.string, let seconds = Self.seconds(text) else { throw fail("queue '\(name)': answer_within must be a duration such as 30m, 4h or 2d", within) }
+                queue.answerWithin = text
+                queue.answerWithinSeconds = seconds
+            }
+            for labelNode in body["labels"]?.sequence ?? [] {
+                guard let label = labelNode.string else { throw fail("queue '\(name)': labels must be strings", labelNode) }
+                guard labelSet.contains(label) else { throw fail("queue '\(name)': unknown label '\(label)' (the model's labels: \(labels.joined(separator: ", ")))", labelNode) }
+                if let other = policy.queueOfLabel[label] { throw fail("label '\(label)' is in two queues ('\(other)' and '\(name)')", labelNode) }
+                policy.queueOfLabel[label] = name
+            }
+            if let labelsNode = body["labels"], labelsNode.sequence == nil { throw fail("queue '\(name)': labels must be a list", labelsNode) }
+            policy.queues[name] = queue
+        }
+        if policy.queues[policy.fallbackQueue] == nil {
+            policy.queues[policy.fallbackQueue] = Queue(name: policy.fallbackQueue, priority: 2)
+        }
+        // Labels the policy does not mention keep a queue of their own name, so nothing is unroutable.
+        for label in labels where policy.queueOfLabel[label] == nil {
+            policy.queueOfLabel[label] = label
+            if policy.queues[label] == nil { policy.queues[label] = Queue(name: label, priority: 3) }
+        }
+        if let rulesNode = top["rules"] {
+            guard let rules = rulesNode.sequence else { throw fail("'rules' must be a list", rulesNode) }
+            var names = Set<String>()
+            for ruleNode in rules {
+                let rule = try parseRule(ruleNode, policy: policy, labels: labelSet, fail: fail)
+                guard names.insert(rule.name).inserted else { throw fail("two rules are named '\(rule.name)'", ruleNode) }
+                policy.rules.append(rule)
+            }
+        }
+        return policy
+    }
+
+    private static func parseRule(_ node: Node, policy: RoutingPolicy, labels: Set<String>, fail: (String, Node?) -> SwitchboardError) throws -> Rule {
+        guard let body = node.mapping else { throw fail("a rule must be a mapping with 'name', 'when' and 'then'", node) }
+        guard let name = body["name"]?.string, !name.isEmpty else { throw fail("a rule needs a 'name'", node) }
+        for (field, _) in body where !["name", "when", "then"].contains(field.string ?? "") {
+            throw fail("rule '\(name)': unknown key '\(field.string ?? "?")' (expected name, when, then)", field)
+        }
+        var rule = Rule(name: name, labels: [], keywords: [], pattern: nil, languages: [], priority: nil, queue: nil)
+        guard let when = body["when"]?.mapping else { throw fail("rule '\(name)': 'when' must be a mapping of conditions", body["when"] ?? node) }
+        func strings(_ node: Node, _ what: String) throws -> [String] {
+            if let single = node.string, node.sequence == nil { return [single] }
+            guard let items = node.sequence else { throw fail("rule '\(name)': '\(what)' must be a list of strings", node) }
+            return try items.map { item in
+                guard let text = item.string else { throw fail("rule '\(name)': '\(what)' must be a list of strings", item) }
+                return text
+            }
+        }
+        for (key, value) in when {
+            switch key.string ?? "" {
+            case "labels":
+                for (i, label) in try strings(value, "labels").enumerated() {
+                    guard labels.contains(label) else { throw fail("rule '\(name)': unknown label '\(label)'", value.sequence?[i] ?? value) }
+                    rule.labels.insert(label)
+                }
+            case "keywords":
+                let tokenizer = Tokenizer()
+                rule.keywords = try strings(value, "keywords").map { tokenizer.tokens($0).map(\.text).joined(separator: " ") }.filter { !$0.isEmpty }
+            case "pattern":
+                guard let pattern = value.string else { throw fail("rule '\(name)': 'pattern' must be a string", value) }
+                do {
+                    rule.pattern = NSRegularExpressionBox(expression: try NSRegularExpression(pattern: pattern, options: [.caseInsensitive]), pattern: pattern)
+                } catch {
+                    throw fail("rule '\(name)': invalid regular expression '\(pattern)'", value)
+                }
+            case "languages":
+                rule.languages = Set(try strings(value, "languages"))
+            default:
+                throw fail("rule '\(name)': unknown condition '\(key.string ?? "?")' (expected labels, keywords, pattern, languages)", key)
+            }
+        }
+        guard let then = body["then"]?.mapping else { throw fail("rule '\(name)': 'then' must be a mapping with 'priority' and/or 'queue'", body["then"] ?? node) }
+        for (key, value) in then {
+            switch key.string ?? "" {
+            case "priority":
+                guard let p = value.int, p >= 1, p <= 9 else { throw fail("rule '\(name)': priority must be a whole number from 1 to 9", value) }
+                rule.priority = p
+            case "queue":
+                guard let queue = value.string, policy.queues[queue] != nil else {
+                    throw fail("rule '\(name)': unknown queue '\(value.string ?? "?")' (queues: \(policy.queues.keys.sorted().joined(separator: ", ")))", value)
+                }
+                rule.queue = queue
+            default:
+                throw fail("rule '\(name)': unknown action '\(key.string ?? "?")' (expected priority, queue)", key)
+            }
+        }
+        guard rule.priority != nil || rule.queue != nil else { throw fail("rule '\(name)': 'then' must set 'priority' or 'queue'", body["then"]) }
+        return rule
+    }
+
+    /// Seconds in a duration such as `45s`, `30m`, `4h`, `2d`.
+    static func seconds(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = trimmed.last, let number = Int(trimmed.dropLast()), number > 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86400
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Maps labels to queues, with priorities, answer-time targets, a fallback queue and override rules.
+///
+/// Read from YAML (see `models/policy.yaml` and its comments). Without a policy, each label is its own
+/// queue (priority 3) and abstentions go to `human_triage`.
+public struct RoutingPolicy: Sendable {
+    /// A queue: where a team picks up messages.
+    public struct Queue: Sendable, Hashable {
+        /// The queue's name.
+        public var name: String
+        /// Its priority: 1 is the most urgent.
+        public var priority: Int
+        /// How soon its messages should be answered, as written (`30m`, `4h`, `2d`).
+        public var answerWithin: String?
+        /// The same in seconds.
+        public var answerWithinSeconds: Int?
+    }
+
+    /// A rule evaluated after classification, in order; every rule whose conditions all hold fires.
+    public struct Rule: Sendable {
+        /// The rule's name, reported in decisions.
+        public var name: String
+        /// Fires only for these labels (empty: any).
+        public var labels: Set<String>
+        /// Fires only when the message contains one of these (folded, whole words or phrases).
+        public var keywords: [String]
+        /// Fires only when this regular expression matches the text (case-insensitive).
+        public var pattern: NSRegularExpressionBox?
+        /// Fires only for these detected languages (empty: any).
+        public var languages: Set<String>
+        /// Raises the priority to at least this (smaller number: more urgent).
+        public var priority: Int?
+        /// Sends the message to this queue.
+        public var queue: String?
+    }
+
+    /// The queues by name.
+    public var queues: [String: Queue]
+    /// The queue of each label.
+    public var queueOfLabel: [String: String]
+    /// Where abstentions go.
+    public var fallbackQueue: String
+    /// Overrides the model's abstention threshold when set.
+    public var abstentionThreshold: Double?
+    /// The override rules, in order.
+    public var rules: [Rule]
+
+    /// The policy used when none is given: one queue per label, abstentions to `human_triage`.
+    public static func `default`(labels: [String]) -> RoutingPolicy {
+        var queues: [String: Queue] = [:]
+        for label in labels { queues[label] = Queue(name: label, priority: 3) }
+        queues["human_triage"] = Queue(name: "human_triage", priority: 2)
+        return RoutingPolicy(queues: queues, queueOfLabel: Dictionary(uniqueKeysWithValues: labels.map { ($0, $0) }),
+                             fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])
+    }
+}
+
+/// A compiled regular expression that can be shared between threads (NSRegularExpression is immutable).
+public struct NSRegularExpressionBox: @unchecked Sendable {
+    /// The expression.
+    public let expression: NSRegularExpression
+    /// The source pattern.
+    public let pattern: String
+
+    func matches(_ text: String) -> Bool {
+        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
