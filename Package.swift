@@ -25,6 +25,7 @@ let package = Package(
             name: "SwitchboardCLI",
             dependencies: [
                 "Switchboard",
+                "SwitchboardExports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,225 @@
+import ArgumentParser
+import Foundation
+import Switchboard
+import SwitchboardExports
+
+extension ExportFormat: ExpressibleByArgument {}
+
+/// `switchboard batch`: routes every message of exports (JSONL, CSV, Messenger, WhatsApp, e-mail, XML, HTML).
+struct BatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Route every message of inbox exports; one output record (or error record) per input message, in order.",
+        discussion: "Formats: jsonl, csv, tsv, messenger-json, messenger-html, whatsapp, mbox, eml, xml, html (auto: by extension and content)."
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument { case jsonl, csv }
+
+    @Option(name: .shortAndLong, help: "The model file.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "The routing policy (YAML).")
+    var policy: String?
+
+    @Argument(help: "Export files or directories (.eml folders); - for standard input with an explicit --format.")
+    var inputs: [String]
+
+    @Option(help: "Input format (default: auto).")
+    var format: ExportFormat = .auto
+
+    @Option(name: .shortAndLong, help: "Write the records here (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(help: "Output format: jsonl or csv.")
+    var outputFormat: OutputFormat = .jsonl
+
+    @Option(help: "JSONL: dotted path of the text field.")
+    var textField = "text"
+
+    @Option(help: "JSONL: dotted path of the id field.")
+    var idField = "id"
+
+    @Option(help: "CSV/TSV: the text column.")
+    var textColumn: String?
+
+    @Option(help: "CSV/TSV: the id column.")
+    var idColumn: String?
+
+    @Option(help: "WhatsApp/Messenger: leave out the messages this sender (the company) wrote.")
+    var companySender: String?
+
+    @Option(help: "XML: the element of one record.")
+    var xmlRecord: String?
+
+    @Option(help: "XML: the element holding the text, inside a record.")
+    var xmlText: String?
+
+    @Option(help: "XML: the element holding the id, inside a record.")
+    var xmlId: String?
+
+    @Flag(help: "Add the explanation (top features) to each record.")
+    var explain = false
+
+    @Flag(help: "Copy the message text into each record (off by default: messages hold personal data).")
+    var includeText = false
+
+    @Flag(help: "Stop at the first error record, with exit code 1.")
+    var strict = false
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func run() async throws {
+        let engine = try RoutingEngine(modelPath: model, policyPath: policy)
+        var options = ExportOptions()
+        options.format = format
+        options.textField = textColumn ?? textField
+        options.idField = idColumn ?? idField
+        options.companySender = companySender
+        options.xmlRecordElement = xmlRecord
+        options.xmlTextElement = xmlText
+        options.xmlIdElement = xmlId
+        let writer = try output.map { try AtomicFileWriter(path: $0) }
+        var stdout = OutputBuffer()
+        func emit(_ text: String) throws {
+            if let writer { try writer.write(text) } else { stdout.write(text) }
+        }
+        if outputFormat == .csv { try emit(BatchRecord.csvHeader(includeText: includeText, explain: explain)) }
+        var summary = BatchSummary()
+        let started = Date()
+        let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        do {
+            for input in inputs {
+                let reader = try ExportReaders.open(input, options: options)
+                var pending: [ExportRecord] = []
+                func drain() throws {
+                    let messages = pending.compactMap(\.message)
+                    var decisions = engine.routeBatch(messages, explain: explain, workers: workers).makeIterator()
+                    for record in pending {
+                        switch record {
+                        case .message(let message):
+                            guard let decision = decisions.next() else { continue }
+                            summary.add(decision)
+                            try emit(BatchRecord.line(message: message, decision: decision, format: outputFormat, includeText: includeText, explain: explain))
+                        case .failure(let error):
+                            summary.errors += 1
+                            try emit(BatchRecord.errorLine(error, format: outputFormat, includeText: includeText, explain: explain))
+                            if strict { throw ExitCode(1) }
+                        }
+                    }
+                    pending.removeAll(keepingCapacity: true)
+                    Terminal.progress(summary.progressLine(since: started))
+                }
+                while let record = try reader.next() {
+                    if strict, let error = record.failure {
+                        try drain()
+                        summary.errors += 1
+                        try emit(BatchRecord.errorLine(error, format: outputFormat, includeText: includeText, explain: explain))
+                        Terminal.endProgress()
+                        Terminal.warn("error: \(error)")
+                        throw ExitCode(1)
+                    }
+                    pending.append(record)
+                    if pending.count >= 8192 { try drain() }
+                }
+                try drain()
+                summary.skipped += reader.statistics.skippedTotal
+            }
+            try writer?.commit()
+            stdout.flush()
+        } catch {
+            if let writer {
+                // Keep what was decided so far: an honest partial file is better than none in strict mode.
+                if strict { try? writer.commit() } else { writer.abort() }
+            }
+            stdout.flush()
+            throw error
+        }
+        Terminal.endProgress()
+        Terminal.warn(summary.report(seconds: Date().timeIntervalSince(started)))
+    }
+}
+
+/// Counts for the summary printed at the end.
+struct BatchSummary {
+    var records = 0
+    var errors = 0
+    var abstained = 0
+    var skipped = 0
+    var perQueue: [String: Int] = [:]
+
+    mutating func add(_ decision: Decision) {
+        records += 1
+        perQueue[decision.queue, default: 0] += 1
+        if decision.abstained { abstained += 1 }
+    }
+
+    func progressLine(since start: Date) -> String {
+        let seconds = max(Date().timeIntervalSince(start), 1e-3)
+        return String(format: "batch: %d records, %d errors, %.0f records/s", records + errors, errors, Double(records + errors) / seconds)
+    }
+
+    func report(seconds: Double) -> String {
+        var lines = [String(format: "read %d messages: %d routed, %d abstained, %d errors, %d skipped (media-only, deleted, company replies) in %.2f s",
+                            records + errors + skipped, records - abstained, abstained, errors, skipped, seconds)]
+        for (queue, count) in perQueue.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+            lines.append("  \(queue): \(count)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Formats output records.
+enum BatchRecord {
+    static func csvHeader(includeText: Bool, explain: Bool) -> String {
+        "source,id,timestamp,sender,label,queue,priority,confidence,abstained,abstention_reason,language,error" + (explain ? ",explanation" : "") + (includeText ? ",text" : "") + "\n"
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func timestamp(_ date: Date?) -> String? {
+        date.map { ISO8601DateFormatter().string(from: $0) }
+    }
+
+    static func line(message: Message, decision: Decision, format: BatchCommand.OutputFormat, includeText: Bool, explain: Bool) -> String {
+        let source = message.source?.description ?? ""
+        switch format {
+        case .jsonl:
+            // The decision carries the message's id.
+            var out = "{\"source\":" + JSONText.string(source)
+            if let time = timestamp(message.timestamp) { out += ",\"timestamp\":" + JSONText.string(time) }
+            if let sender = message.sender { out += ",\"sender\":" + JSONText.string(sender) }
+            var decisionJSON = decision.json(includeExplanation: explain)
+            decisionJSON.removeFirst()  // merge the decision's fields into this object
+            out += "," + decisionJSON
+            if includeText {
+                out.removeLast()
+                out += ",\"text\":" + JSONText.string(message.text) + "}"
+            }
+            return out + "\n"
+        case .csv:
+            var fields = [source, message.id ?? "", timestamp(message.timestamp) ?? "", message.sender ?? "", decision.label, decision.queue,
+                          String(decision.priority), String(format: "%.4f", decision.confidence), String(decision.abstained),
+                          decision.abstentionReason ?? "", decision.language, ""]
+            if explain { fields.append(decision.explanation.map { "\($0.feature)=\($0.weight)" }.joined(separator: " ")) }
+            if includeText { fields.append(message.text) }
+            return fields.map(csvField).joined(separator: ",") + "\n"
+        }
+    }
+
+    static func errorLine(_ error: SwitchboardError, format: BatchCommand.OutputFormat, includeText: Bool, explain: Bool) -> String {
+        let source = error.location?.description ?? ""
+        switch format {
+        case .jsonl:
+            return "{\"source\":" + JSONText.string(source) + ",\"error\":" + JSONText.string(error.message) + ",\"code\":" + JSONText.string(error.code.rawValue) + "}\n"
+        case .csv:
+            var fields = [source, "", "", "", "", "", "", "", "", "", "", error.message]
+            if explain { fields.append("") }
+            if includeText { fields.append("") }
+            return fields.map(csvField).joined(separator: ",") + "\n"
+        }
+    }
+}
