@@ -90,6 +90,8 @@ public struct ClassificationScratch: Sendable {
     var touched: [Int32] = []
     var values: [Float] = []
     var scores: [Double]
+    /// How many distinct word n-grams of the last message the model knew.
+    var knownWords = 0
 
     init(settings: FeatureSettings, featureCount: Int, classCount: Int) {
         extractor = FeatureExtractor(settings: settings)
@@ -114,11 +116,12 @@ extension CompiledScorer {
             scratch.counts[Int(f)] += 1
         }
         var wordNorm: Float = 0, charNorm: Float = 0
+        scratch.knownWords = 0
         for f in scratch.touched {
             var x = scratch.counts[Int(f)]
             scratch.counts[Int(f)] = 0
             if parameters.sublinearTF { x = 1 + logf(x) }
-            if isChar[Int(f)] { charNorm += x * x } else { wordNorm += x * x }
+            if isChar[Int(f)] { charNorm += x * x } else { wordNorm += x * x; scratch.knownWords += 1 }
             scratch.values.append(x)
         }
         let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1

@@ -92,7 +92,7 @@ public final class RoutingEngine: Sendable {
         var reason: String?
         if tokens.isEmpty {
             reason = "empty message"
-        } else if scratch.touched.isEmpty {
+        } else if scratch.knownWords == 0 {
             reason = "no word of the message is known to the model"
         } else if !model.metadata.languages.isEmpty, language == LanguageDetector.other {
             reason = "the message is in a language the model was not trained on"
