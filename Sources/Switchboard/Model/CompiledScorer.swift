@@ -3,9 +3,10 @@ import Foundation
 /// Scoring weights compiled from ``ModelStatistics`` and ``NaiveBayesParameters``.
 ///
 /// A class's score for a message with feature values x is
-/// `bias[c] + slope[c] * sum(x) + sum over the message's features f seen in class c of x[f] * weight[f, c]`.
-/// Multinomial: weight = log(1 + N[f,c]/alpha), slope = -log(N[c] + alpha V), bias = log prior.
-/// Complement: weight = log(T[f] + alpha) - log(T[f] - N[f,c] + alpha), slope = log(T - N[c] + alpha V),
+/// `bias[c] + slope[g][c] * sum of x over group g + sum over the message's features f seen in class c of x[f] * weight[f, c]`,
+/// where the groups are word and character features, two multinomials each normalised on its own.
+/// Multinomial: weight = log(1 + N[f,c]/alpha), slope = -log(N[g][c] + alpha V[g]), bias = log prior.
+/// Complement: weight = log(T[f] + alpha) - log(T[f] - N[f,c] + alpha), slope = log(T[g] - N[g][c] + alpha V[g]),
 /// where T are totals over all classes; both drop terms shared by every class, which softmax ignores.
 /// Only the entries of features seen in a class are stored, so scoring is sparse.
 struct CompiledScorer: Sendable {
@@ -16,7 +17,10 @@ struct CompiledScorer: Sendable {
     let entryClass: [UInt16]
     let entryWeight: [Float]
     let bias: [Double]
-    let slope: [Double]
+    /// Per-class slope of the summed word feature values.
+    let slopeWord: [Double]
+    /// Per-class slope of the summed character feature values (already weighted).
+    let slopeChar: [Double]
     let parameters: NaiveBayesParameters
     let classCount: Int
 
@@ -32,26 +36,28 @@ struct CompiledScorer: Sendable {
         index = FeatureIndex(hashes: s.featureKeys)
         idf = p.idf ? (0..<v).map { Self.idf(documents: n, frequency: Int(s.documentFrequency[$0])) } : Array(repeating: 1, count: v)
         isChar = s.featureKeys.map(FeatureHash.isChar)
-        entryStart = s.featureStart
-        entryClass = s.entryClass
         parameters = p
         classCount = c
 
-        // Class masses N[c] and feature totals T[f], with IDF applied.
-        var classMass = [Double](repeating: 0, count: c)
+        // Class masses N[c] per group (word, character) and feature totals T[f], with IDF applied. Word and
+        // character features are two multinomials, each normalised on its own.
+        var classMass = [[Double]](repeating: [Double](repeating: 0, count: c), count: 2)
         var featureMass = [Double](repeating: 0, count: v)
+        var featuresPerGroup = [0, 0]
         var weights = [Float](repeating: 0, count: s.entryCount)
         for f in 0..<v {
             let w = Double(idf[f])
+            let group = isChar[f] ? 1 : 0
+            featuresPerGroup[group] += 1
             for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
                 let mass = Double(s.entryValue[e]) * w
-                classMass[Int(s.entryClass[e])] += mass
+                classMass[group][Int(s.entryClass[e])] += mass
                 featureMass[f] += mass
             }
         }
         let alpha = p.alpha
-        let total = classMass.reduce(0, +)
-        let smoothing = alpha * Double(max(v, 1))
+        let smoothing = featuresPerGroup.map { alpha * Double(max($0, 1)) }
+        var slopes = [[Double]](repeating: [], count: 2)
         switch p.variant {
         case .multinomial:
             for f in 0..<v {
@@ -60,7 +66,7 @@ struct CompiledScorer: Sendable {
                     weights[e] = Float(log1p(Double(s.entryValue[e]) * w / alpha))
                 }
             }
-            slope = classMass.map { -log($0 + smoothing) }
+            for g in 0..<2 { slopes[g] = classMass[g].map { -log($0 + smoothing[g]) } }
         case .complement:
             for f in 0..<v {
                 let w = Double(idf[f])
@@ -70,9 +76,33 @@ struct CompiledScorer: Sendable {
                     weights[e] = Float(log(t + alpha) - log(max(t - mass, 0) + alpha))
                 }
             }
-            slope = classMass.map { log(max(total - $0, 0) + smoothing) }
+            for g in 0..<2 {
+                let total = classMass[g].reduce(0, +)
+                slopes[g] = classMass[g].map { log(max(total - $0, 0) + smoothing[g]) }
+            }
         }
-        entryWeight = weights
+        slopeWord = slopes[0]
+        slopeChar = slopes[1]
+        // Features seen in at least half the classes are expanded to an entry per class (weight 0 where
+        // unseen), so that scoring them is a contiguous loop the compiler vectorises.
+        let denseFrom = PreparedCorpus.denseThreshold(classes: c)
+        var starts: [UInt32] = [0], classes: [UInt16] = [], expanded: [Float] = []
+        starts.reserveCapacity(v + 1)
+        for f in 0..<v {
+            let range = Int(s.featureStart[f])..<Int(s.featureStart[f + 1])
+            if range.count >= denseFrom {
+                var row = [Float](repeating: 0, count: c)
+                for e in range { row[Int(s.entryClass[e])] = weights[e] }
+                classes.append(contentsOf: (0..<c).map { UInt16($0) })
+                expanded.append(contentsOf: row)
+            } else {
+                for e in range { classes.append(s.entryClass[e]); expanded.append(weights[e]) }
+            }
+            starts.append(UInt32(classes.count))
+        }
+        entryStart = starts
+        entryClass = classes
+        entryWeight = expanded
         if p.uniformPriors || n == 0 {
             bias = Array(repeating: 0, count: c)
         } else {
@@ -137,17 +167,22 @@ extension CompiledScorer {
     /// The raw class scores of the vectorised message, into `scratch.scores`.
     @inline(__always)
     func score(_ scratch: inout ClassificationScratch) {
-        var sum: Double = 0
-        for x in scratch.values { sum += Double(x) }
-        for c in 0..<classCount { scratch.scores[c] = bias[c] + slope[c] * sum }
+        var wordSum: Double = 0, charSum: Double = 0
+        for (i, f) in scratch.touched.enumerated() {
+            if isChar[Int(f)] { charSum += Double(scratch.values[i]) } else { wordSum += Double(scratch.values[i]) }
+        }
+        for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
         scratch.scores.withUnsafeMutableBufferPointer { scores in
             entryClass.withUnsafeBufferPointer { classes in
                 entryWeight.withUnsafeBufferPointer { weights in
                     for i in scratch.touched.indices {
                         let f = Int(scratch.touched[i])
                         let x = Double(scratch.values[i])
-                        for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
-                            scores[Int(classes[e])] += x * Double(weights[e])
+                        let first = Int(entryStart[f]), end = Int(entryStart[f + 1])
+                        if end - first == classCount, let row = weights.baseAddress, let base = scores.baseAddress {
+                            for c in 0..<classCount { base[c] += x * Double(row[first + c]) }
+                        } else {
+                            for e in first..<end { scores[Int(classes[e])] += x * Double(weights[e]) }
                         }
                     }
                 }

@@ -15,7 +15,8 @@ extension NaiveBayesModel {
     /// (including the length term); names are recovered by extracting the message again with names.
     func explain(_ text: String, scratch: ClassificationScratch, chosen: Int, against other: Int, limit: Int = 5) -> [FeatureContribution] {
         let s = scorer
-        let slopeDifference = s.slope[chosen] - s.slope[other]
+        let wordSlopeDifference = s.slopeWord[chosen] - s.slopeWord[other]
+        let charSlopeDifference = s.slopeChar[chosen] - s.slopeChar[other]
         var contributions: [(feature: Int32, weight: Double)] = []
         for (i, f) in scratch.touched.enumerated() {
             var a = 0.0, b = 0.0
@@ -23,7 +24,7 @@ extension NaiveBayesModel {
                 let c = Int(s.entryClass[e])
                 if c == chosen { a = Double(s.entryWeight[e]) } else if c == other { b = Double(s.entryWeight[e]) }
             }
-            let weight = Double(scratch.values[i]) * (a - b + slopeDifference)
+            let weight = Double(scratch.values[i]) * (a - b + (s.isChar[Int(f)] ? charSlopeDifference : wordSlopeDifference))
             if weight > 0 { contributions.append((f, weight)) }
         }
         contributions.sort { $0.weight > $1.weight }

@@ -69,7 +69,8 @@ struct CrossValidation: Sendable {
         var char: [Float]
         var wordSum: [Double]
         var charSum: [Double]
-        var slope: [Double]
+        var slopeWord: [Double]
+        var slopeChar: [Double]
         var logPrior: [Double]
     }
 
@@ -80,47 +81,51 @@ struct CrossValidation: Sendable {
         let documents = (0..<c).map { Int(totalDocuments[$0]) - Int(foldDocuments[fold][$0]) }
         let n = documents.reduce(0, +)
         var idf = [Float](repeating: 1, count: v)
-        var known = 0
         for f in 0..<v {
             let df = Int(totalFrequency[f]) - Int(foldFrequency[fold][f])
-            if df > 0 { known += 1 }
             if useIDF { idf[f] = CompiledScorer.idf(documents: n, frequency: df) }
         }
-        // Masses with IDF, class totals and feature totals.
+        // Masses with IDF; class totals per group (word, character) and feature totals. Word and character
+        // features are two multinomials, each normalised on its own (they are each scaled to unit length).
         var weights = [Float](repeating: 0, count: corpus.entryCount)
-        var classMass = [Double](repeating: 0, count: c)
+        var classMass = [[Double]](repeating: [Double](repeating: 0, count: c), count: 2)
         var featureMass = [Double](repeating: 0, count: v)
+        var knownPerGroup = [0, 0]
         let foldMassI = foldMass[fold]
         for f in 0..<v {
             let w = Double(idf[f])
+            let group = corpus.isChar[f] ? 1 : 0
+            if totalFrequency[f] != foldFrequency[fold][f] { knownPerGroup[group] += 1 }
             for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) {
                 let mass = Double(max(totalMass[e] - foldMassI[e], 0)) * w
                 weights[e] = Float(mass)
-                classMass[Int(corpus.entryClass[e])] += mass
+                classMass[group][Int(corpus.entryClass[e])] += mass
                 featureMass[f] += mass
             }
         }
-        let smoothing = alpha * Double(max(known, 1))
-        let slope: [Double]
+        let smoothing = knownPerGroup.map { alpha * Double(max($0, 1)) }
+        var slopes = [[Double]](repeating: [], count: 2)
         switch variant {
         case .multinomial:
             for e in weights.indices where weights[e] > 0 { weights[e] = Float(log1p(Double(weights[e]) / alpha)) }
-            slope = classMass.map { -log($0 + smoothing) }
+            for g in 0..<2 { slopes[g] = classMass[g].map { -log($0 + smoothing[g]) } }
         case .complement:
-            let total = classMass.reduce(0, +)
             for f in 0..<v {
                 let t = featureMass[f]
                 for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) where weights[e] > 0 {
                     weights[e] = Float(log(t + alpha) - log(max(t - Double(weights[e]), 0) + alpha))
                 }
             }
-            slope = classMass.map { log(max(total - $0, 0) + smoothing) }
+            for g in 0..<2 {
+                let total = classMass[g].reduce(0, +)
+                slopes[g] = classMass[g].map { log(max(total - $0, 0) + smoothing[g]) }
+            }
         }
         let logPrior = documents.map { log((Double($0) + 1) / Double(n + c)) }
 
         var result = FoldScores(rows: held, word: [Float](repeating: 0, count: held.count * c), char: [Float](repeating: 0, count: held.count * c),
                                 wordSum: [Double](repeating: 0, count: held.count), charSum: [Double](repeating: 0, count: held.count),
-                                slope: slope, logPrior: logPrior)
+                                slopeWord: slopes[0], slopeChar: slopes[1], logPrior: logPrior)
         let m = corpus.matrix
         var xs: [Float] = []
         let foldFrequencyI = foldFrequency[fold]
@@ -130,7 +135,7 @@ struct CrossValidation: Sendable {
         corpus.entryStart.withUnsafeBufferPointer { startBuffer in
         result.word.withUnsafeMutableBufferPointer { wordBuffer in
         result.char.withUnsafeMutableBufferPointer { charBuffer in
-            guard let wordBase = wordBuffer.baseAddress, let charBase = charBuffer.baseAddress else { return }
+            guard let wordBase = wordBuffer.baseAddress, let charBase = charBuffer.baseAddress, let weightBase = weightBuffer.baseAddress else { return }
             for (j, row) in held.enumerated() {
                 // Vectorise as classification would: unknown features dropped, then normalised.
                 let range = m.rowStart[row]..<m.rowStart[row + 1]
@@ -157,8 +162,13 @@ struct CrossValidation: Sendable {
                     let x = xRaw * (isChar ? cs : ws) * idf[f]
                     let target: UnsafeMutablePointer<Float>
                     if isChar { charSum += Double(x); target = charBase + base } else { wordSum += Double(x); target = wordBase + base }
-                    for e in Int(startBuffer[f])..<Int(startBuffer[f + 1]) {
-                        target[Int(classBuffer[e])] += x * weightBuffer[e]
+                    let first = Int(startBuffer[f]), end = Int(startBuffer[f + 1])
+                    if end - first == c {
+                        // Dense feature: classes 0..<c in order, a loop the compiler vectorises.
+                        let row = weightBase + first
+                        for cls in 0..<c { target[cls] += x * row[cls] }
+                    } else {
+                        for e in first..<end { target[Int(classBuffer[e])] += x * weightBuffer[e] }
                     }
                 }
                 result.wordSum[j] = wordSum
@@ -178,6 +188,6 @@ extension CrossValidation.FoldScores {
     @inline(__always)
     func score(_ j: Int, _ c: Int, classes: Int, charWeight: Double, uniformPriors: Bool) -> Double {
         let slot = j * classes + c
-        return (uniformPriors ? 0 : logPrior[c]) + slope[c] * (wordSum[j] + charWeight * charSum[j]) + Double(word[slot]) + charWeight * Double(char[slot])
+        return (uniformPriors ? 0 : logPrior[c]) + slopeWord[c] * wordSum[j] + Double(word[slot]) + charWeight * (slopeChar[c] * charSum[j] + Double(char[slot]))
     }
 }

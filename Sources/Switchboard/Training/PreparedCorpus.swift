@@ -62,10 +62,16 @@ struct PreparedCorpus: Sendable {
                 }
             }
         }
+        // A feature seen in at least half the classes gets an entry for every class (zero mass where unseen,
+        // which weighs nothing): scoring it is then a contiguous, vectorisable loop instead of a scatter.
+        let denseFrom = Self.denseThreshold(classes: c)
         var start = [UInt32](repeating: 0, count: v + 1)
-        for f in 0..<v { start[f + 1] = start[f] + perFeature[f] }
+        for f in 0..<v { start[f + 1] = start[f] + (Int(perFeature[f]) >= denseFrom ? UInt32(c) : perFeature[f]) }
         var cursor = start
         var classes = [UInt16](repeating: 0, count: Int(start[v]))
+        for f in 0..<v where Int(start[f + 1] - start[f]) == c && Int(perFeature[f]) >= denseFrom {
+            for cls in 0..<c { classes[Int(start[f]) + cls] = UInt16(cls) }
+        }
         var current = [Int32](repeating: 0, count: v)
         var cellEntry = [Int32](repeating: 0, count: matrix.features.count)
         for f in 0..<v { lastClass[f] = -1 }
@@ -75,10 +81,14 @@ struct PreparedCorpus: Sendable {
                     let f = Int(matrix.features[k])
                     if lastClass[f] != Int32(cls) {
                         lastClass[f] = Int32(cls)
-                        let e = cursor[f]
-                        cursor[f] += 1
-                        classes[Int(e)] = UInt16(cls)
-                        current[f] = Int32(e)
+                        if Int(perFeature[f]) >= denseFrom {
+                            current[f] = Int32(Int(start[f]) + cls)
+                        } else {
+                            let e = cursor[f]
+                            cursor[f] += 1
+                            classes[Int(e)] = UInt16(cls)
+                            current[f] = Int32(e)
+                        }
                     }
                     cellEntry[k] = current[f]
                 }
@@ -87,6 +97,11 @@ struct PreparedCorpus: Sendable {
         entryStart = start
         entryClass = classes
         self.cellEntry = cellEntry
+    }
+
+    /// Features in at least this many classes are stored densely (an entry for every class).
+    static func denseThreshold(classes: Int) -> Int {
+        classes >= 8 ? (classes + 1) / 2 : Int.max
     }
 
     /// Sums of the rows in `rows`: entry masses, document frequencies and class sizes.
@@ -114,7 +129,7 @@ struct PreparedCorpus: Sendable {
         for f in order {
             keys.append(matrix.keys[f])
             df.append(frequency[f])
-            for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
+            for e in Int(entryStart[f])..<Int(entryStart[f + 1]) where mass[e] > 0 || frequency[f] == 0 {
                 classes.append(entryClass[e])
                 masses.append(mass[e])
             }

@@ -9,18 +9,18 @@ enum TopFeatures {
         let s = model.statistics, scorer = model.scorer
         let c = s.labels.count
         guard c >= 2 else { return [:] }
-        let slopeSum = scorer.slope.reduce(0, +)
+        let slopeSum = scorer.slopeWord.reduce(0, +)
         var best = [[(hash: UInt64, weight: Double)]](repeating: [], count: c)
         var unit = [Double](repeating: 0, count: c)
         for f in 0..<s.featureCount where !FeatureHash.isChar(s.featureKeys[f]) && s.documentFrequency[f] >= 2 {
-            let range = Int(s.featureStart[f])..<Int(s.featureStart[f + 1])
+            let range = Int(scorer.entryStart[f])..<Int(scorer.entryStart[f + 1])
             var sum = 0.0
             for e in range { sum += Double(scorer.entryWeight[e]) }
-            for e in range { unit[Int(s.entryClass[e])] = Double(scorer.entryWeight[e]) }
+            for e in range { unit[Int(scorer.entryClass[e])] = Double(scorer.entryWeight[e]) }
             for e in range {
-                let cls = Int(s.entryClass[e])
-                let mine = unit[cls] + scorer.slope[cls]
-                let others = (sum - unit[cls] + slopeSum - scorer.slope[cls]) / Double(c - 1)
+                let cls = Int(scorer.entryClass[e])
+                let mine = unit[cls] + scorer.slopeWord[cls]
+                let others = (sum - unit[cls] + slopeSum - scorer.slopeWord[cls]) / Double(c - 1)
                 let weight = (mine - others) * Double(scorer.idf[f])
                 if best[cls].count < perLabel * 4 || weight > best[cls][best[cls].count - 1].weight {
                     best[cls].append((s.featureKeys[f], weight))
@@ -30,7 +30,7 @@ enum TopFeatures {
                     }
                 }
             }
-            for e in range { unit[Int(s.entryClass[e])] = 0 }
+            for e in range { unit[Int(scorer.entryClass[e])] = 0 }
         }
         var result: [String: [WeightedFeature]] = [:]
         var extractor = FeatureExtractor(settings: model.metadata.features)

@@ -17,8 +17,8 @@ public struct TrainingOptions: Sendable {
     public var uniformPriors: Bool?
     /// Damps term frequencies to 1 + log(tf).
     public var sublinearTF = true
-    /// Weighs features by inverse document frequency.
-    public var idf = true
+    /// Fixes inverse-document-frequency weighting on or off; nil tries both.
+    public var idf: Bool?
     /// Normalises each message's word and character features to unit length.
     public var normalizeLength = true
     /// The number of cross-validation folds.
@@ -30,7 +30,7 @@ public struct TrainingOptions: Sendable {
     /// Worker threads.
     public var workers = Parallel.defaultWorkers
     /// The alphas tried when alpha is not fixed.
-    public var alphaGrid: [Double] = [0.01, 0.03, 0.1, 0.3, 1.0]
+    public var alphaGrid: [Double] = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
     /// The character weights tried when not fixed (0 turns character n-grams off).
     public var charWeightGrid: [Double] = [0, 0.5, 1, 2]
     /// The creation time written into the model (the only field that varies between identical trainings).
@@ -151,14 +151,16 @@ public enum Trainer {
         let usesChars = options.features.usesCharNgrams
         let charWeights = options.charWeight.map { [$0] } ?? (usesChars ? options.charWeightGrid : [1])
         let priors = options.uniformPriors.map { [$0] } ?? [false, true]
+        let idfs = options.idf.map { [$0] } ?? [true, false]
         for alpha in alphas where !(alpha > 0) { throw SwitchboardError(.invalidArgument, "alpha must be positive (got \(alpha))") }
 
         var candidates: [CrossValidationSummary.Candidate] = []
         var best: (accuracy: Double, parameters: NaiveBayesParameters, folds: [CrossValidation.FoldScores])?
         for variant in variants {
             for alpha in alphas {
+              for useIDF in idfs {
                 let folds = Parallel.map(cv.folds, workers: options.workers) { fold in
-                    cv.scoreFold(fold, variant: variant, alpha: alpha, idf: options.idf)
+                    cv.scoreFold(fold, variant: variant, alpha: alpha, idf: useIDF)
                 }
                 for charWeight in charWeights {
                     for uniform in priors {
@@ -175,13 +177,14 @@ public enum Trainer {
                             }
                         }
                         let accuracy = Double(hits) / Double(max(total, 1))
-                        let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: options.idf,
+                        let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: useIDF,
                                                               normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
                         candidates.append(.init(parameters: parameters, accuracy: accuracy))
                         if accuracy > (best?.accuracy ?? -1) { best = (accuracy, parameters, folds) }
                     }
                 }
-                options.progress?("cross-validation: \(variant.rawValue) alpha=\(alpha)")
+                options.progress?("cross-validation: \(variant.rawValue) alpha=\(alpha) idf=\(useIDF)")
+              }
             }
         }
         guard let chosen = best else { throw SwitchboardError(.invalidArgument, "no hyperparameter candidate to try") }

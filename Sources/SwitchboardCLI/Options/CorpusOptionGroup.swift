@@ -65,8 +65,8 @@ struct ModelOptionGroup: ParsableArguments {
     @Flag(help: "Use raw term frequencies instead of 1 + log(tf).")
     var noSublinearTf = false
 
-    @Flag(help: "Do not weigh features by inverse document frequency.")
-    var noIdf = false
+    @Option(help: "Inverse-document-frequency weighting: on or off (default: chosen by cross-validation).")
+    var idf: String?
 
     @Flag(help: "Do not normalise message length.")
     var noNormalize = false
@@ -98,7 +98,12 @@ struct ModelOptionGroup: ParsableArguments {
         case let other?: throw ValidationError("--priors must be 'learnt' or 'uniform' (got '\(other)')")
         }
         options.sublinearTF = !noSublinearTf
-        options.idf = !noIdf
+        switch idf {
+        case nil: options.idf = nil
+        case "on": options.idf = true
+        case "off": options.idf = false
+        case let other?: throw ValidationError("--idf must be 'on' or 'off' (got '\(other)')")
+        }
         options.normalizeLength = !noNormalize
         options.folds = folds
         options.seed = seed
