@@ -19,7 +19,10 @@ let package = Package(
             name: "Switchboard",
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The numeric core (feature extraction, cross-validation) is 20-50x slower unoptimised; the tests
+            // train real models (the shipped one among them), so debug builds optimise this module too.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .executableTarget(
             name: "SwitchboardCLI",

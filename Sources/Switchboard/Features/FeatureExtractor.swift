@@ -60,11 +60,12 @@ public struct FeatureExtractor: Sendable {
         self.tokenizer = Tokenizer(foldDiacritics: settings.foldDiacritics)
     }
 
-    /// Appends the feature hashes of `text` to `hashes` (one entry per occurrence).
-    public mutating func extract(_ text: String, into hashes: inout [UInt64]) {
+    /// Appends the feature hashes of `text` to `hashes` (one entry per occurrence); `characters: false` skips
+    /// character n-grams (for a model that gives them no weight).
+    public mutating func extract(_ text: String, into hashes: inout [UInt64], characters: Bool = true) {
         var sink = HashSink(hashes: hashes)
         hashes = []
-        run(text, sink: &sink)
+        run(text, sink: &sink, characters: characters)
         hashes = sink.hashes
     }
 
@@ -75,7 +76,7 @@ public struct FeatureExtractor: Sendable {
         return sink.features
     }
 
-    private mutating func run<Sink: FeatureSink>(_ text: String, sink: inout Sink) {
+    private mutating func run<Sink: FeatureSink>(_ text: String, sink: inout Sink, characters: Bool = true) {
         tokenizer.tokenize(text, into: &scratch)
         let tokens = scratch.tokens
         unigramHashes.removeAll(keepingCapacity: true)
@@ -98,7 +99,7 @@ public struct FeatureExtractor: Sendable {
             }
         }
         // Character n-grams inside each word, padded with a space on both sides.
-        guard settings.usesCharNgrams else { return }
+        guard settings.usesCharNgrams, characters else { return }
         let minN = settings.charMinN, maxN = settings.charMaxN
         for span in tokens where span.kind == .word {
             padded.removeAll(keepingCapacity: true)

@@ -17,17 +17,44 @@ public struct LabelProbability: Sendable, Hashable, Codable {
 
 /// What the classifier says about one message.
 public struct Classification: Sendable {
-    /// The most probable label.
-    public var label: String
-    /// Its calibrated probability.
-    public var confidence: Double
-    /// The labels in decreasing probability (all of them).
-    public var ranked: [LabelProbability]
+    /// The model's labels, in class order (shared, not copied).
+    public let labels: [String]
+    /// The calibrated probability of each label, in class order.
+    public let probabilities: [Double]
     /// The number of the message's features the model knew.
     public var knownFeatures: Int
+    private let best: Int
 
-    /// The `k` most probable labels.
-    public func top(_ k: Int) -> [LabelProbability] { Array(ranked.prefix(k)) }
+    init(labels: [String], probabilities: [Double], knownFeatures: Int) {
+        self.labels = labels
+        self.probabilities = probabilities
+        self.knownFeatures = knownFeatures
+        var best = 0
+        for i in probabilities.indices where probabilities[i] > probabilities[best] { best = i }
+        self.best = best
+    }
+
+    /// The most probable label.
+    public var label: String { labels[best] }
+    /// Its calibrated probability.
+    public var confidence: Double { probabilities[best] }
+
+    /// The `k` most probable labels, most probable first (ties: class order).
+    public func top(_ k: Int) -> [LabelProbability] {
+        var chosen: [Int] = []
+        chosen.reserveCapacity(k + 1)
+        for i in probabilities.indices {
+            let position = chosen.firstIndex { probabilities[i] > probabilities[$0] } ?? chosen.count
+            if position < k {
+                chosen.insert(i, at: position)
+                if chosen.count > k { chosen.removeLast() }
+            }
+        }
+        return chosen.map { LabelProbability(label: labels[$0], probability: probabilities[$0]) }
+    }
+
+    /// Every label in decreasing probability.
+    public var ranked: [LabelProbability] { top(labels.count) }
 }
 
 /// A trained naive-Bayes text classifier: statistics, hyperparameters, calibration.
@@ -66,10 +93,7 @@ public final class NaiveBayesModel: Sendable {
     /// Classifies `text`, using the given buffers.
     public func classify(_ text: String, scratch: inout ClassificationScratch) -> Classification {
         let probabilities = self.probabilities(text, scratch: &scratch)
-        var order = Array(0..<labels.count)
-        order.sort { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
-        let ranked = order.map { LabelProbability(label: labels[$0], probability: probabilities[$0]) }
-        return Classification(label: ranked[0].label, confidence: ranked[0].probability, ranked: ranked, knownFeatures: scratch.touched.count)
+        return Classification(labels: labels, probabilities: probabilities, knownFeatures: scratch.touched.count)
     }
 
     /// Classifies `text` with buffers from the model's pool.
@@ -89,7 +113,7 @@ public final class NaiveBayesModel: Sendable {
     /// Computes the uncalibrated class scores of `text` into `scratch.scores`.
     func rawScores(_ text: String, scratch: inout ClassificationScratch) {
         scratch.hashes.removeAll(keepingCapacity: true)
-        scratch.extractor.extract(text, into: &scratch.hashes)
+        scratch.extractor.extract(text, into: &scratch.hashes, characters: metadata.parameters.charWeight > 0)
         scorer.vectorize(&scratch)
         scorer.score(&scratch)
     }

@@ -75,9 +75,13 @@ struct CrossValidation: Sendable {
     }
 
     /// Scores fold `fold`'s rows with the model of the other folds.
-    func scoreFold(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool) -> FoldScores {
+    func scoreFold(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool, sample: Int? = nil) -> FoldScores {
         let c = corpus.classCount, v = corpus.matrix.featureCount
-        let held = foldRows[fold]
+        let all = foldRows[fold]
+        // A deterministic subsample: every k-th held-out row (fold rows are already in shuffled class order).
+        let held = sample.map { limit in
+            limit >= all.count ? all : stride(from: 0, to: all.count, by: max(1, all.count / limit)).map { all[$0] }
+        } ?? all
         let documents = (0..<c).map { Int(totalDocuments[$0]) - Int(foldDocuments[fold][$0]) }
         let n = documents.reduce(0, +)
         var idf = [Float](repeating: 1, count: v)

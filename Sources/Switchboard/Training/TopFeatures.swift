@@ -11,6 +11,7 @@ enum TopFeatures {
         guard c >= 2 else { return [:] }
         let slopeSum = scorer.slopeWord.reduce(0, +)
         var best = [[(hash: UInt64, weight: Double)]](repeating: [], count: c)
+        var floor = [Double](repeating: -.infinity, count: c)
         var unit = [Double](repeating: 0, count: c)
         for f in 0..<s.featureCount where !FeatureHash.isChar(s.featureKeys[f]) && s.documentFrequency[f] >= 2 {
             let range = Int(scorer.entryStart[f])..<Int(scorer.entryStart[f + 1])
@@ -22,11 +23,12 @@ enum TopFeatures {
                 let mine = unit[cls] + scorer.slopeWord[cls]
                 let others = (sum - unit[cls] + slopeSum - scorer.slopeWord[cls]) / Double(c - 1)
                 let weight = (mine - others) * Double(scorer.idf[f])
-                if best[cls].count < perLabel * 4 || weight > best[cls][best[cls].count - 1].weight {
+                if weight > floor[cls] {
                     best[cls].append((s.featureKeys[f], weight))
                     if best[cls].count > perLabel * 8 {
                         best[cls].sort { $0.weight > $1.weight }
-                        best[cls].removeLast(best[cls].count - perLabel * 4)
+                        best[cls].removeLast(best[cls].count - perLabel)
+                        floor[cls] = best[cls][perLabel - 1].weight
                     }
                 }
             }

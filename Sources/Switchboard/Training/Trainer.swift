@@ -154,37 +154,56 @@ public enum Trainer {
         let idfs = options.idf.map { [$0] } ?? [true, false]
         for alpha in alphas where !(alpha > 0) { throw SwitchboardError(.invalidArgument, "alpha must be positive (got \(alpha))") }
 
+        // Two stages when the corpus is large: every (variant, alpha, idf) on a subsample of the held-out rows,
+        // then the three best on all of them. Weights, priors and character weights are tried for free in both.
+        let rowCount = corpus.matrix.rowCount
+        let sampleSize = 3000
+        let perFoldSample = rowCount > sampleSize * 2 ? sampleSize / cv.folds : nil
+        var grid: [(NaiveBayesParameters.Variant, Double, Bool)] = []
+        for variant in variants { for alpha in alphas { for useIDF in idfs { grid.append((variant, alpha, useIDF)) } } }
+
+        func evaluate(_ point: (NaiveBayesParameters.Variant, Double, Bool), sample: Int?) -> (best: Double, folds: [CrossValidation.FoldScores], results: [(NaiveBayesParameters, Double)]) {
+            let (variant, alpha, useIDF) = point
+            let folds = Parallel.map(cv.folds, workers: options.workers) { fold in
+                cv.scoreFold(fold, variant: variant, alpha: alpha, idf: useIDF, sample: sample)
+            }
+            var results: [(NaiveBayesParameters, Double)] = []
+            for charWeight in charWeights {
+                for uniform in priors {
+                    var hits = 0, total = 0
+                    for fold in folds {
+                        for (j, row) in fold.rows.enumerated() {
+                            var top = 0, topScore = -Double.infinity
+                            for cls in 0..<c {
+                                let s = fold.score(j, cls, classes: c, charWeight: charWeight, uniformPriors: uniform)
+                                if s > topScore { topScore = s; top = cls }
+                            }
+                            if top == Int(corpus.rowClass[row]) { hits += 1 }
+                            total += 1
+                        }
+                    }
+                    let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: useIDF,
+                                                          normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
+                    results.append((parameters, Double(hits) / Double(max(total, 1))))
+                }
+            }
+            options.progress?("cross-validation: \(variant.rawValue) alpha=\(alpha) idf=\(useIDF)")
+            return (results.map(\.1).max() ?? 0, folds, results)
+        }
+
+        var shortlist = grid
+        if let perFoldSample, grid.count > 3 {
+            let ranked = grid.enumerated().map { (index: $0.offset, score: evaluate($0.element, sample: perFoldSample).best) }
+            // Stable ranking: ties keep grid order.
+            shortlist = ranked.sorted { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }.prefix(3).map { grid[$0.index] }
+        }
         var candidates: [CrossValidationSummary.Candidate] = []
         var best: (accuracy: Double, parameters: NaiveBayesParameters, folds: [CrossValidation.FoldScores])?
-        for variant in variants {
-            for alpha in alphas {
-              for useIDF in idfs {
-                let folds = Parallel.map(cv.folds, workers: options.workers) { fold in
-                    cv.scoreFold(fold, variant: variant, alpha: alpha, idf: useIDF)
-                }
-                for charWeight in charWeights {
-                    for uniform in priors {
-                        var hits = 0, total = 0
-                        for fold in folds {
-                            for (j, row) in fold.rows.enumerated() {
-                                var top = 0, topScore = -Double.infinity
-                                for cls in 0..<c {
-                                    let s = fold.score(j, cls, classes: c, charWeight: charWeight, uniformPriors: uniform)
-                                    if s > topScore { topScore = s; top = cls }
-                                }
-                                if top == Int(corpus.rowClass[row]) { hits += 1 }
-                                total += 1
-                            }
-                        }
-                        let accuracy = Double(hits) / Double(max(total, 1))
-                        let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: useIDF,
-                                                              normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
-                        candidates.append(.init(parameters: parameters, accuracy: accuracy))
-                        if accuracy > (best?.accuracy ?? -1) { best = (accuracy, parameters, folds) }
-                    }
-                }
-                options.progress?("cross-validation: \(variant.rawValue) alpha=\(alpha) idf=\(useIDF)")
-              }
+        for point in grid where shortlist.contains(where: { $0 == point }) {
+            let outcome = evaluate(point, sample: nil)
+            for (parameters, accuracy) in outcome.results {
+                candidates.append(.init(parameters: parameters, accuracy: accuracy))
+                if accuracy > (best?.accuracy ?? -1) { best = (accuracy, parameters, outcome.folds) }
             }
         }
         guard let chosen = best else { throw SwitchboardError(.invalidArgument, "no hyperparameter candidate to try") }
