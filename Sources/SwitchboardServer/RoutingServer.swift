@@ -90,5 +90,6 @@ public struct RoutingServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets requests in flight finish.
     public func run() async throws {
         try await makeApplication().runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("switchboard stopped")
     }
 }

@@ -66,6 +66,26 @@ import Testing
         #expect(columns[0][5] == "1")  // primary key
     }
 
+    @Test func timestampsRoundTripToTheMillisecond() {
+        for seconds in [0.0, 1_796_083_200.089, 1_796_083_200.0005, 1_796_083_200.9996, -1.25] {
+            let text = FeedbackStore.timestamp(Date(timeIntervalSince1970: seconds))
+            #expect(FeedbackStore.timestamp(FeedbackStore.date(text)) == text, "\(seconds)")
+        }
+        #expect(FeedbackStore.timestamp(Date(timeIntervalSince1970: 1_796_083_200.089)) == "2026-12-01T00:00:00.089Z")
+        #expect(FeedbackStore.timestamp(Date(timeIntervalSince1970: 1_796_083_200.9996)) == "2026-12-01T00:00:01.000Z")
+    }
+
+    @Test func theDuplicateAnswerRepeatsTheFirstTimestamp() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            let request = #"{"id": "ts", "text": "t", "label": "claim"}"#
+            let first = try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { $0.object["created_at"] as? String }
+            let second = try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { $0.object["created_at"] as? String }
+            #expect(first != nil)
+            #expect(first == second)
+        }
+    }
+
     @Test func unknownLabelsAndMissingFieldsGet400() async throws {
         let server = try makeServer()
         try await server.makeApplication().test(.router) { client in

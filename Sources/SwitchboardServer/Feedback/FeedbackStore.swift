@@ -90,9 +90,14 @@ public final class FeedbackStore: Sendable {
         return migrator
     }
 
-    /// The timestamp format of `created_at`.
+    /// The timestamp format of `created_at`: ISO 8601 UTC with milliseconds, rounded (not truncated),
+    /// so that a stored value read back and written again is the same text.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = milliseconds / 1000, fraction = milliseconds % 1000
+        if fraction < 0 { seconds -= 1; fraction += 1000 }  // floor division, for dates before 1970
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))  // ...T00:14:09Z
+        return whole.dropLast() + "." + String(format: "%03lld", fraction) + "Z"
     }
 
     static func date(_ text: String) -> Date {
