@@ -118,3 +118,12 @@ import Testing
         #expect(throws: SwitchboardError.self) { try ServerConfiguration.readToken(from: directory + "/missing") }
     }
 }
+
+@Suite struct LogFormattingTests {
+    @Test func durationsAreWrittenInMillisecondsWithThreeDecimals() {
+        #expect(RequestObservationMiddleware.milliseconds(.microseconds(42)) == "0.042")
+        #expect(RequestObservationMiddleware.milliseconds(.microseconds(1500)) == "1.500")
+        #expect(RequestObservationMiddleware.milliseconds(.seconds(2) + .nanoseconds(7_900)) == "2000.007")
+        #expect(RequestObservationMiddleware.milliseconds(.zero) == "0.000")
+    }
+}

@@ -24,12 +24,18 @@ public final class ServerMetrics: Sendable {
     let factory: PrometheusMetricsFactory
 
     private let counters = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[CounterKey: CoreMetrics.Timer]>([:])
+    private let requestHandles = Mutex<[RequestKey: (requests: CoreMetrics.Counter, latency: CoreMetrics.Timer)]>([:])
     private let abstentions: CoreMetrics.Counter
 
     private struct CounterKey: Hashable {
         var name: String
         var labels: [String]
+    }
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var path: String
+        var status: Int
     }
 
     /// The latency buckets: 100 µs to 2.5 s.
@@ -61,22 +67,22 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    private func timer(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let key = CounterKey(name: name, labels: dimensions.map(\.1))
-        return timers.withLock { cache in
-            if let timer = cache[key] { return timer }
-            let timer = CoreMetrics.Timer(label: name, dimensions: dimensions, factory: factory)
-            cache[key] = timer
-            return timer
-        }
-    }
-
     /// Counts one answered request and records its latency. `path` is the endpoint's template, or
     /// `unmatched`, so that unknown paths cannot grow the label set.
     func recordRequest(method: String, path: String, status: Int, duration: Duration) {
-        counter("switchboard_http_requests_total", [("method", method), ("path", path), ("status", String(status))]).increment()
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        timer("switchboard_http_request_duration_seconds", [("method", method), ("path", path)]).recordNanoseconds(nanoseconds)
+        let key = RequestKey(method: method, path: path, status: status)
+        let handles = requestHandles.withLock { cache in
+            if let handles = cache[key] { return handles }
+            let handles = (
+                requests: CoreMetrics.Counter(label: "switchboard_http_requests_total",
+                                              dimensions: [("method", method), ("path", path), ("status", String(status))], factory: factory),
+                latency: CoreMetrics.Timer(label: "switchboard_http_request_duration_seconds",
+                                           dimensions: [("method", method), ("path", path)], factory: factory))
+            cache[key] = handles
+            return handles
+        }
+        handles.requests.increment()
+        handles.latency.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Counts an error response by its code.
