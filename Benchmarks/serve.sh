@@ -8,6 +8,7 @@
 #   Benchmarks/serve.sh                       # 15 s runs and a 60 s soak
 #   DURATION=5 SOAK=20 Benchmarks/serve.sh    # shorter
 #   LOG_LEVEL=warning Benchmarks/serve.sh     # without the per-request log line
+#   EXPLAIN=false Benchmarks/serve.sh         # requests with "explain": false (no explanation computed)
 #
 # Needs wrk (apt-get install -y wrk) and a release build (built here if missing).
 set -euo pipefail
@@ -17,21 +18,27 @@ PORT=${PORT:-18181}
 DURATION=${DURATION:-15}
 SOAK=${SOAK:-60}
 LOG_LEVEL=${LOG_LEVEL:-info}
+EXPLAIN=${EXPLAIN:-true}
 BIN=.build/release/switchboard
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 [ -x "$BIN" ] || swift build -c release --product switchboard
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-serve-bench.XXXXXX")
 # One JSON body a line, from the example inbox.
-python3 - "$WORK/bodies.jsonl" <<'PY'
+python3 - "$WORK/bodies.jsonl" "$EXPLAIN" <<'PY'
 import json, sys
+explain = sys.argv[2] != "false"
 with open("examples/inbox.txt", encoding="utf-8") as src, open(sys.argv[1], "w", encoding="utf-8") as out:
     for i, line in enumerate(l.strip() for l in src):
         if line:
-            out.write(json.dumps({"text": line, "id": f"bench-{i}"}, ensure_ascii=False) + "\n")
+            body = {"text": line, "id": f"bench-{i}"}
+            if not explain:
+                body["explain"] = False
+            out.write(json.dumps(body, ensure_ascii=False) + "\n")
 PY
 export SWITCHBOARD_BENCH_BODIES="$WORK/bodies.jsonl"
 
+BUSY="$(ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && NR<=4 { printf "%s%% %s; ", $1, $2 }')"
 "$BIN" serve --model models/default.sbm --policy models/policy.yaml --port "$PORT" \
   --feedback-db "$WORK/feedback.sqlite" --log-level "$LOG_LEVEL" 2>"$WORK/server.log" &
 SERVER=$!
@@ -52,6 +59,9 @@ curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "the server did no
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER/status"; }
 
 echo "machine: $(nproc) cores, $(awk '/^model name/ { $1=$2=$3=""; print; exit }' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/^Mem:/ { print $2 " GiB" }')"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "busiest processes before the server started (%CPU over their lifetime): $BUSY"
+echo "requests: POST /v1/route, one message of examples/inbox.txt each, explain=$EXPLAIN"
 echo "server: $BIN serve --model models/default.sbm --policy models/policy.yaml --port $PORT --log-level $LOG_LEVEL (pid $SERVER)"
 echo "RSS after start: $(rss_kib) KiB"
 
