@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Switchboard
+import Synchronization
 import Testing
 @testable import SwitchboardServer
 
@@ -132,6 +133,13 @@ import Testing
     }
 }
 
+/// Events in the order they happened, from any task.
+final class EventLog: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ event: String) { storage.withLock { $0.append(event) } }
+    var events: [String] { storage.withLock { $0 } }
+}
+
 @Suite struct BatchEndpointTests {
     @Test func routesABatchInOrderLikeTheEngine() async throws {
         let server = try makeServer { $0.inlineBatchLimit = 4 }
@@ -150,6 +158,41 @@ import Testing
                     #expect(response.text == "{\"count\":\(size),\"decisions\":[" + expected.joined(separator: ",") + "]}")
                 }
             }
+        }
+    }
+
+    @Test func aLargeBatchDoesNotHoldUpOtherRequests() async throws {
+        let server = try makeServer { $0.maxBatch = 5000; $0.maxBodyBytes = 4 << 20 }
+        let texts = ["URGENT incendie dans la cuisine", "je voudrais résilier mon contrat", "my car was stolen last night"]
+        let request = try body(json: ["messages": (0..<1500).map { ["text": texts[$0 % texts.count] + " \($0)"] }])
+        // As many batches at once as Swift has cooperative threads: routed inline, they would hold every
+        // one of them and the single routes would wait.
+        let batches = ProcessInfo.processInfo.activeProcessorCount
+        try await server.makeApplication().test(.router) { client in
+            let order = EventLog()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<batches {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/route/batch", method: .post, body: request) { response in
+                            #expect(response.status == .ok)
+                            order.append("batch")
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(50))
+                    for _ in 0..<5 {
+                        try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": "bonjour"}"#)) { response in
+                            #expect(response.status == .ok)
+                        }
+                    }
+                    order.append("single routes")
+                }
+                try await group.waitForAll()
+            }
+            // 1,500 messages with explanations take far longer than five single routes.
+            #expect(order.events.first == "single routes")
+            #expect(order.events.count == batches + 1)
         }
     }
 
