@@ -85,5 +85,8 @@ struct RequestObservationMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     /// `X-Request-ID`: the id the server's log lines for this request carry.
-    static let requestID = HTTPField.Name("X-Request-ID")!
+    static let requestID: HTTPField.Name = {
+        guard let name = HTTPField.Name("X-Request-ID") else { preconditionFailure("'X-Request-ID' is a valid header name") }
+        return name
+    }()
 }
