@@ -1,0 +1,179 @@
+import Foundation
+import Hummingbird
+import Logging
+import Switchboard
+
+/// The endpoints' handlers, over one engine, feedback store and set of metrics.
+struct ServerAPI: Sendable {
+    let engine: RoutingEngine
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let feedback: FeedbackStore
+    let state: ServerState
+    let batches = BatchExecutor()
+
+    /// Adds every endpoint of ``APIEndpoint`` to the router.
+    func register(on router: Hummingbird.Router<BasicRequestContext>) {
+        for endpoint in APIEndpoint.allCases {
+            router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
+                try await self.respond(to: endpoint, request: request, context: context)
+            }
+        }
+    }
+
+    func respond(to endpoint: APIEndpoint, request: Request, context: BasicRequestContext) async throws -> Response {
+        switch endpoint {
+        case .route: try await route(request, context: context)
+        case .routeBatch: try await routeBatch(request, context: context)
+        case .feedback: try await recordFeedback(request, context: context)
+        case .model: try modelSummary()
+        case .health: .json(#"{"status":"ok"}"#)
+        case .ready: ready()
+        case .metrics:
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+    }
+
+    /// Counts decisions per queue and abstentions.
+    private func count(_ decisions: [Decision]) {
+        var queues: [String: Int] = [:]
+        var abstained = 0
+        for decision in decisions {
+            queues[decision.queue, default: 0] += 1
+            if decision.abstained { abstained += 1 }
+        }
+        metrics.recordDecisions(queues: queues, abstained: abstained)
+    }
+
+    /// The decision's JSON, with the caller's `channel` and `metadata` echoed when given.
+    private func json(_ decision: Decision, for request: RouteRequest, explain: Bool) -> String {
+        var out = decision.json(includeExplanation: explain)
+        guard request.channel != nil || request.metadata != nil else { return out }
+        out.removeLast()  // the closing brace
+        if let channel = request.channel {
+            out += ",\"channel\":"
+            JSONText.appendString(channel, to: &out)
+        }
+        if let metadata = request.metadata {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(metadata), let text = String(data: data, encoding: .utf8) {
+                out += ",\"metadata\":" + text
+            }
+        }
+        out += "}"
+        return out
+    }
+
+    private func logDecisions(_ decisions: [Decision], requests: [RouteRequest], context: BasicRequestContext) {
+        guard configuration.logText else { return }
+        for (decision, request) in zip(decisions, requests) {
+            context.logger.info("routed", metadata: [
+                "text": .string(request.text), "queue": .string(decision.queue), "label": .string(decision.label),
+                "confidence": .stringConvertible(decision.confidence),
+            ])
+        }
+    }
+
+    /// `POST /v1/route`. Routed inline: one message takes tens of microseconds, less than handing it to
+    /// another thread would cost.
+    func route(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await RequestBody.decode(RouteRequest.self, from: request, limit: configuration.maxBodyBytes)
+        let explain = body.explain ?? true
+        let decision = engine.route(body.message, explain: explain)
+        count([decision])
+        logDecisions([decision], requests: [body], context: context)
+        return .json(json(decision, for: body, explain: explain))
+    }
+
+    /// `POST /v1/route/batch`. Small batches inline; larger ones on the ``BatchExecutor``.
+    func routeBatch(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await RequestBody.decode(BatchRouteRequest.self, from: request, limit: configuration.maxBodyBytes)
+        guard body.messages.count <= configuration.maxBatch else {
+            throw APIError(.contentTooLarge, code: "batch_too_large",
+                           "the batch holds \(body.messages.count) messages; the limit is \(configuration.maxBatch)")
+        }
+        let explain = body.explain ?? true
+        let messages = body.messages.map(\.message)
+        let decisions: [Decision]
+        if messages.count <= configuration.inlineBatchLimit {
+            decisions = engine.routeBatch(messages, explain: explain, workers: 1)
+        } else {
+            decisions = await batches.route(messages, engine: engine, explain: explain)
+        }
+        count(decisions)
+        logDecisions(decisions, requests: body.messages, context: context)
+        var out = "{\"count\":\(decisions.count),\"decisions\":["
+        for (index, decision) in decisions.enumerated() {
+            if index > 0 { out += "," }
+            out += json(decision, for: body.messages[index], explain: explain)
+        }
+        out += "]}"
+        return .json(out)
+    }
+
+    /// `POST /v1/feedback`: stored (and synced) before the reply. 201 when new; 200 with
+    /// `"duplicate": true` when the same id, text and label were already stored; 409 when the id was
+    /// stored with another text or label (the first stands).
+    func recordFeedback(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await RequestBody.decode(FeedbackRequest.self, from: request, limit: configuration.maxBodyBytes)
+        guard !body.id.isEmpty else { throw APIError.invalidField("id", "must not be empty") }
+        let model = engine.model
+        guard model.labels.contains(body.label) else {
+            throw APIError(.badRequest, code: "unknown_label",
+                           "unknown label '\(body.label)'; the model's labels are: \(model.labels.joined(separator: ", "))")
+        }
+        let record = FeedbackRecord(id: body.id, text: body.text, label: body.label, createdAt: Date(), modelID: model.id)
+        let outcome: FeedbackOutcome
+        do {
+            outcome = try await feedback.record(record)
+        } catch {
+            context.logger.error("feedback store failed", metadata: ["error": .string(String(describing: error))])
+            throw APIError(.serviceUnavailable, code: "feedback_unavailable", "the feedback could not be stored; try again")
+        }
+        func reply(_ record: FeedbackRecord, duplicate: Bool) -> String {
+            var out = "{\"id\":"
+            JSONText.appendString(record.id, to: &out)
+            out += ",\"label\":"
+            JSONText.appendString(record.label, to: &out)
+            out += ",\"stored\":true,\"duplicate\":\(duplicate),\"created_at\":"
+            JSONText.appendString(FeedbackStore.timestamp(record.createdAt), to: &out)
+            out += ",\"model\":"
+            JSONText.appendString(record.modelID, to: &out)
+            return out + "}"
+        }
+        switch outcome {
+        case .stored:
+            metrics.recordFeedback(outcome: "stored")
+            context.logger.info("feedback stored", metadata: ["feedback.id": .string(record.id), "label": .string(record.label)])
+            return .json(reply(record, duplicate: false), status: .created)
+        case .duplicate(let existing):
+            metrics.recordFeedback(outcome: "duplicate")
+            return .json(reply(existing, duplicate: true), status: .ok)
+        case .conflict(let existing):
+            metrics.recordFeedback(outcome: "conflict")
+            throw APIError(.conflict, code: "feedback_conflict",
+                           "feedback '\(existing.id)' was already stored with another text or label ('\(existing.label)'); the first one stands")
+        }
+    }
+
+    /// `GET /readyz`.
+    func ready() -> Response {
+        var out = "{\"status\":\"ready\",\"model\":"
+        JSONText.appendString(engine.model.id, to: &out)
+        return .json(out + "}")
+    }
+
+    /// `GET /v1/model`.
+    func modelSummary() throws -> Response {
+        let summary = ModelSummary(engine: engine, state: state.snapshot)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data = try encoder.encode(summary)
+        return .json(String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Switchboard
+
+/// `switchboard serve`: the routing engine behind a JSON HTTP API on Hummingbird 2.
+///
+/// ```swift
+/// let server = try RoutingServer(configuration: ServerConfiguration(modelPath: "models/default.sbm",
+///                                                                  policyPath: "models/policy.yaml"),
+///                                logger: Logger(label: "switchboard"))
+/// try await server.run()   // until SIGTERM or SIGINT; SIGHUP reloads the model and policy
+/// ```
+///
+/// See the `SwitchboardServer` documentation catalogue and `openapi.yaml` for the endpoints.
+public struct RoutingServer: Sendable {
+    /// How the server runs.
+    public let configuration: ServerConfiguration
+    /// The engine requests are routed with; reloads swap its model and policy.
+    public let engine: RoutingEngine
+    /// The server's metrics (`GET /metrics`).
+    public let metrics: ServerMetrics
+    /// Where corrections are stored (`POST /v1/feedback`).
+    public let feedback: FeedbackStore
+    /// Watches and reloads the model and policy files.
+    public let reloader: ModelReloader
+    /// The server's logger.
+    public let logger: Logger
+    let state: ServerState
+
+    /// Loads the model and policy and opens the feedback database; throws ``SwitchboardError`` if any fails.
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        try configuration.validate()
+        let engine = try RoutingEngine(modelPath: configuration.modelPath, policyPath: configuration.policyPath)
+        let feedback = try FeedbackStore(path: configuration.feedbackDatabasePath)
+        self.init(configuration: configuration, engine: engine, feedback: feedback, logger: logger)
+    }
+
+    /// A server over an engine and a store made elsewhere (the model path still names the file to watch).
+    public init(configuration: ServerConfiguration, engine: RoutingEngine, feedback: FeedbackStore, logger: Logger) {
+        self.configuration = configuration
+        self.engine = engine
+        self.feedback = feedback
+        self.logger = logger
+        let metrics = ServerMetrics()
+        let state = ServerState()
+        self.metrics = metrics
+        self.state = state
+        self.reloader = ModelReloader(engine: engine, configuration: configuration, metrics: metrics, state: state, logger: logger)
+    }
+
+    /// The router: observation (errors as JSON, metrics, logs) outermost, then the token check, then
+    /// the endpoints of ``APIEndpoint``.
+    public func makeRouter() -> Hummingbird.Router<BasicRequestContext> {
+        let router = Hummingbird.Router(context: BasicRequestContext.self)
+        // Middleware applies to the routes added after it, and to the not-found responder.
+        router.add(middleware: RequestObservationMiddleware(metrics: metrics))
+        if let token = configuration.token {
+            router.add(middleware: BearerTokenMiddleware(token: token))
+        }
+        ServerAPI(engine: engine, configuration: configuration, metrics: metrics, feedback: feedback, state: state)
+            .register(on: router)
+        return router
+    }
+
+    /// The application: the router, the reloader service, and the listening address.
+    public func makeApplication() -> Application<RouterResponder<BasicRequestContext>> {
+        let logger = self.logger
+        let configuration = self.configuration
+        let modelID = engine.model.id
+        return Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
+            services: [reloader],
+            onServerRunning: { channel in
+                logger.info("switchboard serving", metadata: [
+                    "address": .string(channel.localAddress.map { "\($0)" } ?? "\(configuration.host):\(configuration.port)"),
+                    "model": .string(modelID),
+                    "auth": .string(configuration.token == nil ? "none" : "bearer"),
+                    "feedback_db": .string(configuration.feedbackDatabasePath),
+                ])
+            },
+            logger: logger
+        )
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets requests in flight finish.
+    public func run() async throws {
+        try await makeApplication().runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("switchboard stopped")
+    }
+}

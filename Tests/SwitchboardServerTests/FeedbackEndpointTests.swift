@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Switchboard
+import Testing
+@testable import SwitchboardServer
+
+@Suite struct FeedbackEndpointTests {
+    @Test func storesOnceAndSaysWhenItIsADuplicate() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            let request = #"{"id": "msg-7", "text": "ma voiture a été rayée sur le parking", "label": "claim"}"#
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { response in
+                #expect(response.status == .created)
+                let object = response.object
+                #expect(object["id"] as? String == "msg-7")
+                #expect(object["label"] as? String == "claim")
+                #expect(object["stored"] as? Bool == true)
+                #expect(object["duplicate"] as? Bool == false)
+                #expect(object["model"] as? String == server.engine.model.id)
+                #expect((object["created_at"] as? String)?.hasSuffix("Z") == true)
+            }
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["duplicate"] as? Bool == true)
+                #expect(response.object["stored"] as? Bool == true)
+            }
+            let changed = #"{"id": "msg-7", "text": "ma voiture a été rayée sur le parking", "label": "complaint"}"#
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(changed)) { response in
+                #expect(response.status == .conflict)
+                #expect(response.object["code"] as? String == "feedback_conflict")
+            }
+        }
+        #expect(try await server.feedback.count() == 1)
+        let stored = try await server.feedback.record(id: "msg-7")
+        #expect(stored?.label == "claim")
+        #expect(stored?.modelID == server.engine.model.id)
+    }
+
+    @Test func theStoreIsOnDiskWithTheDocumentedSchema() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            for i in 0..<3 {
+                let request = "{\"id\": \"f\(i)\", \"text\": \"texte \(i)\", \"label\": \"billing\"}"
+                try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { response in
+                    #expect(response.status == .created)
+                }
+            }
+        }
+        // A second connection, as the reader of a later issue would open it.
+        let reopened = try FeedbackStore(path: server.configuration.feedbackDatabasePath)
+        #expect(try await reopened.count() == 3)
+        #expect(try await reopened.record(id: "f2")?.text == "texte 2")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        guard FileManager.default.isExecutableFile(atPath: sqlite.executableURL?.path ?? "") else { return }
+        let pipe = Pipe()
+        sqlite.arguments = [server.configuration.feedbackDatabasePath, "PRAGMA table_info(feedback);"]
+        sqlite.standardOutput = pipe
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let schema = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let columns = schema.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+        #expect(columns.map { String($0[1]) } == ["id", "text", "label", "created_at", "model_id"])
+        #expect(columns.map { String($0[2]) } == ["TEXT", "TEXT", "TEXT", "TEXT", "TEXT"])
+        #expect(columns[0][5] == "1")  // primary key
+    }
+
+    @Test func timestampsRoundTripToTheMillisecond() {
+        for seconds in [0.0, 1_796_083_200.089, 1_796_083_200.0005, 1_796_083_200.9996, -1.25] {
+            let text = FeedbackStore.timestamp(Date(timeIntervalSince1970: seconds))
+            #expect(FeedbackStore.timestamp(FeedbackStore.date(text)) == text, "\(seconds)")
+        }
+        #expect(FeedbackStore.timestamp(Date(timeIntervalSince1970: 1_796_083_200.089)) == "2026-12-01T00:00:00.089Z")
+        #expect(FeedbackStore.timestamp(Date(timeIntervalSince1970: 1_796_083_200.9996)) == "2026-12-01T00:00:01.000Z")
+    }
+
+    @Test func theDuplicateAnswerRepeatsTheFirstTimestamp() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            let request = #"{"id": "ts", "text": "t", "label": "claim"}"#
+            let first = try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { $0.object["created_at"] as? String }
+            let second = try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { $0.object["created_at"] as? String }
+            #expect(first != nil)
+            #expect(first == second)
+        }
+    }
+
+    @Test func unknownLabelsAndMissingFieldsGet400() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/feedback", method: .post,
+                                     body: body(#"{"id": "x", "text": "t", "label": "astrology"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "unknown_label")
+                #expect((response.object["error"] as? String)?.contains("claim") == true)
+            }
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(#"{"id": "x", "label": "claim"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "missing_field")
+            }
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(#"{"id": "", "text": "t", "label": "claim"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "invalid_field")
+            }
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body("{")) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "malformed_json")
+            }
+        }
+        #expect(try await server.feedback.count() == 0)
+    }
+
+    @Test func concurrentDuplicatesAreStoredOnce() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/feedback", method: .post,
+                                                 body: body(#"{"id": "same", "text": "t", "label": "claim"}"#)) { $0.status }
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1)
+            #expect(statuses.filter { $0 == .ok }.count == 7)
+        }
+        #expect(try await server.feedback.count() == 1)
+    }
+}

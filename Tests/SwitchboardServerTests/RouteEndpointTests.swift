@@ -1,0 +1,235 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Switchboard
+import Synchronization
+import Testing
+@testable import SwitchboardServer
+
+@Suite struct RouteEndpointTests {
+    @Test func routesOneMessageWithTheFieldsOfRouteJSON() async throws {
+        let server = try makeServer()
+        let message = Message(text: "URGENT incendie dans la cuisine, les pompiers sont là", id: "msg-1")
+        let expected = server.engine.route(message, explain: true).json()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post,
+                                     body: body(#"{"text": "URGENT incendie dans la cuisine, les pompiers sont là", "id": "msg-1"}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                #expect(response.headers[.requestID]?.isEmpty == false)
+                #expect(response.text == expected)
+                let object = response.object
+                #expect(object["id"] as? String == "msg-1")
+                #expect(object["queue"] as? String == "claims")
+                #expect((object["explanation"] as? [Any])?.isEmpty == false)
+                #expect(object["model"] as? String == server.engine.model.id)
+            }
+        }
+    }
+
+    @Test func echoesChannelAndMetadataAndCanSkipTheExplanation() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            let request = #"{"text": "je voudrais un devis pour assurer ma voiture", "channel": "email", "metadata": {"ticket": 42, "tags": ["a", "b"], "vip": true, "note": null}, "explain": false}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: body(request)) { response in
+                #expect(response.status == .ok)
+                let object = response.object
+                #expect(object["channel"] as? String == "email")
+                let metadata = object["metadata"] as? [String: Any]
+                #expect(metadata?["ticket"] as? Double == 42)
+                #expect(metadata?["tags"] as? [String] == ["a", "b"])
+                #expect(metadata?["vip"] as? Bool == true)
+                #expect(metadata?.keys.contains("note") == true)
+                #expect(object["explanation"] == nil)
+                #expect(object["id"] == nil)
+            }
+        }
+    }
+
+    @Test func abstainsOnAnEmptyMessage() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": ""}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["abstained"] as? Bool == true)
+                #expect(response.object["queue"] as? String == "human_triage")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("{\"text\": ", "malformed_json"),
+        ("not json at all", "malformed_json"),
+        ("", "malformed_json"),
+        ("[1, 2]", "malformed_json"),
+        ("{}", "missing_field"),
+        ("{\"id\": \"x\"}", "missing_field"),
+        ("{\"text\": null}", "missing_field"),
+        ("{\"text\": 12}", "invalid_field"),
+        ("{\"text\": \"a\", \"metadata\": [1]}", "invalid_field"),
+        ("{\"text\": \"a\", \"explain\": \"yes\"}", "invalid_field"),
+    ])
+    func badBodiesGet400WithAJSONError(requestBody: String, code: String) async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: body(requestBody)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == code)
+                #expect((response.object["error"] as? String)?.isEmpty == false)
+            }
+        }
+    }
+
+    @Test func errorsNameTheFieldButNeverQuoteTheText() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": 12, "id": "secret-iban FR7630001007941234567890185"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("'text'"))
+                #expect(!response.text.contains("FR76"))
+            }
+        }
+    }
+
+    @Test func bodiesOverTheLimitGet413() async throws {
+        let server = try makeServer { $0.maxBodyBytes = 1024 }
+        try await server.makeApplication().test(.router) { client in
+            let big = #"{"text": ""# + String(repeating: "sinistre ", count: 200) + #""}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: body(big)) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.object["code"] as? String == "body_too_large")
+            }
+            // Just under the limit is fine.
+            let small = #"{"text": ""# + String(repeating: "sinistre ", count: 100) + #""}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: body(small)) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test func unknownPathsGet404AndWrongMethods405() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/nowhere", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.object["code"] as? String == "not_found")
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/v1/route", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.object["code"] as? String == "method_not_allowed")
+                #expect(response.headers[.allow] == "POST")
+            }
+            try await client.execute(uri: "/healthz", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+            }
+            try await client.execute(uri: "/v1/model", method: .post, body: body("{}")) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+        }
+    }
+}
+
+/// Events in the order they happened, from any task.
+final class EventLog: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ event: String) { storage.withLock { $0.append(event) } }
+    var events: [String] { storage.withLock { $0 } }
+}
+
+@Suite struct BatchEndpointTests {
+    @Test func routesABatchInOrderLikeTheEngine() async throws {
+        let server = try makeServer { $0.inlineBatchLimit = 4 }
+        let texts = [
+            "URGENT incendie dans la cuisine", "je voudrais résilier mon contrat", "pourquoi ma cotisation a augmenté",
+            "my car was stolen last night", "bonjour", "", "candidature spontanée pour un poste de gestionnaire",
+            "can I get a quote for home insurance", "demande d'attestation d'assurance", "water leak in the bathroom",
+        ]
+        for size in [1, 4, 10] {  // inline, inline at the limit, on the batch queue
+            let messages = texts.prefix(size).enumerated().map { Message(text: $0.element, id: "m\($0.offset)") }
+            let expected = server.engine.routeBatch(messages, explain: true).map { $0.json() }
+            let request = try body(json: ["messages": messages.map { ["text": $0.text, "id": $0.id ?? ""] }])
+            try await server.makeApplication().test(.router) { client in
+                try await client.execute(uri: "/v1/route/batch", method: .post, body: request) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.text == "{\"count\":\(size),\"decisions\":[" + expected.joined(separator: ",") + "]}")
+                }
+            }
+        }
+    }
+
+    @Test func aLargeBatchDoesNotHoldUpOtherRequests() async throws {
+        let server = try makeServer { $0.maxBatch = 5000; $0.maxBodyBytes = 4 << 20 }
+        let texts = ["URGENT incendie dans la cuisine", "je voudrais résilier mon contrat", "my car was stolen last night"]
+        let request = try body(json: ["messages": (0..<1500).map { ["text": texts[$0 % texts.count] + " \($0)"] }])
+        // As many batches at once as Swift has cooperative threads: routed inline, they would hold every
+        // one of them and the single routes would wait.
+        let batches = ProcessInfo.processInfo.activeProcessorCount
+        try await server.makeApplication().test(.router) { client in
+            let order = EventLog()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<batches {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/route/batch", method: .post, body: request) { response in
+                            #expect(response.status == .ok)
+                            order.append("batch")
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(50))
+                    for _ in 0..<5 {
+                        try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": "bonjour"}"#)) { response in
+                            #expect(response.status == .ok)
+                        }
+                    }
+                    order.append("single routes")
+                }
+                try await group.waitForAll()
+            }
+            // 1,500 messages with explanations take far longer than five single routes.
+            #expect(order.events.first == "single routes")
+            #expect(order.events.count == batches + 1)
+        }
+    }
+
+    @Test func anEmptyBatchIsFine() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route/batch", method: .post, body: body(#"{"messages": []}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(response.text == #"{"count":0,"decisions":[]}"#)
+            }
+        }
+    }
+
+    @Test func batchesOverTheLimitGet413() async throws {
+        let server = try makeServer { $0.maxBatch = 3 }
+        try await server.makeApplication().test(.router) { client in
+            let request = try body(json: ["messages": (0..<4).map { ["text": "message \($0)"] }])
+            try await client.execute(uri: "/v1/route/batch", method: .post, body: request) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.object["code"] as? String == "batch_too_large")
+            }
+        }
+    }
+
+    @Test func aMessageWithoutTextNamesItsIndex() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route/batch", method: .post,
+                                     body: body(#"{"messages": [{"text": "a"}, {"id": "2"}]}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "missing_field")
+                #expect((response.object["error"] as? String)?.contains("messages[1].text") == true)
+            }
+            try await client.execute(uri: "/v1/route/batch", method: .post, body: body(#"{"items": []}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "missing_field")
+            }
+        }
+    }
+}
