@@ -89,7 +89,8 @@ public enum CorpusReader {
         case .tsv, .jsonl, .fasttext:
             let text = try readText(path)
             var lineNumber = 0
-            for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            // "\r\n" is one Character in Swift: split on both forms of line end.
+            for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
                 lineNumber += 1
                 var line = Substring(rawLine)
                 if line.hasSuffix("\r") { line = line.dropLast() }
@@ -102,19 +103,35 @@ public enum CorpusReader {
                 }
             }
         case .csv:
-            let text = try readText(path)
-            var parser = CSVParser(text: text)
-            guard let header = try parser.nextRecord(file: path) else {
+            let reader: CSVReader
+            do {
+                reader = try CSVReader(path: path, delimiter: 0x2C)
+            } catch let error as SwitchboardError {
+                throw error
+            } catch {
+                throw SwitchboardError(.io, "cannot read the file", location: SourceLocation(file: path), cause: error as NSError)
+            }
+            guard let header = reader.header else {
                 throw SwitchboardError(.malformedRecord, "the CSV file is empty: it needs a header with '\(options.textField)' and '\(options.labelField)' columns", location: SourceLocation(file: path, line: 1))
             }
-            let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            let columns = header.map { $0.trimmingCharacters(in: .whitespaces) }
             guard let textColumn = columns.firstIndex(of: options.textField), let labelColumn = columns.firstIndex(of: options.labelField) else {
                 throw SwitchboardError(.malformedRecord, "the CSV header has no '\(options.textField)' or '\(options.labelField)' column (columns: \(columns.joined(separator: ", ")))", location: SourceLocation(file: path, line: 1))
             }
             let languageColumn = columns.firstIndex(of: options.languageField)
-            while let row = try parser.nextRecord(file: path) {
+            while let row = try reader.next() {
                 let location = SourceLocation(file: path, line: row.line)
-                if row.fields.count == 1 && row.fields[0].isEmpty { continue }
+                if row.fields.count == 1 && row.fields[0].isEmpty && row.problem == nil { continue }
+                switch row.problem {
+                case .unterminatedQuote?:
+                    try record(.failure(SwitchboardError(.malformedRecord, "a quoted field is never closed", location: location)))
+                    continue
+                case .tooLong(let limit)?:
+                    try record(.failure(SwitchboardError(.malformedRecord, "the record is longer than \(limit) bytes", location: location)))
+                    continue
+                case nil:
+                    break
+                }
                 guard row.fields.count == columns.count else {
                     try record(.failure(SwitchboardError(.malformedRecord, "expected \(columns.count) fields, found \(row.fields.count)", location: location)))
                     continue

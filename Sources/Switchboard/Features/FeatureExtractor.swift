@@ -70,8 +70,8 @@ public struct FeatureExtractor: Sendable {
     }
 
     /// The features of `text` with readable names (`w:word`, `w:two words`, `c:[ab]`), one entry per occurrence.
-    public mutating func namedFeatures(_ text: String, wordsOnly: Bool = false) -> [(hash: UInt64, name: String)] {
-        var sink = NamedSink(wordsOnly: wordsOnly)
+    public mutating func namedFeatures(_ text: String, wordsOnly: Bool = false, only wanted: Set<UInt64>? = nil) -> [(hash: UInt64, name: String)] {
+        var sink = NamedSink(wordsOnly: wordsOnly, wanted: wanted)
         run(text, sink: &sink)
         return sink.features
     }
@@ -128,9 +128,12 @@ private struct HashSink: FeatureSink {
 
 private struct NamedSink: FeatureSink {
     var wordsOnly: Bool
+    /// When set, only these hashes are named (names cost an allocation each).
+    var wanted: Set<UInt64>?
     var features: [(hash: UInt64, name: String)] = []
 
     mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch) {
+        if let wanted, !wanted.contains(hash) { return }
         var name = "w:"
         for index in tokens {
             let span = scratch.tokens[index]
@@ -143,6 +146,7 @@ private struct NamedSink: FeatureSink {
 
     mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) {
         if wordsOnly { return }
+        if let wanted, !wanted.contains(hash) { return }
         var name = "c:["
         name.unicodeScalars.append(contentsOf: padded[start..<(start + count)].compactMap(Unicode.Scalar.init))
         name += "]"

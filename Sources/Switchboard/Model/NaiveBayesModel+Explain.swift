@@ -32,7 +32,8 @@ extension NaiveBayesModel {
         guard !chosenFeatures.isEmpty else { return [] }
         var names: [UInt64: String] = [:]
         var extractor = FeatureExtractor(settings: metadata.features)
-        for feature in extractor.namedFeatures(text) where names[feature.hash] == nil { names[feature.hash] = feature.name }
+        let wanted = Set(chosenFeatures.map { statistics.featureKeys[Int($0.feature)] })
+        for feature in extractor.namedFeatures(text, only: wanted) where names[feature.hash] == nil { names[feature.hash] = feature.name }
         return chosenFeatures.map { item in
             let hash = statistics.featureKeys[Int(item.feature)]
             return FeatureContribution(feature: names[hash] ?? String(format: "#%016llx", hash), weight: (item.weight * 1000).rounded() / 1000)

@@ -41,7 +41,7 @@ enum TopFeatures {
             var wanted = Dictionary(chosen.map { ($0.hash, $0.weight) }, uniquingKeysWith: { a, _ in a })
             var named: [UInt64: String] = [:]
             for (row, example) in examples.enumerated() where rowClass[row] == Int32(cls) {
-                for feature in extractor.namedFeatures(example.text, wordsOnly: true) where wanted[feature.hash] != nil {
+                for feature in extractor.namedFeatures(example.text, wordsOnly: true, only: Set(wanted.keys)) where wanted[feature.hash] != nil {
                     named[feature.hash] = feature.name
                     wanted[feature.hash] = nil
                 }

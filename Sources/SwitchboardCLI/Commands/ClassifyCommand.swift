@@ -30,9 +30,9 @@ struct ClassifyCommand: AsyncParsableCommand {
             return
         }
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let reader = try LineSource(path: input ?? "-")
+        let reader = try LineReader(path: input ?? "-")
         while true {
-            let lines = try reader.nextLines(8192)
+            let lines = try reader.nextStrings(8192)
             if lines.isEmpty { break }
             for result in classifier.classifyBatch(lines, workers: workers) { output.write(Self.line(result)) }
         }
@@ -58,47 +58,11 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 }
 
-/// Reads lines from a file or standard input in blocks, repairing invalid UTF-8.
-final class LineSource {
-    private let handle: FileHandle
-    private var pending: [UInt8] = []
-    private var cursor = 0
-    private var finished = false
-
-    init(path: String) throws {
-        if path == "-" {
-            handle = FileHandle.standardInput
-        } else {
-            guard let file = FileHandle(forReadingAtPath: path) else {
-                throw SwitchboardError(.io, "cannot open the file", location: SourceLocation(file: path))
-            }
-            handle = file
-        }
-    }
-
-    /// Up to `limit` lines; empty at the end. A trailing carriage return is dropped.
-    func nextLines(_ limit: Int) throws -> [String] {
+extension LineReader {
+    /// Up to `limit` lines as text (invalid UTF-8 repaired); empty at the end.
+    func nextStrings(_ limit: Int) throws -> [String] {
         var lines: [String] = []
-        while lines.count < limit {
-            if let newline = pending[cursor...].firstIndex(of: 0x0A) {
-                var end = newline
-                if end > cursor, pending[end - 1] == 0x0D { end -= 1 }
-                lines.append(String(decoding: pending[cursor..<end], as: UTF8.self))
-                cursor = newline + 1
-                continue
-            }
-            if finished {
-                if cursor < pending.count {
-                    lines.append(String(decoding: pending[cursor...], as: UTF8.self))
-                    cursor = pending.count
-                }
-                break
-            }
-            pending.removeSubrange(0..<cursor)
-            cursor = 0
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { finished = true } else { pending.append(contentsOf: chunk) }
-        }
+        while lines.count < limit, let line = try next() { lines.append(line.string) }
         return lines
     }
 }

@@ -45,9 +45,9 @@ struct RouteCommand: AsyncParsableCommand {
             output.flush()
             return
         }
-        let reader = try LineSource(path: input ?? "-")
+        let reader = try LineReader(path: input ?? "-")
         while true {
-            let lines = try reader.nextLines(4096)
+            let lines = try reader.nextStrings(4096)
             if lines.isEmpty { break }
             for decision in engine.routeBatch(lines.map { Message(text: $0) }, explain: true) { emit(decision) }
         }

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import Switchboard
+
+private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions()) -> SwitchboardError? {
+    do {
+        _ = try CorpusReader.read(paths, options: options)
+        return nil
+    } catch let error as SwitchboardError {
+        return error
+    } catch {
+        return nil
+    }
+}
+
+@Test func readsTSV() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("claim\tj'ai eu un accident\nbilling\tprélèvement rejeté\r\n\nother\tmerci\n", to: "a.tsv", in: dir)
+    let examples = try CorpusReader.read([path]).examples
+    #expect(examples.map(\.label) == ["claim", "billing", "other"])
+    #expect(examples[1].text == "prélèvement rejeté")
+    #expect(examples[2].location == SourceLocation(file: path, line: 4))
+}
+
+@Test func malformedTSVLineNamesFileAndLine() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("claim\taccident\nno tab on this line\nbilling\tfacture\n\tno label\n", to: "bad.tsv", in: dir)
+    let error = readError([path])
+    #expect(error?.code == .malformedRecord)
+    #expect(error?.location == SourceLocation(file: path, line: 2))
+    var options = CorpusOptions()
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.count == 2)
+    #expect(result.skipped.map { $0.location?.line } == [2, 4])
+}
+
+@Test func readsJSONLWithOverriddenFields() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("""
+    {"body": "fuite d'eau", "intent": "claim", "lang": "fr"}
+    {"body": "refund please", "intent": "billing", "lang": "en"}
+    {"body": "oops", "intent": 3}
+    not json at all
+    {"intent": "claim"}
+    ["an", "array"]
+
+    """, to: "a.jsonl", in: dir)
+    var options = CorpusOptions()
+    options.textField = "body"
+    options.labelField = "intent"
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.map(\.label) == ["claim", "billing", "3"])
+    #expect(result.examples[0].language == "fr")
+    #expect(result.skipped.map { $0.location?.line } == [4, 5, 6])
+    options.skipInvalid = false
+    let error = readError([path], options: options)
+    #expect(error?.location?.line == 4)
+    #expect(error?.message == "invalid JSON")
+}
+
+@Test func readsCSVWithQuotedMultilineFields() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("""
+    id,text,label\r
+    1,"Bonjour,\r
+    j'ai un ""petit"" souci",claim\r
+    2,simple,billing\r
+    3,too,many,fields\r
+    4,"le dernier",other\r
+
+    """, to: "a.csv", in: dir)
+    var options = CorpusOptions()
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.map(\.label) == ["claim", "billing", "other"])
+    #expect(result.examples[0].text == "Bonjour,\r\nj'ai un \"petit\" souci")
+    #expect(result.examples[2].location?.line == 6)
+    #expect(result.skipped.first?.location?.line == 5)
+    #expect(result.skipped.first?.message.contains("expected 3 fields") == true)
+}
+
+@Test func csvWithoutTheColumnsIsAClearError() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("message,category\nhello,other\n", to: "b.csv", in: dir)
+    let error = readError([path])
+    #expect(error?.message.contains("no 'text' or 'label' column") == true)
+    #expect(error?.location?.line == 1)
+}
+
+@Test func readsFastTextLines() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("__label__claim accident de voiture\n__label__billing __label__other double label\nno label here\n", to: "a.ft", in: dir)
+    var options = CorpusOptions()
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.map(\.label) == ["claim", "billing"])
+    #expect(result.examples[1].text == "double label")
+    #expect(result.skipped.first?.location?.line == 3)
+}
+
+@Test func readsADirectoryPerLabel() throws {
+    let dir = try temporaryDirectory()
+    for (label, texts) in [("claim", ["accident", "vol"]), ("billing", ["facture"])] {
+        try FileManager.default.createDirectory(atPath: dir + "/" + label, withIntermediateDirectories: true)
+        for (i, text) in texts.enumerated() { try write(text, to: "\(label)/\(i).txt", in: dir) }
+    }
+    try write("", to: "claim/empty.txt", in: dir)
+    let result = try CorpusReader.read([dir])
+    #expect(result.examples.map(\.label) == ["billing", "claim", "claim"])
+    #expect(result.skipped.count == 1)
+}
+
+@Test func detectsFormatsAndRejectsMissingFiles() throws {
+    let dir = try temporaryDirectory()
+    #expect(try CorpusReader.detectFormat(write("x\ty", to: "a.txt", in: dir)) == .tsv)
+    #expect(try CorpusReader.detectFormat(write("{\"text\":\"a\"}", to: "b.data", in: dir)) == .jsonl)
+    #expect(try CorpusReader.detectFormat(write("__label__a b", to: "c.txt", in: dir)) == .fasttext)
+    #expect(try CorpusReader.detectFormat(dir) == .directory)
+    let missing = readError([dir + "/missing.tsv"])
+    #expect(missing?.code == .io)
+}
+
+@Test func invalidUTF8InACorpusIsRepaired() throws {
+    let dir = try temporaryDirectory()
+    let path = dir + "/bad.tsv"
+    try Data(Array("claim\tsinistre ".utf8) + [0xFF, 0xFE] + Array(" voiture\n".utf8)).write(to: URL(fileURLWithPath: path))
+    let examples = try CorpusReader.read([path]).examples
+    #expect(examples.count == 1)
+    #expect(examples[0].text.contains("\u{FFFD}"))
+}
