@@ -24,6 +24,8 @@ public final class ByteInput {
     @usableFromInline var end = 0
     /// True once the source reported the end of its input.
     @usableFromInline var atEnd = false
+    /// How many bytes have been read from the source so far (for progress reports).
+    public private(set) var bytesRead = 0
 
     private let descriptor: Int32
     private let ownsDescriptor: Bool
@@ -99,6 +101,7 @@ public final class ByteInput {
             let count = read(descriptor, storage + end, capacity - end)
             if count > 0 {
                 end += count
+                bytesRead += count
                 return true
             }
             if count == 0 {

@@ -108,7 +108,7 @@ struct BatchCommand: AsyncParsableCommand {
                         }
                     }
                     pending.removeAll(keepingCapacity: true)
-                    Terminal.progress(summary.progressLine(since: started))
+                    Terminal.progress(summary.progressLine(since: started, bytes: reader.bytesRead, total: Self.fileSize(input)))
                 }
                 while let record = try reader.next() {
                     if strict, let error = record.failure {
@@ -140,6 +140,15 @@ struct BatchCommand: AsyncParsableCommand {
     }
 }
 
+extension BatchCommand {
+    /// The size of a regular file, for the progress bar's ETA (nil for standard input).
+    static func fileSize(_ path: String) -> Int? {
+        guard path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              (attributes[.type] as? FileAttributeType) == .typeRegular else { return nil }
+        return (attributes[.size] as? NSNumber)?.intValue
+    }
+}
+
 /// Counts for the summary printed at the end.
 struct BatchSummary {
     var records = 0
@@ -154,9 +163,17 @@ struct BatchSummary {
         if decision.abstained { abstained += 1 }
     }
 
-    func progressLine(since start: Date) -> String {
+    func progressLine(since start: Date, bytes: Int?, total: Int?) -> String {
         let seconds = max(Date().timeIntervalSince(start), 1e-3)
-        return String(format: "batch: %d records, %d errors, %.0f records/s", records + errors, errors, Double(records + errors) / seconds)
+        var line = String(format: "batch: %d records, %d errors, %.0f records/s", records + errors, errors, Double(records + errors) / seconds)
+        if let bytes {
+            line += String(format: ", %.1f MB", Double(bytes) / 1_000_000)
+            if let total, total > 0, bytes > 0 {
+                let fraction = min(1, Double(bytes) / Double(total))
+                line += String(format: " of %.1f MB (%.0f%%), ETA %.0f s", Double(total) / 1_000_000, 100 * fraction, seconds * (1 - fraction) / fraction)
+            }
+        }
+        return line
     }
 
     func report(seconds: Double) -> String {

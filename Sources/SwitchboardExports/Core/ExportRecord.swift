@@ -91,9 +91,14 @@ public protocol ExportReader: AnyObject {
     var statistics: ExportStatistics { get }
     /// The next record, or nil at the end of the input.
     func next() throws -> ExportRecord?
+    /// How many bytes of the input have been read so far, when the reader streams (for progress bars).
+    var bytesRead: Int? { get }
 }
 
 extension ExportReader {
+    /// Readers that load their input whole do not report progress.
+    public var bytesRead: Int? { nil }
+
     /// Reads all the remaining records (for tests and small inputs; it does not stream).
     public func readAll() throws -> [ExportRecord] {
         var records: [ExportRecord] = []

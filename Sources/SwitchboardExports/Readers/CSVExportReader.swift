@@ -21,6 +21,9 @@ public final class CSVExportReader: ExportReader {
     public let header: [String]
 
     private let csv: CSVReader
+
+    /// How many bytes of the input have been read so far.
+    public var bytesRead: Int? { csv.input.bytesRead }
     private let options: ExportOptions
     private let textColumn: Int
     private let idColumn: Int?

@@ -16,6 +16,9 @@ public final class JSONLinesReader: ExportReader {
     public private(set) var statistics = ExportStatistics()
 
     private let lines: LineReader
+
+    /// How many bytes of the input have been read so far.
+    public var bytesRead: Int? { lines.input.bytesRead }
     private let options: ExportOptions
     private let selector: JSONFieldSelector
 

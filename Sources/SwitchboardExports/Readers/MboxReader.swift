@@ -21,6 +21,9 @@ public final class MboxReader: ExportReader {
     public private(set) var statistics = ExportStatistics()
 
     private let lines: LineReader
+
+    /// How many bytes of the input have been read so far.
+    public var bytesRead: Int? { lines.input.bytesRead }
     private let options: ExportOptions
     private var current: (line: Int, bytes: [UInt8], tooLong: Bool)?
     private var previousBlank = true

@@ -30,6 +30,9 @@ public final class WhatsAppReader: ExportReader {
     public private(set) var dateOrder: DateOrder
 
     private let lines: LineReader
+
+    /// How many bytes of the input have been read so far.
+    public var bytesRead: Int? { lines.input.bytesRead }
     private let options: ExportOptions
     private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String)?
     private var finished = false
