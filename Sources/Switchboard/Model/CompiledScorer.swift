@@ -185,7 +185,7 @@ extension CompiledScorer {
                         let x = scratch.values[i]
                         let first = Int(entryStart[f]), end = Int(entryStart[f + 1])
                         if end - first == classCount {
-                            for c in 0..<classCount { base[c] += x * row[first + c] }
+                            VectorMath.addScaled(x, row + first, into: base, count: classCount)
                         } else {
                             for e in first..<end { base[Int(classes[e])] += x * row[e] }
                         }

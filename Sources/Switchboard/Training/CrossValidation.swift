@@ -169,8 +169,7 @@ struct CrossValidation: Sendable {
                     let first = Int(startBuffer[f]), end = Int(startBuffer[f + 1])
                     if end - first == c {
                         // Dense feature: classes 0..<c in order, a loop the compiler vectorises.
-                        let row = weightBase + first
-                        for cls in 0..<c { target[cls] += x * row[cls] }
+                        VectorMath.addScaled(x, weightBase + first, into: target, count: c)
                     } else {
                         for e in first..<end { target[Int(classBuffer[e])] += x * weightBuffer[e] }
                     }
