@@ -32,7 +32,7 @@ public struct TrainingOptions: Sendable {
     /// The alphas tried when alpha is not fixed.
     public var alphaGrid: [Double] = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
     /// The character weights tried when not fixed (0 turns character n-grams off).
-    public var charWeightGrid: [Double] = [0, 0.5, 1, 2]
+    public var charWeightGrid: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3]
     /// The creation time written into the model (the only field that varies between identical trainings).
     public var createdAt = Date()
     /// Called as training advances (from the training thread).
