@@ -32,6 +32,34 @@ enum FeatureHash {
     }
 
     @inline(__always) static func isChar(_ hash: UInt64) -> Bool { hash & 1 == 1 }
+
+    /// The raw (unmixed) hash of a token's folded scalars, as tokens are hashed before becoming features.
+    static func raw<Scalars: Sequence>(_ scalars: Scalars) -> UInt64 where Scalars.Element == UInt32 {
+        var raw = offset
+        for scalar in scalars { raw = step(raw, scalar) }
+        return raw
+    }
+
+    /// The raw hash of a string's first token (for word lists compared with ``FeatureExtractor/lastTokens``).
+    static func raw(token text: String) -> UInt64 {
+        raw(text.unicodeScalars.map(\.value))
+    }
+}
+
+/// What the last message's tokens were, as hashes: enough for language detection and keyword rules
+/// without building a string per token.
+public struct TokenDigest: Sendable {
+    /// The raw hash of every token, in order.
+    var hashes: [UInt64] = []
+    /// Whether each token is a word (not a placeholder, emoji or punctuation).
+    var isWord: [Bool] = []
+    /// Whether each token takes part in n-grams (the joined form of a compound does not).
+    var inSequence: [Bool] = []
+    /// How many word tokens are written in a non-Latin script.
+    var foreignScriptWords = 0
+
+    /// The number of tokens.
+    public var count: Int { hashes.count }
 }
 
 /// Receives the features of a message as they are made.
@@ -51,8 +79,9 @@ public struct FeatureExtractor: Sendable {
     public let settings: FeatureSettings
     private let tokenizer: Tokenizer
     private var scratch = TokenScratch()
-    private var unigramHashes: [UInt64] = []
     private var padded: [UInt32] = []
+    /// The tokens of the last message extracted, as hashes.
+    public private(set) var lastTokens = TokenDigest()
 
     /// Creates an extractor.
     public init(settings: FeatureSettings) {
@@ -79,13 +108,25 @@ public struct FeatureExtractor: Sendable {
     private mutating func run<Sink: FeatureSink>(_ text: String, sink: inout Sink, characters: Bool = true) {
         tokenizer.tokenize(text, into: &scratch)
         let tokens = scratch.tokens
-        unigramHashes.removeAll(keepingCapacity: true)
+        lastTokens.hashes.removeAll(keepingCapacity: true)
+        lastTokens.isWord.removeAll(keepingCapacity: true)
+        lastTokens.inSequence.removeAll(keepingCapacity: true)
+        lastTokens.foreignScriptWords = 0
         // Word unigrams (every token) and n-grams (tokens in sequence).
         var sequence: [(index: Int, raw: UInt64)] = []
         sequence.reserveCapacity(tokens.count)
         for (index, span) in tokens.enumerated() {
             var raw = FeatureHash.offset
-            for p in Int(span.start)..<Int(span.end) { raw = FeatureHash.step(raw, scratch.tokenScalars[p]) }
+            var foreign = false
+            for p in Int(span.start)..<Int(span.end) {
+                let scalar = scratch.tokenScalars[p]
+                raw = FeatureHash.step(raw, scalar)
+                if scalar >= 0x370 { foreign = true }
+            }
+            lastTokens.hashes.append(raw)
+            lastTokens.isWord.append(span.kind == .word)
+            lastTokens.inSequence.append(span.inSequence)
+            if foreign && span.kind == .word { lastTokens.foreignScriptWords += 1 }
             if settings.wordMinN <= 1 { sink.word(FeatureHash.word(raw), tokens: index..<(index + 1), scratch: scratch) }
             if span.inSequence { sequence.append((index, raw)) }
         }

@@ -23,25 +23,30 @@ public enum LanguageDetector {
         ("nl", ["het", "een", "en", "van", "ik", "niet", "met", "mijn", "voor", "dat", "hallo", "bedankt", "verzekering", "heb", "wij", "ook"]),
     ]
 
+    /// The word lists as token hashes, so that detection needs no string per token.
+    private static let hashedLists: [Set<UInt64>] = lists.map { Set($0.1.map(FeatureHash.raw(token:))) }
+
     /// The language of `text`: `fr`, `en`, `other` or `und`.
     public static func detect(_ text: String) -> String {
-        detect(tokens: Tokenizer().tokens(text))
+        var extractor = FeatureExtractor(settings: FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0))
+        var hashes: [UInt64] = []
+        extractor.extract(text, into: &hashes)
+        return detect(extractor.lastTokens)
     }
 
-    /// The language of already tokenised text.
-    public static func detect(tokens: [Token]) -> String {
+    /// The language of the tokens of the last message an extractor read (accents must be folded).
+    public static func detect(_ tokens: TokenDigest) -> String {
         var scores = [Double](repeating: 0, count: lists.count)
-        var words = 0, foreignScript = 0
-        for token in tokens where token.kind == .word {
+        var words = 0
+        for (hash, isWord) in zip(tokens.hashes, tokens.isWord) where isWord {
             words += 1
-            if token.text.unicodeScalars.contains(where: { $0.value >= 0x370 && $0.properties.isAlphabetic }) { foreignScript += 1 }
-            for (i, list) in lists.enumerated() where list.1.contains(token.text) {
+            for (i, list) in hashedLists.enumerated() where list.contains(hash) {
                 // Words in several lists count a little for each.
                 scores[i] += 1
             }
         }
         guard words > 0 else { return undetermined }
-        if foreignScript * 2 > words { return other }
+        if tokens.foreignScriptWords * 2 > words { return other }
         guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] > 0 else {
             return words >= 3 ? other : undetermined
         }

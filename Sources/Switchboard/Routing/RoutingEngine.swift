@@ -86,11 +86,11 @@ public final class RoutingEngine: Sendable {
         let top = order[0]
         let label = model.labels[top]
         let confidence = probabilities[top]
-        let tokens = Tokenizer(foldDiacritics: true).tokens(message.text)
-        let language = LanguageDetector.detect(tokens: tokens)
+        let tokens = scratch.extractor.lastTokens
+        let language = LanguageDetector.detect(tokens)
 
         var reason: String?
-        if tokens.isEmpty {
+        if tokens.count == 0 {
             reason = "empty message"
         } else if scratch.knownWords == 0 {
             reason = "no word of the message is known to the model"
@@ -104,11 +104,10 @@ public final class RoutingEngine: Sendable {
         var priority = policy.queues[queueName]?.priority ?? 3
         var fired: [String] = []
         if !policy.rules.isEmpty {
-            let folded = " " + tokens.map(\.text).joined(separator: " ") + " "
             for rule in policy.rules {
                 if !rule.labels.isEmpty && !rule.labels.contains(label) { continue }
                 if !rule.languages.isEmpty && !rule.languages.contains(language) { continue }
-                if !rule.keywords.isEmpty && !rule.keywords.contains(where: { folded.contains(" " + $0 + " ") }) { continue }
+                if !rule.keywordHashes.isEmpty && !rule.keywordHashes.contains(where: { tokens.contains(phrase: $0) }) { continue }
                 if let pattern = rule.pattern, !pattern.matches(message.text) { continue }
                 fired.append(rule.name)
                 // An abstained message stays with a person; a rule may still make it more urgent.
@@ -129,6 +128,21 @@ public final class RoutingEngine: Sendable {
             decision.explanation = model.explain(message.text, scratch: scratch, chosen: top, against: order[1])
         }
         return decision
+    }
+}
+
+extension TokenDigest {
+    /// Whether the tokens contain `phrase` (token hashes): a single token anywhere, or a run of tokens in sequence.
+    func contains(phrase: [UInt64]) -> Bool {
+        guard let first = phrase.first else { return false }
+        if phrase.count == 1 { return hashes.contains(first) }
+        var sequence: [UInt64] = []
+        for (hash, inSequence) in zip(hashes, self.inSequence) where inSequence { sequence.append(hash) }
+        guard sequence.count >= phrase.count else { return false }
+        for start in 0...(sequence.count - phrase.count) where sequence[start] == first {
+            if sequence[start..<(start + phrase.count)].elementsEqual(phrase) { return true }
+        }
+        return false
     }
 }
 

@@ -103,7 +103,7 @@ extension RoutingPolicy {
         for (field, _) in body where !["name", "when", "then"].contains(field.string ?? "") {
             throw fail("rule '\(name)': unknown key '\(field.string ?? "?")' (expected name, when, then)", field)
         }
-        var rule = Rule(name: name, labels: [], keywords: [], pattern: nil, languages: [], priority: nil, queue: nil)
+        var rule = Rule(name: name, labels: [], keywords: [], keywordHashes: [], pattern: nil, languages: [], priority: nil, queue: nil)
         guard let when = body["when"]?.mapping else { throw fail("rule '\(name)': 'when' must be a mapping of conditions", body["when"] ?? node) }
         func strings(_ node: Node, _ what: String) throws -> [String] {
             if let single = node.string, node.sequence == nil { return [single] }
@@ -122,7 +122,9 @@ extension RoutingPolicy {
                 }
             case "keywords":
                 let tokenizer = Tokenizer()
-                rule.keywords = try strings(value, "keywords").map { tokenizer.tokens($0).map(\.text).joined(separator: " ") }.filter { !$0.isEmpty }
+                let tokenized = try strings(value, "keywords").map { tokenizer.tokens($0).filter(\.inSequence) }.filter { !$0.isEmpty }
+                rule.keywords = tokenized.map { $0.map(\.text).joined(separator: " ") }
+                rule.keywordHashes = tokenized.map { $0.map { FeatureHash.raw(token: $0.text) } }
             case "pattern":
                 guard let pattern = value.string else { throw fail("rule '\(name)': 'pattern' must be a string", value) }
                 do {

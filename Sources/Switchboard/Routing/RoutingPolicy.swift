@@ -25,6 +25,8 @@ public struct RoutingPolicy: Sendable {
         public var labels: Set<String>
         /// Fires only when the message contains one of these (folded, whole words or phrases).
         public var keywords: [String]
+        /// The keywords as sequences of token hashes.
+        var keywordHashes: [[UInt64]] = []
         /// Fires only when this regular expression matches the text (case-insensitive).
         public var pattern: NSRegularExpressionBox?
         /// Fires only for these detected languages (empty: any).
