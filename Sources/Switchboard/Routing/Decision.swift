@@ -70,27 +70,12 @@ extension Decision {
             out += ",\"abstention_reason\":"
             JSONText.appendString(abstentionReason, to: &out)
         }
-        out += ",\"alternatives\":["
-        for (i, item) in alternatives.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"label\":"
-            JSONText.appendString(item.label, to: &out)
-            out += ",\"probability\":"
-            JSONText.appendNumber(item.probability, to: &out)
-            out += "}"
-        }
-        out += "],\"rules\":[" + rules.map(JSONText.string).joined(separator: ",") + "]"
+        out += ",\"alternatives\":"
+        JSONText.appendPairs(alternatives.lazy.map { ($0.label, $0.probability) }, nameKey: "label", valueKey: "probability", to: &out)
+        out += ",\"rules\":[" + rules.map(JSONText.string).joined(separator: ",") + "]"
         if includeExplanation {
-            out += ",\"explanation\":["
-            for (i, item) in explanation.enumerated() {
-                if i > 0 { out += "," }
-                out += "{\"feature\":"
-                JSONText.appendString(item.feature, to: &out)
-                out += ",\"weight\":"
-                JSONText.appendNumber(item.weight, to: &out)
-                out += "}"
-            }
-            out += "]"
+            out += ",\"explanation\":"
+            JSONText.appendPairs(explanation.lazy.map { ($0.feature, $0.weight) }, nameKey: "feature", valueKey: "weight", to: &out)
         }
         out += ",\"language\":"
         JSONText.appendString(language, to: &out)

@@ -45,4 +45,21 @@ public enum JSONText {
             output.append(String(rounded))
         }
     }
+
+    /// Appends `[{"<nameKey>": name, "<valueKey>": value}, ...]`: the shape of alternatives and explanations.
+    public static func appendPairs<Pairs: Sequence>(_ pairs: Pairs, nameKey: String, valueKey: String, to output: inout String)
+    where Pairs.Element == (String, Double) {
+        output.append("[")
+        var first = true
+        for (name, value) in pairs {
+            if !first { output.append(",") }
+            first = false
+            output.append("{\"\(nameKey)\":")
+            appendString(name, to: &output)
+            output.append(",\"\(valueKey)\":")
+            appendNumber(value, to: &output)
+            output.append("}")
+        }
+        output.append("]")
+    }
 }

@@ -44,16 +44,9 @@ struct ClassifyCommand: AsyncParsableCommand {
         JSONText.appendString(result.label, to: &line)
         line += ",\"confidence\":"
         JSONText.appendNumber(result.confidence, to: &line)
-        line += ",\"top\":["
-        for (i, item) in result.top(3).enumerated() {
-            if i > 0 { line += "," }
-            line += "{\"label\":"
-            JSONText.appendString(item.label, to: &line)
-            line += ",\"probability\":"
-            JSONText.appendNumber(item.probability, to: &line)
-            line += "}"
-        }
-        line += "]}\n"
+        line += ",\"top\":"
+        JSONText.appendPairs(result.top(3).lazy.map { ($0.label, $0.probability) }, nameKey: "label", valueKey: "probability", to: &line)
+        line += "}\n"
         return line
     }
 }
