@@ -41,6 +41,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
+        .testTarget(name: "SwitchboardCLITests", dependencies: ["SwitchboardCLI", "Switchboard", "SwitchboardExports"]),
         .systemLibrary(
             name: "CLibXML2",
             path: "Sources/CLibXML2",

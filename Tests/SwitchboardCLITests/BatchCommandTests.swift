@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import SwitchboardCLI
+import SwitchboardExports
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+private let fixtures = root + "/Tests/SwitchboardExportsTests/Fixtures"
+
+private func outputLines(_ path: String) throws -> [[String: Any]] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+        try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+}
+
+/// Every input message gives exactly one output record: a decision or an error record.
+@Test(arguments: [
+    ("jsonl/messages.jsonl", [String]()),
+    ("csv/french.csv", []),
+    ("whatsapp/android.txt", []),
+    ("mail/inbox.mbox", []),
+    ("messenger/message_1.json", []),
+    ("xml/tickets.xml", ["--xml-record", "ticket", "--xml-text", "body", "--xml-id", "id"]),
+])
+func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async throws {
+    let output = NSTemporaryDirectory() + "batch-\(UUID().uuidString).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    var command = try BatchCommand.parse(["--model", root + "/models/default.sbm", "--policy", root + "/models/policy.yaml",
+                                          "--output", output, fixtures + "/" + fixture] + extra)
+    try await command.run()
+    let records = try outputLines(output)
+    let decisions = records.filter { $0["queue"] != nil }
+    let errors = records.filter { $0["error"] != nil }
+    #expect(decisions.count + errors.count == records.count)
+    #expect(!decisions.isEmpty)
+    // The same input read directly: one output record per message or failure (skipped media and company
+    // replies are counted in the summary, not written).
+    var options = ExportOptions()
+    if !extra.isEmpty { options.xmlRecordElement = extra[1]; options.xmlTextElement = extra[3]; options.xmlIdElement = extra[5] }
+    let reader = try ExportReaders.open(fixtures + "/" + fixture, options: options)
+    let read = try reader.readAll()
+    #expect(records.count == read.count)
+    #expect(decisions.count == reader.statistics.messages)
+    #expect(errors.count == reader.statistics.failures)
+    #expect(records.allSatisfy { ($0["source"] as? String)?.contains(fixture.split(separator: "/").last.map(String.init) ?? "") == true })
+    for record in decisions { #expect(record["text"] == nil, "text copied without --include-text") }
+}
+
+@Test func strictStopsAtTheFirstErrorWithExitCode1() async throws {
+    let output = NSTemporaryDirectory() + "batch-\(UUID().uuidString).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    var command = try BatchCommand.parse(["--model", root + "/models/default.sbm", "--strict", "--output", output, fixtures + "/jsonl/messages.jsonl"])
+    await #expect(throws: (any Error).self) { try await command.run() }
+    let records = try outputLines(output)
+    #expect(records.last?["error"] != nil)
+    #expect(records.filter { $0["error"] != nil }.count == 1)
+}
