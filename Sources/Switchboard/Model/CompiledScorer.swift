@@ -39,50 +39,17 @@ struct CompiledScorer: Sendable {
         parameters = p
         classCount = c
 
-        // Class masses N[c] per group (word, character) and feature totals T[f], with IDF applied. Word and
-        // character features are two multinomials, each normalised on its own.
-        var classMass = [[Double]](repeating: [Double](repeating: 0, count: c), count: 2)
-        var featureMass = [Double](repeating: 0, count: v)
         var featuresPerGroup = [0, 0]
-        var weights = [Float](repeating: 0, count: s.entryCount)
-        for f in 0..<v {
-            let w = Double(idf[f])
-            let group = isChar[f] ? 1 : 0
-            featuresPerGroup[group] += 1
-            for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
-                let mass = Double(s.entryValue[e]) * w
-                classMass[group][Int(s.entryClass[e])] += mass
-                featureMass[f] += mass
-            }
-        }
-        let alpha = p.alpha
-        let smoothing = featuresPerGroup.map { alpha * Double(max($0, 1)) }
-        var slopes = [[Double]](repeating: [], count: 2)
-        switch p.variant {
-        case .multinomial:
-            for f in 0..<v {
-                let w = Double(idf[f])
-                for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
-                    weights[e] = Float(log1p(Double(s.entryValue[e]) * w / alpha))
-                }
-            }
-            for g in 0..<2 { slopes[g] = classMass[g].map { -log($0 + smoothing[g]) } }
-        case .complement:
-            for f in 0..<v {
-                let w = Double(idf[f])
-                let t = featureMass[f]
-                for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) {
-                    let mass = Double(s.entryValue[e]) * w
-                    weights[e] = Float(log(t + alpha) - log(max(t - mass, 0) + alpha))
-                }
-            }
-            for g in 0..<2 {
-                let total = classMass[g].reduce(0, +)
-                slopes[g] = classMass[g].map { log(max(total - $0, 0) + smoothing[g]) }
-            }
-        }
-        slopeWord = slopes[0]
-        slopeChar = slopes[1]
+        for f in 0..<v { featuresPerGroup[isChar[f] ? 1 : 0] += 1 }
+        // The IDF of each entry's feature.
+        var entryIDF = [Float](repeating: 1, count: s.entryCount)
+        for f in 0..<v { for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) { entryIDF[e] = idf[f] } }
+        let computed = NaiveBayesWeights.compute(
+            entryStart: s.featureStart, entryClass: s.entryClass, isChar: isChar, classes: c, featuresPerGroup: featuresPerGroup,
+            variant: p.variant, alpha: p.alpha, mass: { Double(s.entryValue[$0]) * Double(entryIDF[$0]) })
+        let weights = computed.weights
+        slopeWord = computed.slopeWord
+        slopeChar = computed.slopeChar
         // Features seen in at least half the classes are expanded to an entry per class (weight 0 where
         // unseen), so that scoring them is a contiguous loop the compiler vectorises.
         let denseFrom = PreparedCorpus.denseThreshold(classes: c)

@@ -98,10 +98,9 @@ public final class NaiveBayesModel: Sendable {
 
     /// Classifies `text` with buffers from the model's pool.
     public func classify(_ text: String) -> Classification {
-        var scratch = pool.withLock { $0.popLast() } ?? makeScratch()
-        let result = classify(text, scratch: &scratch)
-        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
-        return result
+        var scratch = borrowScratch()
+        defer { returnScratch(scratch) }
+        return classify(text, scratch: &scratch)
     }
 
     /// The calibrated probability of each label (in class order).

@@ -89,42 +89,17 @@ struct CrossValidation: Sendable {
             let df = Int(totalFrequency[f]) - Int(foldFrequency[fold][f])
             if useIDF { idf[f] = CompiledScorer.idf(documents: n, frequency: df) }
         }
-        // Masses with IDF; class totals per group (word, character) and feature totals. Word and character
-        // features are two multinomials, each normalised on its own (they are each scaled to unit length).
-        var weights = [Float](repeating: 0, count: corpus.entryCount)
-        var classMass = [[Double]](repeating: [Double](repeating: 0, count: c), count: 2)
-        var featureMass = [Double](repeating: 0, count: v)
         var knownPerGroup = [0, 0]
+        for f in 0..<v where totalFrequency[f] != foldFrequency[fold][f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
+        // The model of the other folds: corpus statistics minus this fold's, IDF applied.
+        var entryIDF = [Float](repeating: 1, count: corpus.entryCount)
+        for f in 0..<v { for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) { entryIDF[e] = idf[f] } }
         let foldMassI = foldMass[fold]
-        for f in 0..<v {
-            let w = Double(idf[f])
-            let group = corpus.isChar[f] ? 1 : 0
-            if totalFrequency[f] != foldFrequency[fold][f] { knownPerGroup[group] += 1 }
-            for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) {
-                let mass = Double(max(totalMass[e] - foldMassI[e], 0)) * w
-                weights[e] = Float(mass)
-                classMass[group][Int(corpus.entryClass[e])] += mass
-                featureMass[f] += mass
-            }
-        }
-        let smoothing = knownPerGroup.map { alpha * Double(max($0, 1)) }
-        var slopes = [[Double]](repeating: [], count: 2)
-        switch variant {
-        case .multinomial:
-            for e in weights.indices where weights[e] > 0 { weights[e] = Float(log1p(Double(weights[e]) / alpha)) }
-            for g in 0..<2 { slopes[g] = classMass[g].map { -log($0 + smoothing[g]) } }
-        case .complement:
-            for f in 0..<v {
-                let t = featureMass[f]
-                for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) where weights[e] > 0 {
-                    weights[e] = Float(log(t + alpha) - log(max(t - Double(weights[e]), 0) + alpha))
-                }
-            }
-            for g in 0..<2 {
-                let total = classMass[g].reduce(0, +)
-                slopes[g] = classMass[g].map { log(max(total - $0, 0) + smoothing[g]) }
-            }
-        }
+        let computed = NaiveBayesWeights.compute(
+            entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: c, featuresPerGroup: knownPerGroup,
+            variant: variant, alpha: alpha, mass: { Double(max(totalMass[$0] - foldMassI[$0], 0)) * Double(entryIDF[$0]) })
+        let weights = computed.weights
+        let slopes = [computed.slopeWord, computed.slopeChar]
         let logPrior = documents.map { log((Double($0) + 1) / Double(n + c)) }
 
         var result = FoldScores(rows: held, word: [Float](repeating: 0, count: held.count * c), char: [Float](repeating: 0, count: held.count * c),
