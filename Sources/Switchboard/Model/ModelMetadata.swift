@@ -64,16 +64,13 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
     public var corpusChecksum: String
     /// Cross-validation that chose the hyperparameters, if any.
     public var crossValidation: CrossValidationSummary?
-    /// Corrections learnt or forgotten since training, by id (for `learn`).
-    public var learntIDs: [String]
 
     /// Creates a summary.
-    public init(documents: Int, documentsPerLabel: [String: Int], corpusChecksum: String, crossValidation: CrossValidationSummary?, learntIDs: [String] = []) {
+    public init(documents: Int, documentsPerLabel: [String: Int], corpusChecksum: String, crossValidation: CrossValidationSummary?) {
         self.documents = documents
         self.documentsPerLabel = documentsPerLabel
         self.corpusChecksum = corpusChecksum
         self.crossValidation = crossValidation
-        self.learntIDs = learntIDs
     }
 }
 

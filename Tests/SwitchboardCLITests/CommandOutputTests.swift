@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import SwitchboardCLI
+import Switchboard
+
+private func json(_ line: String) throws -> [String: Any] {
+    try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+}
+
+@Test func trainWritesALoadableModelFromATSVCorpus() async throws {
+    let directory = NSTemporaryDirectory() + "cli-train-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let corpus = directory + "/corpus.tsv"
+    let rows = (0..<12).map { "claim\taccident de voiture numéro \($0)\nbilling\tprélèvement rejeté ce mois \($0)" }
+    try Data(rows.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: corpus))
+    var command = try TrainCommand.parse(["--output", directory + "/m.sbm", "--json", corpus])
+    try await command.run()
+    let model = try ModelFile.read(from: directory + "/m.sbm")
+    #expect(model.labels == ["billing", "claim"])
+    #expect(model.classify("accident de voiture").label == "claim")
+}
+
+@Test func trainRejectsAMalformedCorpusNamingTheLine() async throws {
+    let directory = NSTemporaryDirectory() + "cli-train-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let corpus = directory + "/bad.tsv"
+    try Data("claim\taccident\nno tab here\n".utf8).write(to: URL(fileURLWithPath: corpus))
+    var command = try TrainCommand.parse(["--output", directory + "/m.sbm", corpus])
+    do {
+        try await command.run()
+        Issue.record("trained on a malformed corpus")
+    } catch let error as SwitchboardError {
+        #expect(error.location?.line == 2)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/m.sbm"))
+    }
+}
+
+@Test func classifyLinesCarryLabelConfidenceAndTopThree() throws {
+    let model = try ModelFile.read(from: repositoryRootForCLI + "/models/default.sbm")
+    let object = try json(ClassifyCommand.line(model.classify("je veux résilier mon contrat auto")))
+    #expect(object["label"] as? String == "cancellation")
+    let top = try #require(object["top"] as? [[String: Any]])
+    #expect(top.count == 3)
+    #expect(top.first?["label"] as? String == object["label"] as? String)
+    #expect((object["confidence"] as? Double).map { $0 > 0 && $0 <= 1 } == true)
+}
+
+@Test func evalJSONHasAccuracyMacroF1AndPerLabel() throws {
+    let evaluation = Evaluation(truth: ["a", "a", "b"], predicted: ["a", "b", "b"])
+    let object = try json(EvalCommand.json(evaluation))
+    #expect(object["accuracy"] as? Double == 0.6667)
+    #expect(object["macro_f1"] != nil)
+    let perLabel = try #require(object["per_label"] as? [String: [String: Any]])
+    #expect(perLabel["a"]?["recall"] as? Double == 0.5)
+    #expect(perLabel["b"]?["support"] as? Int == 1)
+}
+
+let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
