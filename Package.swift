@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -40,8 +41,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
-        .testTarget(name: "SwitchboardCLITests", dependencies: ["SwitchboardCLI", "Switchboard", "SwitchboardExports"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "SwitchboardCLITests", dependencies: ["SwitchboardCLI", "Switchboard", "SwitchboardExports", "SwitchboardServer"]),
         .systemLibrary(
             name: "CLibXML2",
             path: "Sources/CLibXML2",

@@ -8,6 +8,6 @@ struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "Triage private-channel customer messages: train, classify, route and batch-process.",
         version: SwitchboardVersion.current,
-        subcommands: [TrainCommand.self, ClassifyCommand.self, EvalCommand.self, InspectCommand.self, RouteCommand.self, BatchCommand.self, ServeCommand.self]
+        subcommands: [TrainCommand.self, LearnCommand.self, MergeCommand.self, ClassifyCommand.self, EvalCommand.self, InspectCommand.self, RouteCommand.self, BatchCommand.self, ServeCommand.self]
     )
 }

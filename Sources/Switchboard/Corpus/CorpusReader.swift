@@ -26,6 +26,8 @@ public struct CorpusOptions: Sendable {
     public var labelField = "label"
     /// The language field (JSONL) or column (CSV), read when present.
     public var languageField = "lang"
+    /// The identifier field (JSONL) or column (CSV), read when present.
+    public var idField = "id"
     /// Skip malformed records (counting them) instead of stopping at the first.
     public var skipInvalid = false
 
@@ -46,10 +48,19 @@ public enum CorpusReader {
     /// Reads every input in order.
     public static func read(_ paths: [String], options: CorpusOptions = CorpusOptions()) throws -> CorpusReadResult {
         var result = CorpusReadResult(examples: [], skipped: [])
-        for path in paths {
-            try read(path, options: options, into: &result)
-        }
+        try forEach(paths, options: options, skipped: { result.skipped.append($0) }) { result.examples.append($0) }
         return result
+    }
+
+    /// Streams every input in order, one example at a time, without holding the corpus in memory.
+    ///
+    /// Malformed records go to `skipped` under ``CorpusOptions/skipInvalid``, and stop the reading
+    /// (thrown) otherwise.
+    public static func forEach(_ paths: [String], options: CorpusOptions = CorpusOptions(),
+                               skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
+        for path in paths {
+            try read(path, options: options, skipped: skipped, body)
+        }
     }
 
     /// The format of `path` under `.auto`: directory, extension, then the first line.
@@ -66,36 +77,51 @@ public enum CorpusReader {
         case "ft", "fasttext": return .fasttext
         default: break
         }
-        let firstLine = try readText(path).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
+        var firstLine = ""
+        if let reader = try? LineReader(path: path) {
+            while let line = try? reader.next() {
+                firstLine = line.string
+                if !firstLine.allSatisfy(\.isWhitespace) { break }
+            }
+        }
         if firstLine.hasPrefix("{") { return .jsonl }
         if firstLine.hasPrefix("__label__") { return .fasttext }
         if firstLine.contains("\t") { return .tsv }
         throw SwitchboardError(.invalidArgument, "cannot tell the corpus format from the name or the first line: give --format (tsv, jsonl, csv, fasttext, directory)", location: SourceLocation(file: path))
     }
 
-    static func read(_ path: String, options: CorpusOptions, into result: inout CorpusReadResult) throws {
+    static func read(_ path: String, options: CorpusOptions, skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
         let format = options.format == .auto ? try detectFormat(path) : options.format
         func record(_ outcome: Result<LabeledExample, SwitchboardError>?) throws {
             switch outcome {
-            case .success(let example): result.examples.append(example)
+            case .success(let example): try body(example)
             case .failure(let error):
-                if options.skipInvalid { result.skipped.append(error) } else { throw error }
+                if options.skipInvalid { skipped(error) } else { throw error }
             case nil: break
             }
         }
         switch format {
         case .directory:
-            try readDirectory(path, into: &result)
+            try readDirectory(path, skipped: skipped, body)
         case .tsv, .jsonl, .fasttext:
-            let text = try readText(path)
-            var lineNumber = 0
-            // "\r\n" is one Character in Swift: split on both forms of line end.
-            for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-                lineNumber += 1
-                var line = Substring(rawLine)
-                if line.hasSuffix("\r") { line = line.dropLast() }
+            let reader: LineReader
+            do {
+                reader = try LineReader(path: path)
+            } catch let error as SwitchboardError {
+                throw error
+            } catch {
+                throw SwitchboardError(.io, "cannot read the file", location: SourceLocation(file: path), cause: error as NSError)
+            }
+            // Streamed a line at a time (a corpus may be larger than memory); invalid UTF-8 is repaired.
+            while let raw = try reader.next() {
+                let location = SourceLocation(file: path, line: raw.number)
+                if raw.isTruncated {
+                    try record(.failure(SwitchboardError(.malformedRecord, "the line is longer than \(reader.maxLineLength) bytes", location: location)))
+                    continue
+                }
+                let text = raw.string
+                let line = Substring(text)
                 if line.allSatisfy(\.isWhitespace) { continue }
-                let location = SourceLocation(file: path, line: lineNumber)
                 switch format {
                 case .tsv: try record(parseTSV(line, location: location))
                 case .jsonl: try record(parseJSON(line, options: options, location: location))
@@ -119,6 +145,7 @@ public enum CorpusReader {
                 throw SwitchboardError(.malformedRecord, "the CSV header has no '\(options.textField)' or '\(options.labelField)' column (columns: \(columns.joined(separator: ", ")))", location: SourceLocation(file: path, line: 1))
             }
             let languageColumn = columns.firstIndex(of: options.languageField)
+            let idColumn = columns.firstIndex(of: options.idField)
             while let row = try reader.next() {
                 let location = SourceLocation(file: path, line: row.line)
                 if row.fields.count == 1 && row.fields[0].isEmpty && row.problem == nil { continue }
@@ -137,18 +164,20 @@ public enum CorpusReader {
                     continue
                 }
                 try record(example(text: row.fields[textColumn], label: row.fields[labelColumn],
-                                   language: languageColumn.map { row.fields[$0] }, location: location))
+                                   language: languageColumn.map { row.fields[$0] }, location: location,
+                                   id: idColumn.map { row.fields[$0] }))
             }
         case .auto:
             break
         }
     }
 
-    static func example(text: String, label: String, language: String?, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
+    static func example(text: String, label: String, language: String?, location: SourceLocation, id: String? = nil) -> Result<LabeledExample, SwitchboardError> {
         let label = label.trimmingCharacters(in: .whitespaces)
         guard !label.isEmpty else { return .failure(SwitchboardError(.malformedRecord, "the label is empty", location: location)) }
         guard !text.allSatisfy(\.isWhitespace) else { return .failure(SwitchboardError(.malformedRecord, "the text is empty", location: location)) }
-        return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location))
+        return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location,
+                                       id: id.flatMap { $0.isEmpty ? nil : $0 }))
     }
 
     static func parseTSV(_ line: Substring, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
@@ -193,10 +222,12 @@ public enum CorpusReader {
         } else {
             return .failure(SwitchboardError(.malformedRecord, "no string field '\(options.labelField)'", location: location))
         }
-        return example(text: text, label: label, language: dictionary[options.languageField] as? String, location: location)
+        var id = dictionary[options.idField] as? String
+        if id == nil, let number = dictionary[options.idField] as? NSNumber { id = number.stringValue }
+        return example(text: text, label: label, language: dictionary[options.languageField] as? String, location: location, id: id)
     }
 
-    static func readDirectory(_ path: String, into result: inout CorpusReadResult) throws {
+    static func readDirectory(_ path: String, skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
         let manager = FileManager.default
         let labels: [String]
         do {
@@ -215,8 +246,8 @@ public enum CorpusReader {
                 guard manager.fileExists(atPath: filePath, isDirectory: &fileIsDirectory), !fileIsDirectory.boolValue else { continue }
                 let text = try readText(filePath)
                 switch example(text: text, label: label, language: nil, location: SourceLocation(file: filePath)) {
-                case .success(let example): result.examples.append(example)
-                case .failure(let error): result.skipped.append(error)  // an empty file is not worth stopping for
+                case .success(let example): try body(example)
+                case .failure(let error): skipped(error)  // an empty file is not worth stopping for
                 }
             }
         }

@@ -1,4 +1,4 @@
-/// A labelled training or evaluation example.
+/// A message and its label, for training, evaluation and learning.
 public struct LabeledExample: Sendable, Hashable {
     /// The message text.
     public var text: String
@@ -8,12 +8,15 @@ public struct LabeledExample: Sendable, Hashable {
     public var language: String?
     /// Where it was read.
     public var location: SourceLocation?
+    /// Its identifier, when the corpus gives one (JSONL and CSV `id` fields, the feedback database).
+    public var id: String?
 
     /// Creates an example.
-    public init(text: String, label: String, language: String? = nil, location: SourceLocation? = nil) {
+    public init(text: String, label: String, language: String? = nil, location: SourceLocation? = nil, id: String? = nil) {
         self.text = text
         self.label = label
         self.language = language
         self.location = location
+        self.id = id
     }
 }

@@ -46,7 +46,7 @@ struct CompiledScorer: Sendable {
         for f in 0..<v { for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) { entryIDF[e] = idf[f] } }
         let computed = NaiveBayesWeights.compute(
             entryStart: s.featureStart, entryClass: s.entryClass, isChar: isChar, classes: c, featuresPerGroup: featuresPerGroup,
-            variant: p.variant, alpha: p.alpha, mass: { Double(s.entryValue[$0]) * Double(entryIDF[$0]) })
+            variant: p.variant, alpha: p.alpha, mass: { s.mass($0) * Double(entryIDF[$0]) })
         let weights = computed.weights
         slopeWord = computed.slopeWord
         slopeChar = computed.slopeChar

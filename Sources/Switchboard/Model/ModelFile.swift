@@ -1,13 +1,13 @@
 import Foundation
 
-/// The Switchboard model file format (`.sbm`), version 1.
+/// The Switchboard model file format (`.sbm`), version 2.
 ///
 /// All integers little-endian.
 ///
 /// | offset | size | content |
 /// |---|---|---|
 /// | 0 | 8 | magic `SWBDMODL` |
-/// | 8 | 2 | format version (1) |
+/// | 8 | 2 | format version (2) |
 /// | 10 | 2 | flags (0) |
 /// | 12 | 4 | metadata length M |
 /// | 16 | 8 | body length B (everything after the 32-byte header) |
@@ -17,27 +17,41 @@ import Foundation
 /// | 32+M | 4 | counts: features V |
 /// | ... | 4 | entries E |
 /// | ... | 4 | labels C |
+/// | ... | 4 | learnt corrections L |
 /// | ... | 8V | feature hashes (UInt64, ascending) |
 /// | ... | 4V | document frequencies (UInt32) |
 /// | ... | 4(V+1) | entry offsets (UInt32) |
 /// | ... | 2E | entry classes (UInt16) |
-/// | ... | 4E | entry masses (Float32) |
+/// | ... | 8E | entry masses (UInt64, fixed point: ``ModelStatistics/massScale`` units) |
 /// | ... | 4C | documents per class (UInt32) |
+/// | ... | 8L | hashes of the learnt corrections' ids (UInt64, ascending) |
+/// | ... | 8L | hashes of their labels and texts (UInt64) |
+///
+/// Version 1 (still read) had no learnt corrections and no L, and stored masses as Float32, which are
+/// rounded to fixed point on reading.
 ///
 /// A reader refuses a file whose magic, version, lengths or checksum do not match, and checks every
 /// offset and class number before use, so a damaged file gives an error, never a crash.
 public enum ModelFile {
     /// The format version this build writes and reads.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
     static let magic: [UInt8] = Array("SWBDMODL".utf8)
     static let headerSize = 32
 
     /// Encodes a model.
     public static func encode(_ model: NaiveBayesModel) throws -> Data {
+        try encode(model, version: currentVersion)
+    }
+
+    /// Encodes a model in format `version` (1 or 2; 1 drops learnt corrections: for tests of old files).
+    static func encode(_ model: NaiveBayesModel, version: Int) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let metadata = try encoder.encode(model.metadata)
+        var written = model.metadata
+        written.formatVersion = version
+        written.toolVersion = SwitchboardVersion.current
+        let metadata = try encoder.encode(written)
         let s = model.statistics
         var body = Data()
         body.reserveCapacity(metadata.count + 12 + s.featureCount * 16 + s.entryCount * 6 + s.labels.count * 4 + 8)
@@ -45,15 +59,24 @@ public enum ModelFile {
         appendInteger(UInt32(s.featureCount), to: &body)
         appendInteger(UInt32(s.entryCount), to: &body)
         appendInteger(UInt32(s.labels.count), to: &body)
+        if version >= 2 { appendInteger(UInt32(s.learntCount), to: &body) }
         for key in s.featureKeys { appendInteger(key, to: &body) }
         for df in s.documentFrequency { appendInteger(df, to: &body) }
         for start in s.featureStart { appendInteger(start, to: &body) }
         for c in s.entryClass { appendInteger(c, to: &body) }
-        for value in s.entryValue { appendInteger(value.bitPattern, to: &body) }
+        if version >= 2 {
+            for value in s.entryValue { appendInteger(value, to: &body) }
+        } else {
+            for e in 0..<s.entryCount { appendInteger(Float(s.mass(e)).bitPattern, to: &body) }
+        }
         for n in s.classDocuments { appendInteger(n, to: &body) }
+        if version >= 2 {
+            for id in s.learntIDs { appendInteger(id, to: &body) }
+            for digest in s.learntDigests { appendInteger(digest, to: &body) }
+        }
 
         var file = Data(magic)
-        appendInteger(UInt16(currentVersion), to: &file)
+        appendInteger(UInt16(version), to: &file)
         appendInteger(UInt16(0), to: &file)
         appendInteger(UInt32(metadata.count), to: &file)
         appendInteger(UInt64(body.count), to: &file)
@@ -122,20 +145,30 @@ public enum ModelFile {
         let v = Int(try reader.integer(UInt32.self))
         let e = Int(try reader.integer(UInt32.self))
         let c = Int(try reader.integer(UInt32.self))
-        let expected = 8 * v + 4 * v + 4 * (v + 1) + 2 * e + 4 * e + 4 * c
+        let l = version >= 2 ? Int(try reader.integer(UInt32.self)) : 0
+        let massSize = version >= 2 ? 8 : 4
+        let expected = 8 * v + 4 * v + 4 * (v + 1) + 2 * e + massSize * e + 4 * c + 16 * l
         guard reader.remaining == expected else {
-            throw invalid("the model file's arrays do not match their counts (\(v) features, \(e) entries, \(c) labels)")
+            throw invalid("the model file's arrays do not match their counts (\(v) features, \(e) entries, \(c) labels, \(l) learnt corrections)")
         }
         guard c == metadata.labels.count else { throw invalid("the model file has \(c) classes but \(metadata.labels.count) labels") }
-        let statistics = ModelStatistics(
-            labels: metadata.labels,
-            featureKeys: try reader.array(UInt64.self, count: v),
-            documentFrequency: try reader.array(UInt32.self, count: v),
-            featureStart: try reader.array(UInt32.self, count: v + 1),
-            entryClass: try reader.array(UInt16.self, count: e),
-            entryValue: try reader.array(UInt32.self, count: e).map(Float.init(bitPattern:)),
-            classDocuments: try reader.array(UInt32.self, count: c)
-        )
+        let keys = try reader.array(UInt64.self, count: v)
+        let frequencies = try reader.array(UInt32.self, count: v)
+        let starts = try reader.array(UInt32.self, count: v + 1)
+        let classes = try reader.array(UInt16.self, count: e)
+        let masses: [UInt64]
+        if version >= 2 {
+            masses = try reader.array(UInt64.self, count: e)
+        } else {
+            let floats = try reader.array(UInt32.self, count: e).map(Float.init(bitPattern:))
+            guard floats.allSatisfy({ $0.isFinite && $0 >= 0 && $0 < 1e9 }) else { throw invalid("the model's statistics are inconsistent: entry value") }
+            masses = floats.map(ModelStatistics.fixedPoint)
+        }
+        var statistics = ModelStatistics(
+            labels: metadata.labels, featureKeys: keys, documentFrequency: frequencies, featureStart: starts,
+            entryClass: classes, entryValue: masses, classDocuments: try reader.array(UInt32.self, count: c))
+        statistics.learntIDs = try reader.array(UInt64.self, count: l)
+        statistics.learntDigests = try reader.array(UInt64.self, count: l)
         try statistics.validate()
         try metadata.features.validate()
         try metadata.parameters.validate()

@@ -60,7 +60,9 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
     public var documents: Int
     /// The number of messages per label.
     public var documentsPerLabel: [String: Int]
-    /// FNV-1a 64 checksum of the training examples (label and text, in order), in hexadecimal.
+    /// Checksum of the training examples, in hexadecimal: the sum (modulo 2^64) of each example's FNV-1a 64
+    /// hash of `label TAB text`, so that it adds up like the statistics (learning, forgetting, merging) and
+    /// does not depend on the order of the examples.
     public var corpusChecksum: String
     /// Cross-validation that chose the hyperparameters, if any.
     public var crossValidation: CrossValidationSummary?
@@ -110,9 +112,14 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
     public var targetPrecision: Double
     /// The share of cross-validated messages at or above the threshold.
     public var coverage: Double?
+    /// Where the calibration comes from: `cross-validation` (training), `held-out` (`--calibrate` on learn or
+    /// merge), `none` (a shard or a merge without calibration data); nil in models from before this field.
+    public var source: String?
 
     /// Creates a calibration summary.
-    public init(scale: Double, eceBefore: Double? = nil, eceAfter: Double? = nil, abstentionThreshold: Double = 0, targetPrecision: Double = 0.95, coverage: Double? = nil) {
+    public init(scale: Double, eceBefore: Double? = nil, eceAfter: Double? = nil, abstentionThreshold: Double = 0, targetPrecision: Double = 0.95,
+                coverage: Double? = nil, source: String? = nil) {
+        self.source = source
         self.scale = scale
         self.eceBefore = eceBefore
         self.eceAfter = eceAfter

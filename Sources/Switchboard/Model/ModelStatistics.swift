@@ -1,14 +1,21 @@
-/// The sufficient statistics of a naive-Bayes model: per-class feature mass, document frequencies and
-/// class sizes.
+/// The sufficient statistics of a naive-Bayes model: per-class feature mass, document frequencies, class
+/// sizes and the corrections learnt since training.
 ///
-/// They add up: the statistics of two corpora are the sum of each one's, which is what makes incremental
-/// learning, forgetting and merging exact. Feature values are the term frequencies after the model's
-/// transform (sublinear and length normalisation, which depend only on the message itself), before IDF and
-/// smoothing, which are applied when the model is compiled for scoring.
+/// They add up exactly: the statistics of two corpora are the sum of each one's, which is what makes
+/// incremental learning, forgetting and merging exact. Feature values are the term frequencies after the
+/// model's transform (sublinear and length normalisation, which depend only on the message itself), before
+/// IDF and smoothing, which are applied when the model is compiled for scoring. Each message's values are
+/// rounded to fixed point (``massScale`` units) before they are summed, so sums are integers: adding is
+/// associative and commutative, and subtracting what was added gives back the same bits, which floating
+/// point cannot promise.
 ///
 /// Layout: features sorted by hash; for each feature, the classes it was seen in (ascending) and its mass
 /// in each (compressed sparse rows).
 public struct ModelStatistics: Sendable, Equatable {
+    /// Fixed-point units per unit of feature value (2^20: about six significant digits for a message's
+    /// normalised values, and room for 2^43 units of mass per entry).
+    public static let massScale: Double = 1_048_576
+
     /// The class labels, in class-number order (sorted).
     public internal(set) var labels: [String]
     /// Each feature's hash, ascending.
@@ -19,10 +26,14 @@ public struct ModelStatistics: Sendable, Equatable {
     var featureStart: [UInt32]
     /// The class of each entry.
     var entryClass: [UInt16]
-    /// The feature mass of each entry.
-    var entryValue: [Float]
+    /// The feature mass of each entry, in ``massScale`` units.
+    var entryValue: [UInt64]
     /// The number of training messages of each class.
     var classDocuments: [UInt32]
+    /// The corrections learnt since training: hashes of their ids, ascending.
+    var learntIDs: [UInt64] = []
+    /// For each learnt id, the hash of the label and text learnt with it (to check a `--forget`).
+    var learntDigests: [UInt64] = []
 
     /// The number of features.
     public var featureCount: Int { featureKeys.count }
@@ -30,6 +41,18 @@ public struct ModelStatistics: Sendable, Equatable {
     public var entryCount: Int { entryClass.count }
     /// The number of training messages.
     public var documentCount: Int { classDocuments.reduce(0) { $0 + Int($1) } }
+    /// The number of corrections learnt since training.
+    public var learntCount: Int { learntIDs.count }
+
+    /// The mass of entry `e` as a number.
+    @inline(__always)
+    func mass(_ e: Int) -> Double { Double(entryValue[e]) / Self.massScale }
+
+    /// A message's feature value in fixed point.
+    @inline(__always)
+    static func fixedPoint(_ value: Float) -> UInt64 {
+        UInt64((Double(value) * massScale).rounded())
+    }
 
     /// Statistics with no features.
     static func empty(labels: [String]) -> ModelStatistics {
@@ -45,6 +68,8 @@ public struct ModelStatistics: Sendable, Equatable {
         guard Set(labels).count == labels.count else { throw fail("duplicate labels") }
         guard documentFrequency.count == v, featureStart.count == v + 1, classDocuments.count == labels.count else { throw fail("array lengths disagree") }
         guard featureStart.first == 0, Int(featureStart[v]) == entryClass.count, entryValue.count == entryClass.count else { throw fail("entry offsets") }
+        guard learntIDs.count == learntDigests.count else { throw fail("learnt corrections") }
+        for i in learntIDs.indices.dropFirst() where learntIDs[i] <= learntIDs[i - 1] { throw fail("learnt ids are not sorted") }
         var previousKey: UInt64 = 0
         for f in 0..<v {
             guard featureKeys[f] > previousKey || f == 0, featureKeys[f] != 0 else { throw fail("feature keys are not sorted") }
@@ -55,7 +80,8 @@ public struct ModelStatistics: Sendable, Equatable {
             for e in start..<end {
                 let c = Int(entryClass[e])
                 guard c > previousClass, c < labels.count else { throw fail("entry classes at feature \(f)") }
-                guard entryValue[e].isFinite, entryValue[e] >= 0 else { throw fail("entry value at feature \(f)") }
+                // 2^53: masses must stay exact as Double when the model is compiled.
+                guard entryValue[e] < 1 << 53 else { throw fail("entry value at feature \(f)") }
                 previousClass = c
             }
         }

@@ -31,22 +31,7 @@ struct PreparedCorpus: Sendable {
         let v = matrix.featureCount, c = labels.count
         isChar = matrix.keys.map(FeatureHash.isChar)
 
-        // Transformed, normalised values.
-        var values = [Float](repeating: 0, count: matrix.features.count)
-        for row in 0..<matrix.rowCount {
-            let range = matrix.rowStart[row]..<matrix.rowStart[row + 1]
-            var wordNorm: Float = 0, charNorm: Float = 0
-            for k in range {
-                let x = sublinearTF ? 1 + logf(matrix.counts[k]) : matrix.counts[k]
-                values[k] = x
-                if isChar[Int(matrix.features[k])] { charNorm += x * x } else { wordNorm += x * x }
-            }
-            if normalizeLength {
-                let w: Float = wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
-                let ch: Float = charNorm > 0 ? 1 / charNorm.squareRoot() : 1
-                for k in range { values[k] *= isChar[Int(matrix.features[k])] ? ch : w }
-            }
-        }
+        let values = matrix.transformedValues(isChar: isChar, sublinearTF: sublinearTF, normalizeLength: normalizeLength)
         self.values = values
 
         // Entries: for each feature, the classes it occurs in, in class order.
@@ -119,23 +104,8 @@ struct PreparedCorpus: Sendable {
         return (mass, frequency, documents)
     }
 
-    /// The model statistics of all rows, features sorted by hash.
-    func statistics() -> ModelStatistics {
-        let (mass, frequency, documents) = sums(of: 0..<matrix.rowCount)
-        let order = (0..<matrix.featureCount).sorted { matrix.keys[$0] < matrix.keys[$1] }
-        var keys = [UInt64](), df = [UInt32](), start: [UInt32] = [0], classes = [UInt16](), masses = [Float]()
-        keys.reserveCapacity(order.count); df.reserveCapacity(order.count); start.reserveCapacity(order.count + 1)
-        classes.reserveCapacity(entryCount); masses.reserveCapacity(entryCount)
-        for f in order {
-            keys.append(matrix.keys[f])
-            df.append(frequency[f])
-            for e in Int(entryStart[f])..<Int(entryStart[f + 1]) where mass[e] > 0 || frequency[f] == 0 {
-                classes.append(entryClass[e])
-                masses.append(mass[e])
-            }
-            start.append(UInt32(classes.count))
-        }
-        return ModelStatistics(labels: labels, featureKeys: keys, documentFrequency: df, featureStart: start,
-                               entryClass: classes, entryValue: masses, classDocuments: documents)
+    /// The model statistics of all rows, counted in shards on `workers` threads, then added up.
+    func statistics(workers: Int) throws -> ModelStatistics {
+        try matrix.statistics(values: values, rowClass: rowClass, labels: labels, workers: workers)
     }
 }

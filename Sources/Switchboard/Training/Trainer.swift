@@ -37,6 +37,15 @@ public struct TrainingOptions: Sendable {
     public var createdAt = Date()
     /// Called as training advances (from the training thread).
     public var progress: (@Sendable (String) -> Void)?
+    /// Streamed training only: at most this many features are kept, the rarest pruned (deterministically).
+    public var maxFeatures: Int?
+    /// Streamed training only: count statistics only (no cross-validation, no calibration): a shard to merge.
+    public var shard = false
+    /// Streamed training only: the corpus is counted in chunks of about this many bytes of text.
+    public var chunkBytes = 8 << 20
+    /// Streamed training only: cross-validation (hyperparameters, calibration) runs on a seeded random sample
+    /// of at most this many messages.
+    public var searchSample = 20_000
 
     /// Default options.
     public init() {}
@@ -111,22 +120,18 @@ public enum Trainer {
         let cvEvaluation = Evaluation(truth: truth.map { labels[$0] }, predicted: predictedLabels)
         lap("calibration")
 
-        let statistics = corpus.statistics()
-        var checksum = Checksum.fnvOffset
-        for example in examples {
-            Checksum.fnv1a(example.label.utf8, into: &checksum)
-            Checksum.fnv1a([9], into: &checksum)
-            Checksum.fnv1a(example.text.utf8, into: &checksum)
-            Checksum.fnv1a([10], into: &checksum)
-        }
+        // Counted in shards, one per worker, then added up: exact, so the same for any number of workers.
+        let statistics = try corpus.statistics(workers: options.workers)
+        var checksum: UInt64 = 0
+        for example in examples { checksum &+= Self.digest(label: example.label, text: example.text) }
         let languages = Array(Set(examples.compactMap(\.language))).sorted()
         var metadata = ModelMetadata(
             // Whole seconds: the file stores ISO 8601 without fractions, and a model must read back equal.
             createdAt: Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down)), labels: labels, features: options.features, parameters: search.best,
             training: TrainingSummary(
-                documents: examples.count, documentsPerLabel: perLabel, corpusChecksum: String(format: "%016llx", checksum),
+                documents: examples.count, documentsPerLabel: perLabel, corpusChecksum: Self.hex(checksum),
                 crossValidation: CrossValidationSummary(folds: folds, seed: options.seed, accuracy: cvEvaluation.accuracy, macroF1: cvEvaluation.macroF1, candidates: search.candidates)),
-            calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage),
+            calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage, source: "cross-validation"),
             languages: languages)
         let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
         metadata.topFeatures = TopFeatures.compute(model: draft, examples: examples, rowClass: rowClass)
@@ -134,6 +139,19 @@ public enum Trainer {
         lap("model")
         return TrainingReport(model: model, warnings: warnings, timings: timings, crossValidation: cvEvaluation)
     }
+
+    /// An example's contribution to a corpus checksum: FNV-1a 64 of `label TAB text`. Checksums are sums of
+    /// these (modulo 2^64), so they add and subtract like the statistics.
+    public static func digest(label: String, text: String) -> UInt64 {
+        var hash = Checksum.fnvOffset
+        Checksum.fnv1a(label.utf8, into: &hash)
+        Checksum.fnv1a([9], into: &hash)
+        Checksum.fnv1a(text.utf8, into: &hash)
+        return hash
+    }
+
+    /// A checksum as 16 hexadecimal digits.
+    static func hex(_ value: UInt64) -> String { String(format: "%016llx", value) }
 
     struct SearchResult {
         var best: NaiveBayesParameters

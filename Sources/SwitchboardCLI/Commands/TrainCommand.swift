@@ -7,7 +7,12 @@ struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a naive-Bayes model from labelled corpora (TSV, JSONL, CSV, fastText or a directory per label).",
-        discussion: "Hyperparameters not given are chosen by stratified k-fold cross-validation on the corpus (seeded, deterministic)."
+        discussion: """
+            Hyperparameters not given are chosen by stratified k-fold cross-validation on the corpus (seeded, deterministic).
+            With --max-features the corpus is streamed in chunks in bounded memory and cross-validation runs on a seeded \
+            sample (--search-sample). With --shard the corpus is only counted (no cross-validation, no calibration): \
+            merge the shards with `switchboard merge`, then calibrate on held-out data.
+            """
     )
 
     @Option(name: .shortAndLong, help: "Where to write the model (atomically).")
@@ -28,14 +33,58 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Creation time to write into the model, as seconds since 1970 (default: now; for reproducible files).")
     var createdAt: Double?
 
+    @Flag(help: "Only count the corpus's statistics (a shard to merge): no cross-validation, no calibration.")
+    var shard = false
+
+    @Option(help: "Take the feature settings and hyperparameters from this model (flags given still win): for shards.")
+    var parametersFrom: String?
+
+    @Option(help: "Stream the corpus in chunks and keep at most this many features, pruning the rarest (bounded memory).")
+    var maxFeatures: Int?
+
+    @Option(help: "Streamed training: messages in the cross-validation sample.")
+    var searchSample = 20_000
+
+    @Option(help: "Streamed training: megabytes of text per chunk.")
+    var chunkMegabytes = 8.0
+
     func run() async throws {
         let start = Date()
         var options = try model.trainingOptions()
         if let createdAt { options.createdAt = Date(timeIntervalSince1970: createdAt) }
         options.progress = { stage in Terminal.progress("training: \(stage)") }
-        let examples = try corpus.read(inputs)
-        Terminal.progress("training: \(examples.count) messages read")
-        let report = try Trainer.train(examples, options: options)
+        if let parametersFrom {
+            let reference = try ModelFile.read(from: parametersFrom)
+            let p = reference.metadata.parameters
+            options.features = reference.metadata.features
+            options.variant = model.hyperparameters.variant ?? p.variant
+            options.alpha = model.hyperparameters.alpha ?? p.alpha
+            options.charWeight = model.hyperparameters.charWeight ?? p.charWeight
+            options.uniformPriors = try model.hyperparameters.uniformPriors ?? p.uniformPriors
+            options.idf = try model.hyperparameters.useIDF ?? p.idf
+            options.sublinearTF = p.sublinearTF
+            options.normalizeLength = p.normalizeLength
+            options.targetPrecision = reference.metadata.calibration.targetPrecision
+        }
+        options.shard = shard
+        options.maxFeatures = maxFeatures
+        options.searchSample = searchSample
+        options.chunkBytes = max(1, Int(chunkMegabytes * 1_048_576))
+        let report: TrainingReport
+        var exampleCount = 0
+        if shard || maxFeatures != nil {
+            report = try Trainer.trainStreaming(options: options) { emit in
+                try corpus.forEach(inputs) { example in
+                    exampleCount += 1
+                    try emit(example)
+                }
+            }
+        } else {
+            let examples = try corpus.read(inputs)
+            exampleCount = examples.count
+            Terminal.progress("training: \(examples.count) messages read")
+            report = try Trainer.train(examples, options: options)
+        }
         Terminal.endProgress()
         try ModelFile.write(report.model, to: output)
         for warning in report.warnings { Terminal.warn("warning: \(warning)") }
@@ -47,7 +96,7 @@ struct TrainCommand: AsyncParsableCommand {
         if json {
             var fields: [String] = []
             fields.append("\"model\":\(JSONText.string(output))")
-            fields.append("\"examples\":\(examples.count)")
+            fields.append("\"examples\":\(exampleCount)")
             fields.append("\"labels\":\(m.labels.count)")
             fields.append("\"features\":\(report.model.statistics.featureCount)")
             fields.append("\"parameters\":\(JSONText.string(m.parameters.description))")
@@ -58,16 +107,20 @@ struct TrainCommand: AsyncParsableCommand {
             print("{" + fields.joined(separator: ",") + "}")
         } else {
             print("trained \(output)")
-            print("  examples        \(examples.count)")
+            print("  examples        \(exampleCount)")
             print("  labels          \(m.labels.count)")
             print("  features        \(report.model.statistics.featureCount) (\(report.model.statistics.entryCount) label entries)")
-            print("  hyperparameters \(m.parameters)")
+            print("  hyperparameters \(m.parameters)\(shard ? " (a shard: merge it, then calibrate)" : "")")
             if let cv {
                 print(String(format: "  cross-validated accuracy %.4f, macro-F1 %.4f (%d folds, %d candidates)", cv.accuracy, cv.macroF1, cv.folds, cv.candidates.count))
             }
-            print(String(format: "  calibration     scale %.3f, ECE %.3f -> %.3f", m.calibration.scale, m.calibration.eceBefore ?? 0, m.calibration.eceAfter ?? 0))
-            print(String(format: "  abstention      confidence < %.3f goes to a person (precision target %.2f, coverage %.1f%%)",
-                         m.calibration.abstentionThreshold, m.calibration.targetPrecision, 100 * (m.calibration.coverage ?? 0)))
+            if shard {
+                print("  calibration     none (a shard)")
+            } else {
+                print(String(format: "  calibration     scale %.3f, ECE %.3f -> %.3f", m.calibration.scale, m.calibration.eceBefore ?? 0, m.calibration.eceAfter ?? 0))
+                print(String(format: "  abstention      confidence < %.3f goes to a person (precision target %.2f, coverage %.1f%%)",
+                             m.calibration.abstentionThreshold, m.calibration.targetPrecision, 100 * (m.calibration.coverage ?? 0)))
+            }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
         }
     }

@@ -15,6 +15,9 @@ struct CorpusOptionGroup: ParsableArguments {
     @Option(help: "The label field (JSONL) or column (CSV).")
     var labelField = "label"
 
+    @Option(help: "The id field (JSONL) or column (CSV), read when present.")
+    var idField = "id"
+
     @Flag(help: "Skip malformed records (counting them) instead of stopping at the first.")
     var skipInvalid = false
 
@@ -23,18 +26,33 @@ struct CorpusOptionGroup: ParsableArguments {
         options.format = format
         options.textField = textField
         options.labelField = labelField
+        options.idField = idField
         options.skipInvalid = skipInvalid
         return options
+    }
+
+    /// Streams the inputs one example at a time, reporting skipped records on standard error at the end.
+    func forEach(_ inputs: [String], _ body: (LabeledExample) throws -> Void) throws {
+        var skipped: [SwitchboardError] = []
+        var read = 0
+        try CorpusReader.forEach(inputs, options: options, skipped: { skipped.append($0) }) { example in
+            read += 1
+            try body(example)
+        }
+        Self.report(skipped: skipped, read: read)
+    }
+
+    static func report(skipped: [SwitchboardError], read: Int) {
+        guard !skipped.isEmpty else { return }
+        for error in skipped.prefix(10) { Terminal.warn("skipped: \(error)") }
+        if skipped.count > 10 { Terminal.warn("skipped \(skipped.count - 10) more malformed record(s)") }
+        Terminal.warn("\(skipped.count) malformed record(s) skipped, \(read) read")
     }
 
     /// Reads the inputs and reports skipped records on standard error.
     func read(_ inputs: [String]) throws -> [LabeledExample] {
         let result = try CorpusReader.read(inputs, options: options)
-        if !result.skipped.isEmpty {
-            for error in result.skipped.prefix(10) { Terminal.warn("skipped: \(error)") }
-            if result.skipped.count > 10 { Terminal.warn("skipped \(result.skipped.count - 10) more malformed record(s)") }
-            Terminal.warn("\(result.skipped.count) malformed record(s) skipped, \(result.examples.count) read")
-        }
+        Self.report(skipped: result.skipped, read: result.examples.count)
         return result.examples
     }
 }
@@ -50,23 +68,10 @@ struct ModelOptionGroup: ParsableArguments {
     @Flag(help: "Keep accents (by default 'résilier' and 'resilier' are one feature).")
     var keepDiacritics = false
 
-    @Option(help: "Naive-Bayes variant: multinomial or complement (default: chosen by cross-validation).")
-    var variant: NaiveBayesParameters.Variant?
-
-    @Option(help: "Lidstone smoothing (default: chosen by cross-validation).")
-    var alpha: Double?
-
-    @Option(help: "Weight of character n-grams against words, 0 to drop them (default: chosen by cross-validation).")
-    var charWeight: Double?
-
-    @Option(help: "Class priors: learnt or uniform (default: chosen by cross-validation).")
-    var priors: String?
+    @OptionGroup var hyperparameters: HyperparameterOptionGroup
 
     @Flag(help: "Use raw term frequencies instead of 1 + log(tf).")
     var noSublinearTf = false
-
-    @Option(help: "Inverse-document-frequency weighting: on or off (default: chosen by cross-validation).")
-    var idf: String?
 
     @Flag(help: "Do not normalise message length.")
     var noNormalize = false
@@ -88,22 +93,8 @@ struct ModelOptionGroup: ParsableArguments {
         let words = try Self.range(wordNgrams, name: "--word-ngrams")
         let chars = charNgrams == "0" ? (0, 0) : try Self.range(charNgrams, name: "--char-ngrams")
         options.features = FeatureSettings(wordMinN: words.0, wordMaxN: words.1, charMinN: chars.0, charMaxN: chars.1, foldDiacritics: !keepDiacritics)
-        options.variant = variant
-        options.alpha = alpha
-        options.charWeight = charWeight
-        switch priors {
-        case nil: options.uniformPriors = nil
-        case "learnt", "learned": options.uniformPriors = false
-        case "uniform": options.uniformPriors = true
-        case let other?: throw ValidationError("--priors must be 'learnt' or 'uniform' (got '\(other)')")
-        }
+        try hyperparameters.apply(to: &options)
         options.sublinearTF = !noSublinearTf
-        switch idf {
-        case nil: options.idf = nil
-        case "on": options.idf = true
-        case "off": options.idf = false
-        case let other?: throw ValidationError("--idf must be 'on' or 'off' (got '\(other)')")
-        }
         options.normalizeLength = !noNormalize
         options.folds = folds
         options.seed = seed
@@ -122,5 +113,68 @@ struct ModelOptionGroup: ParsableArguments {
             throw ValidationError("\(name) takes a range such as 1-2 (got '\(text)')")
         }
         return (low, high)
+    }
+}
+
+/// The naive-Bayes hyperparameters applied at scoring time (not baked into the statistics).
+struct HyperparameterOptionGroup: ParsableArguments {
+    @Option(help: "Naive-Bayes variant: multinomial or complement (default: chosen by cross-validation).")
+    var variant: NaiveBayesParameters.Variant?
+
+    @Option(help: "Lidstone smoothing (default: chosen by cross-validation).")
+    var alpha: Double?
+
+    @Option(help: "Weight of character n-grams against words, 0 to drop them (default: chosen by cross-validation).")
+    var charWeight: Double?
+
+    @Option(help: "Class priors: learnt or uniform (default: chosen by cross-validation).")
+    var priors: String?
+
+    @Option(help: "Inverse-document-frequency weighting: on or off (default: chosen by cross-validation).")
+    var idf: String?
+
+    var uniformPriors: Bool? {
+        get throws {
+            switch priors {
+            case nil: return nil
+            case "learnt", "learned": return false
+            case "uniform": return true
+            case let other?: throw ValidationError("--priors must be 'learnt' or 'uniform' (got '\(other)')")
+            }
+        }
+    }
+
+    var useIDF: Bool? {
+        get throws {
+            switch idf {
+            case nil: return nil
+            case "on": return true
+            case "off": return false
+            case let other?: throw ValidationError("--idf must be 'on' or 'off' (got '\(other)')")
+            }
+        }
+    }
+
+    /// Whether any hyperparameter was given.
+    var isEmpty: Bool { variant == nil && alpha == nil && charWeight == nil && priors == nil && idf == nil }
+
+    /// Fixes the given hyperparameters in training options (the others stay free for cross-validation).
+    func apply(to options: inout TrainingOptions) throws {
+        if let variant { options.variant = variant }
+        if let alpha { options.alpha = alpha }
+        if let charWeight { options.charWeight = charWeight }
+        if let uniform = try uniformPriors { options.uniformPriors = uniform }
+        if let useIDF = try useIDF { options.idf = useIDF }
+    }
+
+    /// `parameters` with the given hyperparameters replaced.
+    func applied(to parameters: NaiveBayesParameters) throws -> NaiveBayesParameters {
+        var p = parameters
+        if let variant { p.variant = variant }
+        if let alpha { p.alpha = alpha }
+        if let charWeight { p.charWeight = charWeight }
+        if let uniform = try uniformPriors { p.uniformPriors = uniform }
+        if let useIDF = try useIDF { p.idf = useIDF }
+        return p
     }
 }

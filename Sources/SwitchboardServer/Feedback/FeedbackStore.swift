@@ -121,6 +121,26 @@ public final class FeedbackStore: Sendable {
         }
     }
 
+    /// Every stored correction of the database at `path`, oldest first, read without writing to it
+    /// (`switchboard learn` reads the server's database this way, even while the server runs).
+    public static func readAll(path: String) throws -> [FeedbackRecord] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SwitchboardError(.io, "no such feedback database", location: SourceLocation(file: path))
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            return try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, text, label, created_at, model_id FROM feedback ORDER BY created_at, id").map { row in
+                    FeedbackRecord(id: row["id"], text: row["text"], label: row["label"], createdAt: date(row["created_at"]), modelID: row["model_id"])
+                }
+            }
+        } catch {
+            throw SwitchboardError(.io, "cannot read the feedback database (is it one written by `switchboard serve`?)", location: SourceLocation(file: path), cause: error)
+        }
+    }
+
     /// The stored correction for an id, if any.
     public func record(id: String) async throws -> FeedbackRecord? {
         try await database.read { db in try Self.fetch(db, id: id) }

@@ -1,0 +1,117 @@
+import Foundation
+
+extension NaiveBayesModel {
+    /// The model whose statistics are the sum of the given models' (trained, for instance, on shards of one
+    /// corpus, or by two teams).
+    ///
+    /// The models must share their feature settings and their term-frequency transform (sublinear TF and
+    /// length normalisation are baked into the statistics); labels are united. Adding is exact, so merging
+    /// is associative and commutative, and with the same hyperparameters `merged([train(A), train(B)])`
+    /// labels every message as `train(A ∪ B)` does.
+    ///
+    /// - Parameters:
+    ///   - parameters: the hyperparameters of the result; nil requires the models to agree on theirs.
+    ///   - calibration: the calibration of the result (carried over from another model); nil leaves the
+    ///     result uncalibrated (scale 1, no abstention threshold, source `none`) until
+    ///     ``recalibrated(on:targetPrecision:)`` is called with held-out data.
+    public static func merged(_ models: [NaiveBayesModel], parameters: NaiveBayesParameters? = nil,
+                              calibration: CalibrationSummary? = nil) throws -> NaiveBayesModel {
+        guard let first = models.first else { throw SwitchboardError(.invalidArgument, "merge needs at least one model") }
+        let settings = first.metadata.features
+        let transform = (first.metadata.parameters.sublinearTF, first.metadata.parameters.normalizeLength)
+        for (i, model) in models.enumerated().dropFirst() {
+            guard model.metadata.features == settings else {
+                throw SwitchboardError(.incompatibleModels, "model \(i + 1) was trained with other feature settings (\(Self.describe(model.metadata.features)) against \(Self.describe(settings))): its statistics count other features and cannot be added")
+            }
+            let p = model.metadata.parameters
+            guard (p.sublinearTF, p.normalizeLength) == transform else {
+                throw SwitchboardError(.incompatibleModels, "model \(i + 1) was trained with another term-frequency transform (\(p.sublinearTF ? "sublinear" : "raw") TF, \(p.normalizeLength ? "l2" : "no") normalisation): its statistics cannot be added")
+            }
+        }
+        let chosen: NaiveBayesParameters
+        if let parameters {
+            guard (parameters.sublinearTF, parameters.normalizeLength) == transform else {
+                throw SwitchboardError(.incompatibleModels, "the hyperparameters given use another term-frequency transform than the models were counted with")
+            }
+            try parameters.validate()
+            chosen = parameters
+        } else {
+            for (i, model) in models.enumerated().dropFirst() where model.metadata.parameters != first.metadata.parameters {
+                throw SwitchboardError(.incompatibleModels, "model \(i + 1) has other hyperparameters (\(model.metadata.parameters)) than model 1 (\(first.metadata.parameters)): choose the result's with --parameters-from or --alpha, --variant, --char-weight, --priors and --idf")
+            }
+            chosen = first.metadata.parameters
+        }
+        let statistics = try ModelStatistics.sum(models.map(\.statistics))
+
+        var checksum: UInt64 = 0
+        var topFeatures: [String: [WeightedFeature]] = [:]
+        var languages = Set<String>()
+        for model in models {
+            checksum &+= UInt64(model.metadata.training.corpusChecksum, radix: 16) ?? 0
+            languages.formUnion(model.metadata.languages)
+            for (label, features) in model.metadata.topFeatures { topFeatures[label, default: []] += features }
+        }
+        // The inputs' lists, united: the same whatever the order of the models.
+        for (label, features) in topFeatures {
+            var best: [String: Double] = [:]
+            for feature in features { best[feature.name] = max(best[feature.name] ?? -.infinity, feature.weight) }
+            topFeatures[label] = best.map { WeightedFeature(name: $0.key, weight: $0.value) }
+                .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.name < $1.name }
+                .prefix(TopFeatures.perLabel).map { $0 }
+        }
+        let metadata = ModelMetadata(
+            createdAt: models.map(\.metadata.createdAt).max() ?? first.metadata.createdAt,
+            labels: statistics.labels, features: settings, parameters: chosen,
+            training: TrainingSummary(documents: models.reduce(0) { $0 + $1.metadata.training.documents },
+                                      documentsPerLabel: Dictionary(uniqueKeysWithValues: zip(statistics.labels, statistics.classDocuments.map(Int.init))),
+                                      corpusChecksum: Trainer.hex(checksum), crossValidation: nil),
+            calibration: calibration ?? CalibrationSummary(scale: 1, targetPrecision: first.metadata.calibration.targetPrecision, source: "none"),
+            topFeatures: topFeatures, languages: languages.sorted())
+        return NaiveBayesModel(statistics: statistics, metadata: metadata)
+    }
+
+    /// This model with hyperparameters replaced (statistics unchanged): for shards and merges.
+    public func with(parameters: NaiveBayesParameters) throws -> NaiveBayesModel {
+        try parameters.validate()
+        var m = metadata
+        m.parameters = parameters
+        return NaiveBayesModel(statistics: statistics, metadata: m)
+    }
+
+    /// This model with its calibration and abstention threshold fitted on labelled held-out messages
+    /// (never the messages it learnt from): temperature scaling, then the lowest threshold whose automatic
+    /// routing reaches `targetPrecision`. Messages whose label the model does not know count as errors.
+    public func recalibrated(on examples: [LabeledExample], targetPrecision: Double) throws -> (model: NaiveBayesModel, evaluation: Evaluation) {
+        guard !examples.isEmpty else { throw SwitchboardError(.insufficientData, "calibration needs labelled held-out messages: none was read") }
+        guard targetPrecision > 0, targetPrecision <= 1 else {
+            throw SwitchboardError(.invalidArgument, "the target precision must be in (0, 1] (got \(targetPrecision))")
+        }
+        let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        var scratch = makeScratch()
+        var scores: [[Double]] = [], truth: [Int] = [], known: [Bool] = []
+        for example in examples {
+            rawScores(example.text, scratch: &scratch)
+            scores.append(scratch.scores)
+            truth.append(classOf[example.label] ?? 0)
+            known.append(classOf[example.label] != nil)
+        }
+        let fitted = zip(scores, zip(truth, known)).filter { $0.1.1 }
+        let scale = Calibration.fitScale(scores: fitted.map(\.0), truth: fitted.map(\.1.0))
+        let predicted = scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+        let correct = predicted.indices.map { known[$0] && predicted[$0] == truth[$0] }
+        func confidences(_ s: Double) -> [Double] { scores.map { Self.softmax($0, scale: s).max() ?? 0 } }
+        let before = Calibration.expectedCalibrationError(confidences: confidences(1), correct: correct)
+        let calibrated = confidences(scale)
+        let after = Calibration.expectedCalibrationError(confidences: calibrated, correct: correct)
+        let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: targetPrecision)
+        var m = metadata
+        m.calibration = CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold,
+                                           targetPrecision: targetPrecision, coverage: coverage, source: "held-out")
+        let evaluation = Evaluation(truth: examples.map(\.label), predicted: predicted.map { labels[$0] })
+        return (NaiveBayesModel(statistics: statistics, metadata: m), evaluation)
+    }
+
+    static func describe(_ s: FeatureSettings) -> String {
+        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept")"
+    }
+}

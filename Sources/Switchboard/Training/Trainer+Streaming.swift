@@ -1,0 +1,122 @@
+import Foundation
+
+extension Trainer {
+    /// The default hyperparameters of a shard when none are given: those `train` most often chooses on
+    /// short-message corpora.
+    public static let shardDefaults = NaiveBayesParameters(variant: .complement, alpha: 0.3, idf: true, uniformPriors: false, charWeight: 1)
+
+    /// Trains on a corpus streamed in chunks, in memory bounded by the chunk size, the search sample and
+    /// ``TrainingOptions/maxFeatures``, however large the corpus.
+    ///
+    /// `feed` calls its argument with every example (``CorpusReader/forEach(_:options:skipped:_:)`` does).
+    /// Each chunk of about ``TrainingOptions/chunkBytes`` of text is turned into features on every core and
+    /// counted in shards; the shards' statistics are added to the running total, which is pruned to
+    /// `maxFeatures` (the features in the fewest messages go first, ties by hash) whenever it grows past twice
+    /// that, and at the end. The result depends only on the corpus, its order and the options, not on the
+    /// number of threads.
+    ///
+    /// Unless ``TrainingOptions/shard`` is set, hyperparameters not fixed by the options, the calibration and
+    /// the abstention threshold come from cross-validation on a seeded reservoir sample of
+    /// ``TrainingOptions/searchSample`` messages (``train(_:options:)`` on that sample). A shard is only
+    /// counted: its hyperparameters are the options' (``shardDefaults`` where not fixed) and it is not
+    /// calibrated; merge shards, then calibrate the merged model on held-out data.
+    public static func trainStreaming(options: TrainingOptions, feed: ((LabeledExample) throws -> Void) throws -> Void) throws -> TrainingReport {
+        try options.features.validate()
+        if let limit = options.maxFeatures, limit < 1 { throw SwitchboardError(.invalidArgument, "--max-features must be at least 1 (got \(limit))") }
+        guard options.chunkBytes >= 1, options.searchSample >= 2 else { throw SwitchboardError(.invalidArgument, "the chunk size and the search sample must be positive") }
+        let start = Date()
+        var total: ModelStatistics?
+        var checksum: UInt64 = 0
+        var documents = 0
+        var chunk: [LabeledExample] = []
+        var chunkSize = 0
+        var sample: [LabeledExample] = []
+        var generator = SplitMix64(seed: options.seed)
+        var languages = Set<String>()
+
+        func flush() throws {
+            guard !chunk.isEmpty else { return }
+            let labels = Array(Set(chunk.map(\.label))).sorted()
+            guard labels.count <= Int(UInt16.max) else { throw SwitchboardError(.insufficientData, "too many labels (\(labels.count))") }
+            let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+            let matrix = FeatureMatrix.extract(chunk.map(\.text), settings: options.features, workers: options.workers)
+            let values = matrix.transformedValues(isChar: matrix.keys.map(FeatureHash.isChar), sublinearTF: options.sublinearTF, normalizeLength: options.normalizeLength)
+            let part = try matrix.statistics(values: values, rowClass: chunk.map { classOf[$0.label] ?? 0 }, labels: labels, workers: options.workers)
+            var sum = try total.map { try $0.adding(part) } ?? part
+            if let limit = options.maxFeatures, sum.featureCount > 2 * limit { sum = sum.pruned(toFeatures: limit) }
+            total = sum
+            chunk.removeAll(keepingCapacity: true)
+            chunkSize = 0
+            options.progress?("counted \(documents) messages, \(sum.featureCount) features, \(Int(Date().timeIntervalSince(start))) s")
+        }
+
+        try feed { example in
+            documents += 1
+            checksum &+= digest(label: example.label, text: example.text)
+            if let language = example.language { languages.insert(language) }
+            if !options.shard {
+                // Reservoir sampling (Algorithm R), seeded: a uniform sample of the stream, the same every run.
+                if sample.count < options.searchSample {
+                    sample.append(example)
+                } else {
+                    let j = Int(generator.next() % UInt64(documents))
+                    if j < options.searchSample { sample[j] = example }
+                }
+            }
+            chunk.append(example)
+            chunkSize += example.text.utf8.count
+            if chunkSize >= options.chunkBytes { try flush() }
+        }
+        try flush()
+        guard var statistics = total, documents > 0 else {
+            throw SwitchboardError(.insufficientData, "the corpus is empty: no labelled example was read")
+        }
+        if let limit = options.maxFeatures { statistics = statistics.pruned(toFeatures: limit) }
+        let perLabel = Dictionary(uniqueKeysWithValues: zip(statistics.labels, statistics.classDocuments.map(Int.init)))
+        let summary = TrainingSummary(documents: documents, documentsPerLabel: perLabel, corpusChecksum: hex(checksum), crossValidation: nil)
+        let createdAt = Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down))
+
+        if options.shard {
+            var parameters = shardDefaults
+            if let variant = options.variant { parameters.variant = variant }
+            if let alpha = options.alpha { parameters.alpha = alpha }
+            if let charWeight = options.charWeight { parameters.charWeight = charWeight }
+            if let uniform = options.uniformPriors { parameters.uniformPriors = uniform }
+            if let idf = options.idf { parameters.idf = idf }
+            parameters.sublinearTF = options.sublinearTF
+            parameters.normalizeLength = options.normalizeLength
+            if !options.features.usesCharNgrams { parameters.charWeight = 0 }
+            try parameters.validate()
+            let metadata = ModelMetadata(createdAt: createdAt, labels: statistics.labels, features: options.features, parameters: parameters,
+                                         training: summary, calibration: CalibrationSummary(scale: 1, targetPrecision: options.targetPrecision, source: "none"),
+                                         languages: languages.sorted())
+            let model = NaiveBayesModel(statistics: statistics, metadata: metadata)
+            return TrainingReport(model: model, warnings: [], timings: [("count \(documents) messages", Date().timeIntervalSince(start))],
+                                  crossValidation: Evaluation(truth: [], predicted: []))
+        }
+
+        guard statistics.labels.count >= 2 else {
+            throw SwitchboardError(.insufficientData, "the corpus has a single label (\(statistics.labels[0])): a classifier needs at least two")
+        }
+        options.progress?("cross-validation on a sample of \(sample.count) messages")
+        var sampleOptions = options
+        sampleOptions.progress = options.progress
+        let searched = try train(sample, options: sampleOptions)
+        var metadata = searched.model.metadata
+        metadata.labels = statistics.labels
+        metadata.training = TrainingSummary(documents: documents, documentsPerLabel: perLabel, corpusChecksum: hex(checksum),
+                                            crossValidation: searched.model.metadata.training.crossValidation)
+        metadata.languages = languages.sorted()
+        metadata.createdAt = createdAt
+        let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
+        let sampleLabels = Dictionary(uniqueKeysWithValues: statistics.labels.enumerated().map { ($1, Int32($0)) })
+        metadata.topFeatures = TopFeatures.compute(model: draft, examples: sample, rowClass: sample.map { sampleLabels[$0.label] ?? 0 })
+        var warnings = searched.warnings
+        warnings.append("hyperparameters and calibration were chosen by cross-validation on a sample of \(sample.count) of the \(documents) messages")
+        for label in statistics.labels where perLabel[label, default: 0] < options.folds {
+            warnings.append("label '\(label)' has only \(perLabel[label, default: 0]) example(s)")
+        }
+        return TrainingReport(model: NaiveBayesModel(statistics: statistics, metadata: metadata), warnings: warnings,
+                              timings: [("streamed training", Date().timeIntervalSince(start))] + searched.timings, crossValidation: searched.crossValidation)
+    }
+}

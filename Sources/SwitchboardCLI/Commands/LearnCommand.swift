@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Switchboard
+import SwitchboardServer
+
+/// `switchboard learn`: updates a model with agents' corrections, or forgets corrections learnt before.
+struct LearnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learn",
+        abstract: "Update a model with labelled corrections (JSONL, TSV, CSV or the service's feedback database), or --forget them.",
+        discussion: """
+            Each correction is learnt once under its id (JSONL/CSV 'id' field, the feedback database's id; without one, \\
+            its label and text): fed twice, it is counted once. --forget takes back exactly what was learnt, so learning \\
+            then forgetting gives back the same model file. Hyperparameters, calibration and the abstention threshold \\
+            are carried over unchanged unless --calibrate gives labelled held-out data to refit them on.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "The model to update.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the updated model (atomically; may be the same file).")
+    var output: String
+
+    @Argument(help: "Corrections: .jsonl, .tsv, .csv files, or a feedback database (.sqlite, .db) written by `switchboard serve`.")
+    var inputs: [String]
+
+    @Flag(help: "Forget these corrections (learnt before) instead of learning them.")
+    var forget = false
+
+    @Option(parsing: .singleValue, help: "Labelled held-out data to recalibrate the updated model on (repeatable).")
+    var calibrate: [String] = []
+
+    @Option(help: "Precision that automatic routing should reach (with --calibrate; default: the model's).")
+    var targetPrecision: Double?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @OptionGroup var corpus: CorpusOptionGroup
+
+    func run() async throws {
+        let base = try ModelFile.read(from: model)
+        var corrections: [LabeledExample] = []
+        var skipped: [SwitchboardError] = []
+        for input in inputs {
+            if ["sqlite", "sqlite3", "db"].contains(URL(fileURLWithPath: input).pathExtension.lowercased()) {
+                corrections += try FeedbackStore.readAll(path: input).enumerated().map { index, record in
+                    LabeledExample(text: record.text, label: record.label, location: SourceLocation(file: input, index: index), id: record.id)
+                }
+            } else {
+                try CorpusReader.forEach([input], options: corpus.options, skipped: { skipped.append($0) }) { corrections.append($0) }
+            }
+        }
+        let report = try base.learning(corrections, forget: forget, workers: threads)
+        let rejected = skipped + report.rejected
+        for error in rejected.prefix(20) { Terminal.warn("rejected: \(error)") }
+        if rejected.count > 20 { Terminal.warn("rejected \(rejected.count - 20) more correction(s)") }
+        let verb = forget ? "forgotten" : "learnt"
+        let summary = "\(corrections.count + skipped.count) correction(s) read: \(report.applied) \(verb), \(report.unchanged) already \(verb), \(rejected.count) rejected"
+        if !rejected.isEmpty && !corpus.skipInvalid {
+            throw SwitchboardError(.malformedRecord, "\(summary); nothing written (fix them, or pass --skip-invalid to apply the others)")
+        }
+        var updated = report.model
+        for label in report.labelChanges {
+            Terminal.warn(forget
+                ? "warning: label '\(label)' has no message left and was removed from the model"
+                : "warning: new label '\(label)': the routing policy needs an entry for it (a queue), or its messages go to the default queue")
+        }
+        if !calibrate.isEmpty {
+            let heldOut = try corpus.read(calibrate)
+            let result = try updated.recalibrated(on: heldOut, targetPrecision: targetPrecision ?? base.metadata.calibration.targetPrecision)
+            updated = result.model
+            let c = updated.metadata.calibration
+            Terminal.warn(String(format: "recalibrated on %d held-out messages: accuracy %.4f, scale %.3f, threshold %.3f (coverage %.1f%%)",
+                                 heldOut.count, result.evaluation.accuracy, c.scale, c.abstentionThreshold, 100 * (c.coverage ?? 0)))
+        }
+        try ModelFile.write(updated, to: output)
+        print(summary)
+        print("wrote \(output): \(updated.metadata.training.documents) examples, \(updated.labels.count) labels, \(updated.statistics.learntCount) learnt correction(s)")
+        if calibrate.isEmpty && report.applied > 0 {
+            print("calibration and abstention threshold carried over unchanged; recalibrate with --calibrate HELDOUT after many corrections")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Switchboard
+
+/// `switchboard merge`: adds up the statistics of models (shards of one corpus, or models of two teams).
+struct MergeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Add up the statistics of models trained with the same feature settings.",
+        discussion: """
+            Merging is exact, associative and commutative: with the same hyperparameters, the merge of models trained \\
+            on A and on B labels messages as a model trained on A and B together. The result's hyperparameters are the \\
+            models' own (they must agree), or those of --parameters-from, or the flags given. Calibration: --calibrate \\
+            fits it on labelled held-out data; otherwise it is carried over from --parameters-from, or left off \\
+            (confidence is the raw posterior, no abstention threshold) with a warning.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "Where to write the merged model (atomically).")
+    var output: String
+
+    @Argument(help: "The models to merge.")
+    var models: [String]
+
+    @Option(help: "Take the hyperparameters and calibration from this model (flags given still win).")
+    var parametersFrom: String?
+
+    @OptionGroup var hyperparameters: HyperparameterOptionGroup
+
+    @Option(parsing: .singleValue, help: "Labelled held-out data to calibrate the merged model on (repeatable).")
+    var calibrate: [String] = []
+
+    @Option(help: "Precision that automatic routing should reach (with --calibrate).")
+    var targetPrecision = 0.95
+
+    @OptionGroup var corpus: CorpusOptionGroup
+
+    func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("give the models to merge") }
+    }
+
+    func run() async throws {
+        let inputs = try models.map { try ModelFile.read(from: $0) }
+        var parameters: NaiveBayesParameters?
+        var calibration: CalibrationSummary?
+        if let parametersFrom {
+            let reference = try ModelFile.read(from: parametersFrom)
+            parameters = reference.metadata.parameters
+            calibration = reference.metadata.calibration
+        }
+        if !hyperparameters.isEmpty {
+            parameters = try hyperparameters.applied(to: parameters ?? inputs[0].metadata.parameters)
+        }
+        var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibration: calibration)
+        if !calibrate.isEmpty {
+            let heldOut = try corpus.read(calibrate)
+            let result = try merged.recalibrated(on: heldOut, targetPrecision: targetPrecision)
+            merged = result.model
+            let c = merged.metadata.calibration
+            Terminal.warn(String(format: "calibrated on %d held-out messages: accuracy %.4f, scale %.3f, ECE %.3f -> %.3f, threshold %.3f (coverage %.1f%%)",
+                                 heldOut.count, result.evaluation.accuracy, c.scale, c.eceBefore ?? 0, c.eceAfter ?? 0, c.abstentionThreshold, 100 * (c.coverage ?? 0)))
+        } else if calibration != nil {
+            Terminal.warn("calibration and abstention threshold carried over from \(parametersFrom ?? ""): recalibrate with --calibrate HELDOUT for figures fitted to the merged model")
+        } else {
+            Terminal.warn("warning: the merged model is not calibrated (confidence is the raw posterior, no abstention threshold): pass --calibrate HELDOUT")
+        }
+        try ModelFile.write(merged, to: output)
+        let s = merged.statistics
+        print("merged \(models.count) model(s) into \(output)")
+        print("  examples        \(merged.metadata.training.documents)")
+        print("  labels          \(s.labels.count)")
+        print("  features        \(s.featureCount) (\(s.entryCount) label entries)")
+        print("  hyperparameters \(merged.metadata.parameters)")
+        print("  calibration     \(merged.metadata.calibration.source ?? "unknown")")
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import SwitchboardCLI
+import Switchboard
+import SwitchboardServer
+
+private func temporary() throws -> String {
+    let directory = NSTemporaryDirectory() + "cli-learn-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+private let hyperparameters = ["--alpha", "0.3", "--variant", "complement", "--char-weight", "1", "--priors", "learnt", "--idf", "on"]
+
+/// Labels of the shipped test corpus's messages under `model`.
+private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [String] {
+    model.classifyBatch(examples.map(\.text)).map(\.label)
+}
+
+@Test func shardThenMergeWithTheCLIEqualsOneTraining() async throws {
+    let directory = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let root = repositoryRootForCLI
+    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/corpus/train").filter { $0.hasSuffix(".jsonl") }.sorted()
+    // Two shards of the corpus: alternate files.
+    let shardA = files.enumerated().filter { $0.offset % 2 == 0 }.map { root + "/corpus/train/" + $0.element }
+    let shardB = files.enumerated().filter { $0.offset % 2 == 1 }.map { root + "/corpus/train/" + $0.element }
+    var whole = try TrainCommand.parse(["--output", directory + "/whole.sbm"] + hyperparameters + shardA + shardB)
+    try await whole.run()
+    var first = try TrainCommand.parse(["--shard", "--parameters-from", directory + "/whole.sbm", "--output", directory + "/a.sbm"] + shardA)
+    try await first.run()
+    var second = try TrainCommand.parse(["--shard", "--parameters-from", directory + "/whole.sbm", "--output", directory + "/b.sbm"] + shardB)
+    try await second.run()
+    var merge = try MergeCommand.parse(["--output", directory + "/merged.sbm", "--parameters-from", directory + "/whole.sbm",
+                                        directory + "/b.sbm", directory + "/a.sbm"])
+    try await merge.run()
+
+    let wholeModel = try ModelFile.read(from: directory + "/whole.sbm")
+    let merged = try ModelFile.read(from: directory + "/merged.sbm")
+    #expect(merged.statistics == wholeModel.statistics)
+    let test = try CorpusReader.read([root + "/corpus/test"].flatMap { dir in
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.map { dir + "/" + $0 }
+    }).examples
+    #expect(test.count > 500)
+    #expect(labels(merged, test) == labels(wholeModel, test))
+    // Calibration carried over from --parameters-from, as documented.
+    #expect(merged.metadata.calibration == wholeModel.metadata.calibration)
+}
+
+@Test func learnThenForgetWithTheCLIGivesBackTheSameFile() async throws {
+    let directory = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let corrections = [
+        #"{"id": "m-1", "text": "mon pare-brise est fissuré, je fais comment ?", "label": "claim"}"#,
+        #"{"id": "m-2", "text": "Bonjour, je souhaite sponsoriser votre tournoi de pétanque", "label": "sponsorship_new"}"#,
+        #"{"id": "m-1", "text": "mon pare-brise est fissuré, je fais comment ?", "label": "claim"}"#,
+    ].joined(separator: "\n")
+    try Data(corrections.utf8).write(to: URL(fileURLWithPath: directory + "/c.jsonl"))
+    let original = repositoryRootForCLI + "/models/default.sbm"
+    var learn = try LearnCommand.parse(["--model", original, "--output", directory + "/learnt.sbm", directory + "/c.jsonl"])
+    try await learn.run()
+    let learnt = try ModelFile.read(from: directory + "/learnt.sbm")
+    #expect(learnt.statistics.learntCount == 2)  // m-1 fed twice, learnt once
+    #expect(learnt.labels.contains("sponsorship_new"))
+    var forget = try LearnCommand.parse(["--model", directory + "/learnt.sbm", "--output", directory + "/back.sbm", "--forget", directory + "/c.jsonl"])
+    try await forget.run()
+    let back = try Data(contentsOf: URL(fileURLWithPath: directory + "/back.sbm"))
+    #expect(back == (try ModelFile.encode(try ModelFile.read(from: original))))
+
+    // Forgetting again is refused, names the line, and writes nothing.
+    var again = try LearnCommand.parse(["--model", directory + "/back.sbm", "--output", directory + "/never.sbm", "--forget", directory + "/c.jsonl"])
+    do {
+        try await again.run()
+        Issue.record("forgot corrections that were not learnt")
+    } catch let error as SwitchboardError {
+        #expect(error.message.contains("3 rejected"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/never.sbm"))
+    }
+}
+
+@Test func learnReadsTheServiceFeedbackDatabase() async throws {
+    let directory = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    do {
+        let store = try FeedbackStore(path: directory + "/feedback.sqlite")
+        _ = try await store.record(FeedbackRecord(id: "f-1", text: "I crashed my car into a wall", label: "claim", createdAt: Date(), modelID: "m"))
+        _ = try await store.record(FeedbackRecord(id: "f-2", text: "stop sending me spam", label: "other", createdAt: Date(), modelID: "m"))
+    }
+    var learn = try LearnCommand.parse(["--model", repositoryRootForCLI + "/models/default.sbm", "--output", directory + "/m.sbm", directory + "/feedback.sqlite"])
+    try await learn.run()
+    let model = try ModelFile.read(from: directory + "/m.sbm")
+    #expect(model.statistics.learntCount == 2)
+}

@@ -1,0 +1,186 @@
+import Foundation
+import PropertyBased
+import Testing
+@testable import Switchboard
+
+// Statistics add up exactly: merging is associative and commutative, merge(train(A), train(B)) labels
+// messages as train(A ∪ B) with the same hyperparameters, and forgetting takes back exactly what learning added.
+
+private let vocabulary = [
+    "accident", "voiture", "sinistre", "dégât", "eaux", "résilier", "contrat", "facture", "prélèvement", "remboursement",
+    "claim", "policy", "cancel", "refund", "premium", "water", "leak", "car", "please", "merci", "bonjour", "hello",
+    "l'assurance", "d'habitation", "qu'il", "mise-à-jour", "😡", "🙏", "?", "!", "jean.dupont@example.fr", "+33 6 12 34 56 78",
+    "FR76 3000 6000 0112 3456 7890 189", "150 €", "12/03/2026", "ref AB-123456", "CV", "stage", "presse", "journaliste",
+]
+private let labelNames = ["billing", "cancellation", "claim", "job_application"]
+
+/// A labelled message made of 1 to 12 words of the vocabulary.
+private let example = zip(Gen.int(in: 0...3), Gen.element(of: vocabulary).array(of: 1...12)).map { label, words in
+    LabeledExample(text: words.compactMap { $0 }.joined(separator: " "), label: labelNames[label])
+}
+/// A corpus of 1 to 25 messages.
+private let corpus = example.array(of: 1...25)
+
+private let fixed = NaiveBayesParameters(variant: .complement, alpha: 0.3, idf: true, uniformPriors: false, charWeight: 1)
+
+/// The model counted from `examples` with the `fixed` hyperparameters (no cross-validation): train with
+/// every hyperparameter given.
+private func count(_ examples: [LabeledExample], workers: Int = 2) throws -> NaiveBayesModel {
+    var options = TrainingOptions()
+    options.shard = true
+    options.variant = fixed.variant
+    options.alpha = fixed.alpha
+    options.idf = fixed.idf
+    options.uniformPriors = fixed.uniformPriors
+    options.charWeight = fixed.charWeight
+    options.workers = workers
+    options.chunkBytes = 200  // several chunks, even for small corpora
+    options.createdAt = Date(timeIntervalSince1970: 1_796_083_200)
+    return try Trainer.trainStreaming(options: options) { emit in for e in examples { try emit(e) } }.model
+}
+
+private let probes = [
+    "accident de voiture, sinistre", "cancel my policy please", "facture prélèvement 150 €", "CV stage journaliste",
+    "water leak 😡", "bonjour merci", "résilier le contrat d'habitation", "refund premium ?",
+]
+
+@Test func mergingIsCommutative() async throws {
+    await propertyCheck(count: 60, input: corpus, corpus) { a, b in
+        let ab = try NaiveBayesModel.merged([try count(a), try count(b)])
+        let ba = try NaiveBayesModel.merged([try count(b), try count(a)])
+        #expect(ab.statistics == ba.statistics)
+        #expect(try ModelFile.encode(ab) == ModelFile.encode(ba))
+    }
+}
+
+@Test func mergingIsAssociative() async throws {
+    await propertyCheck(count: 60, input: corpus, corpus, corpus) { a, b, c in
+        let (ma, mb, mc) = (try count(a), try count(b), try count(c))
+        let left = try NaiveBayesModel.merged([try NaiveBayesModel.merged([ma, mb]), mc])
+        let right = try NaiveBayesModel.merged([ma, try NaiveBayesModel.merged([mb, mc])])
+        #expect(left.statistics == right.statistics)
+        #expect(try ModelFile.encode(left) == ModelFile.encode(right))
+    }
+}
+
+@Test func mergeOfTrainedPartsLabelsAsTrainingOnTheUnion() async throws {
+    await propertyCheck(count: 60, input: corpus, corpus) { a, b in
+        let merged = try NaiveBayesModel.merged([try count(a), try count(b)])
+        let whole = try count(a + b, workers: 1)
+        #expect(merged.statistics == whole.statistics)
+        #expect(merged.metadata.training.corpusChecksum == whole.metadata.training.corpusChecksum)
+        for probe in probes {
+            let m = merged.classify(probe), w = whole.classify(probe)
+            #expect(m.label == w.label)
+            #expect(m.probabilities == w.probabilities)
+        }
+    }
+}
+
+@Test func learningThenForgettingGivesBackTheSameModel() async throws {
+    await propertyCheck(count: 60, input: corpus, corpus) { base, corrections in
+        let model = try count(base)
+        let withIDs = corrections.enumerated().map { i, e in
+            LabeledExample(text: e.text, label: e.label, id: "msg-\(i)")
+        }
+        let learnt = try model.learning(withIDs, workers: 2)
+        #expect(learnt.rejected.isEmpty)
+        #expect(learnt.applied == withIDs.count)
+        #expect(learnt.model.statistics.learntCount == withIDs.count)
+        let forgotten = try learnt.model.learning(withIDs, forget: true, workers: 2)
+        #expect(forgotten.rejected.isEmpty)
+        #expect(try ModelFile.encode(forgotten.model) == ModelFile.encode(model))
+    }
+}
+
+@Test func learningCountsAsTrainingOnTheUnion() async throws {
+    await propertyCheck(count: 40, input: corpus, corpus) { base, corrections in
+        let learnt = try count(base).learning(corrections.enumerated().map { LabeledExample(text: $1.text, label: $1.label, id: "c\($0)") })
+        var statistics = learnt.model.statistics
+        statistics.learntIDs = []
+        statistics.learntDigests = []
+        #expect(statistics == (try count(base + corrections)).statistics)
+    }
+}
+
+@Test func aCorrectionFedTwiceIsLearntOnce() throws {
+    let model = try count(smallCorpus)
+    let correction = LabeledExample(text: "je veux résilier", label: "cancellation", location: SourceLocation(file: "c.jsonl", line: 1), id: "42")
+    let once = try model.learning([correction])
+    #expect(once.applied == 1)
+    #expect(once.labelChanges == ["cancellation"])  // a new label, reported
+    let twice = try once.model.learning([correction, correction])
+    #expect(twice.applied == 0 && twice.unchanged == 2)
+    #expect(twice.model.statistics == once.model.statistics)
+    // The same id with another label is refused, naming where it was read.
+    var other = correction
+    other.label = "claim"
+    let conflict = try once.model.learning([other])
+    #expect(conflict.applied == 0)
+    #expect(conflict.rejected.first?.location?.line == 1)
+    // Forgetting what was never learnt is refused; the model is unchanged.
+    let never = try model.learning([correction], forget: true)
+    #expect(never.rejected.count == 1 && never.model.statistics == model.statistics)
+}
+
+@Test func mergeRefusesOtherFeatureSettingsAndTransforms() throws {
+    let a = try count(smallCorpus)
+    var options = TrainingOptions()
+    options.shard = true
+    options.features.charMaxN = 4
+    let b = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }.model
+    #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, b]) }
+    options = TrainingOptions()
+    options.shard = true
+    options.normalizeLength = false
+    let c = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }.model
+    #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, c]) }
+    // Other hyperparameters: refused unless the result's are given.
+    let d = try a.with(parameters: NaiveBayesParameters(variant: .multinomial, alpha: 1))
+    #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, d]) }
+    #expect(try NaiveBayesModel.merged([a, d], parameters: fixed).metadata.parameters == fixed)
+}
+
+@Test func pruningKeepsTheMostFrequentFeaturesDeterministically() throws {
+    let statistics = try count(smallCorpus).statistics
+    let pruned = statistics.pruned(toFeatures: 50)
+    #expect(pruned.featureCount == 50)
+    #expect(pruned == statistics.pruned(toFeatures: 50))
+    let kept = Set(pruned.featureKeys)
+    let lowestKept = pruned.documentFrequency.min() ?? 0
+    for f in 0..<statistics.featureCount where !kept.contains(statistics.featureKeys[f]) {
+        #expect(statistics.documentFrequency[f] <= lowestKept)
+    }
+    #expect(pruned.classDocuments == statistics.classDocuments)
+    try pruned.validate()
+}
+
+@Test func streamedTrainingWithAFeatureBudgetStaysWithinIt() throws {
+    var options = TrainingOptions()
+    options.maxFeatures = 300
+    options.chunkBytes = 300
+    options.folds = 3
+    let report = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }
+    #expect(report.model.statistics.featureCount == 300)
+    #expect(report.model.metadata.training.documents == smallCorpus.count)
+    #expect(report.model.metadata.calibration.source == "cross-validation")
+    #expect(report.model.classify("burglary last night, they stole the car").label == "claim")
+}
+
+@Test func aVersion1ModelFileIsStillRead() throws {
+    let model = try count(smallCorpus)
+    let old = try ModelFile.decode(try ModelFile.encode(model, version: 1))
+    #expect(old.statistics.featureKeys == model.statistics.featureKeys)
+    #expect(old.metadata.formatVersion == 1)
+    for probe in probes { #expect(old.classify(probe).label == model.classify(probe).label) }
+}
+
+@Test func recalibrationOnHeldOutDataSetsAThreshold() throws {
+    let model = try count(smallCorpus)
+    #expect(model.metadata.calibration.source == "none")
+    let (calibrated, evaluation) = try model.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9)
+    #expect(calibrated.metadata.calibration.source == "held-out")
+    #expect(calibrated.metadata.calibration.scale > 0)
+    #expect(evaluation.accuracy > 0.5)
+    #expect(calibrated.classify("fire in the garage").label == model.classify("fire in the garage").label)
+}
