@@ -85,6 +85,17 @@ public final class NaiveBayesModel: Sendable {
         self.scorer = CompiledScorer(statistics: statistics, parameters: metadata.parameters)
     }
 
+    /// The same model with other metadata whose labels and parameters are unchanged (the scorer is reused).
+    func with(metadata: ModelMetadata) -> NaiveBayesModel {
+        NaiveBayesModel(statistics: statistics, metadata: metadata, scorer: scorer)
+    }
+
+    private init(statistics: ModelStatistics, metadata: ModelMetadata, scorer: CompiledScorer) {
+        self.statistics = statistics
+        self.metadata = metadata
+        self.scorer = scorer
+    }
+
     /// Buffers for classifying on one thread.
     public func makeScratch() -> ClassificationScratch {
         ClassificationScratch(settings: metadata.features, featureCount: statistics.featureCount, classCount: labels.count)

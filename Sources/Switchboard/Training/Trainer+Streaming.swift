@@ -116,7 +116,7 @@ extension Trainer {
         for label in statistics.labels where perLabel[label, default: 0] < options.folds {
             warnings.append("label '\(label)' has only \(perLabel[label, default: 0]) example(s)")
         }
-        return TrainingReport(model: NaiveBayesModel(statistics: statistics, metadata: metadata), warnings: warnings,
+        return TrainingReport(model: draft.with(metadata: metadata), warnings: warnings,
                               timings: [("streamed training", Date().timeIntervalSince(start))] + searched.timings, crossValidation: searched.crossValidation)
     }
 }

@@ -135,7 +135,7 @@ public enum Trainer {
             languages: languages)
         let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
         metadata.topFeatures = TopFeatures.compute(model: draft, examples: examples, rowClass: rowClass)
-        let model = NaiveBayesModel(statistics: statistics, metadata: metadata)
+        let model = draft.with(metadata: metadata)
         lap("model")
         return TrainingReport(model: model, warnings: warnings, timings: timings, crossValidation: cvEvaluation)
     }
@@ -180,45 +180,56 @@ public enum Trainer {
         var grid: [(NaiveBayesParameters.Variant, Double, Bool)] = []
         for variant in variants { for alpha in alphas { for useIDF in idfs { grid.append((variant, alpha, useIDF)) } } }
 
-        func evaluate(_ point: (NaiveBayesParameters.Variant, Double, Bool), sample: Int?) -> (best: Double, folds: [CrossValidation.FoldScores], results: [(NaiveBayesParameters, Double)]) {
-            let (variant, alpha, useIDF) = point
-            let folds = Parallel.map(cv.folds, workers: options.workers) { fold in
-                cv.scoreFold(fold, variant: variant, alpha: alpha, idf: useIDF, sample: sample)
+        typealias Point = (NaiveBayesParameters.Variant, Double, Bool)
+        typealias Outcome = (best: Double, folds: [CrossValidation.FoldScores], results: [(NaiveBayesParameters, Double)])
+        // Every (point, fold) pair is one task, so that all cores stay busy however few folds there are
+        // (5 folds on 2 cores would leave one idle a fifth of the time).
+        func evaluate(_ points: [Point], sample: Int?) -> [Outcome] {
+            let folds = cv.folds
+            let scored = Parallel.map(points.count * folds, workers: options.workers) { task in
+                let (variant, alpha, useIDF) = points[task / folds]
+                return cv.scoreFold(task % folds, variant: variant, alpha: alpha, idf: useIDF, sample: sample)
             }
-            var results: [(NaiveBayesParameters, Double)] = []
-            for charWeight in charWeights {
-                for uniform in priors {
-                    var hits = 0, total = 0
-                    for fold in folds {
-                        for (j, row) in fold.rows.enumerated() {
-                            var top = 0, topScore = -Double.infinity
-                            for cls in 0..<c {
-                                let s = fold.score(j, cls, classes: c, charWeight: charWeight, uniformPriors: uniform)
-                                if s > topScore { topScore = s; top = cls }
+            let outcomes = Parallel.map(points.count, workers: options.workers) { index -> Outcome in
+                let (variant, alpha, useIDF) = points[index]
+                let foldScores = Array(scored[(index * folds)..<((index + 1) * folds)])
+                var results: [(NaiveBayesParameters, Double)] = []
+                for charWeight in charWeights {
+                    for uniform in priors {
+                        var hits = 0, total = 0
+                        for fold in foldScores {
+                            for (j, row) in fold.rows.enumerated() {
+                                var top = 0, topScore = -Double.infinity
+                                for cls in 0..<c {
+                                    let s = fold.score(j, cls, classes: c, charWeight: charWeight, uniformPriors: uniform)
+                                    if s > topScore { topScore = s; top = cls }
+                                }
+                                if top == Int(corpus.rowClass[row]) { hits += 1 }
+                                total += 1
                             }
-                            if top == Int(corpus.rowClass[row]) { hits += 1 }
-                            total += 1
                         }
+                        let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: useIDF,
+                                                              normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
+                        results.append((parameters, Double(hits) / Double(max(total, 1))))
                     }
-                    let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: useIDF,
-                                                          normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
-                    results.append((parameters, Double(hits) / Double(max(total, 1))))
                 }
+                return (results.map(\.1).max() ?? 0, foldScores, results)
             }
-            options.progress?("cross-validation: \(variant.rawValue) alpha=\(alpha) idf=\(useIDF)")
-            return (results.map(\.1).max() ?? 0, folds, results)
+            options.progress?("cross-validation: \(points.count) candidate groups\(sample == nil ? "" : " on a sample")")
+            return outcomes
         }
 
         var shortlist = grid
         if let perFoldSample, grid.count > 3 {
-            let ranked = grid.enumerated().map { (index: $0.offset, score: evaluate($0.element, sample: perFoldSample).best) }
+            let scores = evaluate(grid, sample: perFoldSample).map(\.best)
+            let ranked = scores.enumerated().map { (index: $0.offset, score: $0.element) }
             // Stable ranking: ties keep grid order.
             shortlist = ranked.sorted { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }.prefix(3).map { grid[$0.index] }
         }
         var candidates: [CrossValidationSummary.Candidate] = []
         var best: (accuracy: Double, parameters: NaiveBayesParameters, folds: [CrossValidation.FoldScores])?
-        for point in grid where shortlist.contains(where: { $0 == point }) {
-            let outcome = evaluate(point, sample: nil)
+        let finalists = grid.filter { point in shortlist.contains(where: { $0 == point }) }
+        for outcome in evaluate(finalists, sample: nil) {
             for (parameters, accuracy) in outcome.results {
                 candidates.append(.init(parameters: parameters, accuracy: accuracy))
                 if accuracy > (best?.accuracy ?? -1) { best = (accuracy, parameters, outcome.folds) }
