@@ -45,7 +45,7 @@ public struct TrainingOptions: Sendable {
     public var chunkBytes = 8 << 20
     /// Streamed training only: cross-validation (hyperparameters, calibration) runs on a seeded random sample
     /// of at most this many messages.
-    public var searchSample = 20_000
+    public var searchSample = 5_000
 
     /// Default options.
     public init() {}

@@ -43,7 +43,7 @@ struct TrainCommand: AsyncParsableCommand {
     var maxFeatures: Int?
 
     @Option(help: "Streamed training: messages in the cross-validation sample.")
-    var searchSample = 20_000
+    var searchSample = 5_000
 
     @Option(help: "Streamed training: megabytes of text per chunk.")
     var chunkMegabytes = 8.0
