@@ -34,21 +34,25 @@ enum TopFeatures {
             }
             for e in range { unit[Int(scorer.entryClass[e])] = 0 }
         }
-        var result: [String: [WeightedFeature]] = [:]
-        var extractor = FeatureExtractor(settings: model.metadata.features)
-        for cls in 0..<c {
-            let chosen = best[cls].sorted { $0.weight > $1.weight }.prefix(perLabel)
+        // Names are recovered from each label's own messages, one label per task.
+        let candidates = best
+        let settings = model.metadata.features
+        let named = Parallel.map(c) { cls -> [WeightedFeature] in
+            var extractor = FeatureExtractor(settings: settings)
+            let chosen = candidates[cls].sorted { $0.weight > $1.weight }.prefix(perLabel)
             var wanted = Dictionary(chosen.map { ($0.hash, $0.weight) }, uniquingKeysWith: { a, _ in a })
-            var named: [UInt64: String] = [:]
+            var names: [UInt64: String] = [:]
             for (row, example) in examples.enumerated() where rowClass[row] == Int32(cls) {
                 for feature in extractor.namedFeatures(example.text, wordsOnly: true, only: Set(wanted.keys)) where wanted[feature.hash] != nil {
-                    named[feature.hash] = feature.name
+                    names[feature.hash] = feature.name
                     wanted[feature.hash] = nil
                 }
                 if wanted.isEmpty { break }
             }
-            result[s.labels[cls]] = chosen.compactMap { item in named[item.hash].map { WeightedFeature(name: $0, weight: (item.weight * 1000).rounded() / 1000) } }
+            return chosen.compactMap { item in names[item.hash].map { WeightedFeature(name: $0, weight: (item.weight * 1000).rounded() / 1000) } }
         }
+        var result: [String: [WeightedFeature]] = [:]
+        for cls in 0..<c { result[s.labels[cls]] = named[cls] }
         return result
     }
 }

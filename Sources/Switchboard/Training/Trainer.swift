@@ -133,10 +133,12 @@ public enum Trainer {
                 crossValidation: CrossValidationSummary(folds: folds, seed: options.seed, accuracy: cvEvaluation.accuracy, macroF1: cvEvaluation.macroF1, candidates: search.candidates)),
             calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage, source: "cross-validation"),
             languages: languages)
+        lap("model statistics: \(statistics.featureCount) features")
         let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
+        lap("compiled scorer")
         metadata.topFeatures = TopFeatures.compute(model: draft, examples: examples, rowClass: rowClass)
         let model = draft.with(metadata: metadata)
-        lap("model")
+        lap("top features")
         return TrainingReport(model: model, warnings: warnings, timings: timings, crossValidation: cvEvaluation)
     }
 
