@@ -5,22 +5,32 @@ extension FeatureMatrix {
     ///
     /// The one definition of a message's feature values: training, cross-validation, learning and
     /// forgetting all call it, so that the same message always adds the same fixed-point counts.
-    func transformedValues(isChar: [Bool], sublinearTF: Bool, normalizeLength: Bool) -> [Float] {
-        var values = [Float](repeating: 0, count: features.count)
-        for row in 0..<rowCount {
-            let range = rowStart[row]..<rowStart[row + 1]
-            var wordNorm: Float = 0, charNorm: Float = 0
-            for k in range {
-                let x = sublinearTF ? 1 + logf(counts[k]) : counts[k]
-                values[k] = x
-                if isChar[Int(features[k])] { charNorm += x * x } else { wordNorm += x * x }
+    func transformedValues(isChar: [Bool], sublinearTF: Bool, normalizeLength: Bool, workers: Int = Parallel.defaultWorkers) -> [Float] {
+        // Rows are independent: pieces of rows on every core, concatenated in order.
+        let pieces = Parallel.ranges(rowCount, pieces: workers * 4)
+        let parts = Parallel.map(pieces.count, workers: workers) { piece -> [Float] in
+            let rows = pieces[piece]
+            let first = rowStart[rows.lowerBound]
+            var values = [Float](repeating: 0, count: rowStart[rows.upperBound] - first)
+            for row in rows {
+                let range = rowStart[row]..<rowStart[row + 1]
+                var wordNorm: Float = 0, charNorm: Float = 0
+                for k in range {
+                    let x = sublinearTF ? 1 + logf(counts[k]) : counts[k]
+                    values[k - first] = x
+                    if isChar[Int(features[k])] { charNorm += x * x } else { wordNorm += x * x }
+                }
+                if normalizeLength {
+                    let w: Float = wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
+                    let ch: Float = charNorm > 0 ? 1 / charNorm.squareRoot() : 1
+                    for k in range { values[k - first] *= isChar[Int(features[k])] ? ch : w }
+                }
             }
-            if normalizeLength {
-                let w: Float = wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
-                let ch: Float = charNorm > 0 ? 1 / charNorm.squareRoot() : 1
-                for k in range { values[k] *= isChar[Int(features[k])] ? ch : w }
-            }
+            return values
         }
+        var values: [Float] = []
+        values.reserveCapacity(features.count)
+        for part in parts { values.append(contentsOf: part) }
         return values
     }
 
