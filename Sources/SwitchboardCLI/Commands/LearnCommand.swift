@@ -37,6 +37,9 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .shortAndLong, help: "The routing policy, to check that every new label has a queue.")
+    var policy: String?
+
     @OptionGroup var corpus: CorpusOptionGroup
 
     func run() async throws {
@@ -62,10 +65,17 @@ struct LearnCommand: AsyncParsableCommand {
             throw SwitchboardError(.malformedRecord, "\(summary); nothing written (fix them, or pass --skip-invalid to apply the others)")
         }
         var updated = report.model
+        let routing = try policy.map { try RoutingPolicy.load(from: $0, labels: report.model.labels) }
         for label in report.labelChanges {
-            Terminal.warn(forget
-                ? "warning: label '\(label)' has no message left and was removed from the model"
-                : "warning: new label '\(label)': the routing policy needs an entry for it (a queue), or its messages go to the default queue")
+            if forget {
+                Terminal.warn("warning: label '\(label)' has no message left and was removed from the model")
+            } else if let routing {
+                if routing.queueOfLabel[label] == nil {
+                    Terminal.warn("warning: new label '\(label)' has no queue in \(policy ?? ""): its messages will go to the fallback queue '\(routing.fallbackQueue)' until the policy gets an entry for it")
+                }
+            } else {
+                Terminal.warn("warning: new label '\(label)': the routing policy needs an entry for it (a queue), or its messages go to the fallback queue")
+            }
         }
         if !calibrate.isEmpty {
             let heldOut = try corpus.read(calibrate)
