@@ -29,6 +29,7 @@ struct InspectCommand: AsyncParsableCommand {
             object["id"] = loaded.id
             object["featureCount"] = loaded.statistics.featureCount
             object["entryCount"] = loaded.statistics.entryCount
+            object["learntCorrections"] = loaded.statistics.learntCount
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -39,10 +40,14 @@ struct InspectCommand: AsyncParsableCommand {
         print("features     \(loaded.statistics.featureCount); word \(m.features.wordMinN)-\(m.features.wordMaxN) grams, char \(m.features.usesCharNgrams ? "\(m.features.charMinN)-\(m.features.charMaxN)" : "off") grams, accents \(m.features.foldDiacritics ? "folded" : "kept")")
         print("parameters   \(m.parameters)")
         print("training     \(m.training.documents) messages, corpus checksum \(m.training.corpusChecksum)\(m.languages.isEmpty ? "" : ", languages \(m.languages.joined(separator: ", "))")")
+        if loaded.statistics.learntCount > 0 {
+            print("learnt       \(loaded.statistics.learntCount) correction(s) since training (switchboard learn)")
+        }
         if let cv = m.training.crossValidation {
             print(String(format: "cv           %d folds, accuracy %.4f, macro-F1 %.4f", cv.folds, cv.accuracy, cv.macroF1))
         }
-        print(String(format: "calibration  scale %.3f; abstain below %.3f (precision target %.2f)", m.calibration.scale, m.calibration.abstentionThreshold, m.calibration.targetPrecision))
+        print(String(format: "calibration  scale %.3f; abstain below %.3f (precision target %.2f); from %@", m.calibration.scale, m.calibration.abstentionThreshold,
+                     m.calibration.targetPrecision, m.calibration.source ?? "training (before sources were recorded)"))
         print("")
         for label in m.labels {
             let features = (m.topFeatures[label] ?? []).prefix(top).map { $0.name.hasPrefix("w:") ? String($0.name.dropFirst(2)) : $0.name }
