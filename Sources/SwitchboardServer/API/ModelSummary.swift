@@ -8,6 +8,8 @@ struct ModelSummary: Encodable, Sendable {
         var documentsPerLabel: [String: Int]
         var corpusChecksum: String
         var crossValidation: CrossValidation?
+        /// Corrections learnt since training (`switchboard learn`).
+        var learntCorrections: Int
     }
 
     struct CrossValidation: Encodable, Sendable {
@@ -24,6 +26,7 @@ struct ModelSummary: Encodable, Sendable {
         var abstentionThreshold: Double
         var targetPrecision: Double
         var coverage: Double?
+        var source: String?
     }
 
     struct Queue: Encodable, Sendable {
@@ -76,10 +79,12 @@ struct ModelSummary: Encodable, Sendable {
             corpusChecksum: metadata.training.corpusChecksum,
             crossValidation: metadata.training.crossValidation.map {
                 CrossValidation(folds: $0.folds, seed: $0.seed, accuracy: $0.accuracy, macroF1: $0.macroF1)
-            })
+            },
+            learntCorrections: model.statistics.learntCount)
         let c = metadata.calibration
         calibration = Calibration(scale: c.scale, eceBefore: c.eceBefore, eceAfter: c.eceAfter,
-                                  abstentionThreshold: c.abstentionThreshold, targetPrecision: c.targetPrecision, coverage: c.coverage)
+                                  abstentionThreshold: c.abstentionThreshold, targetPrecision: c.targetPrecision, coverage: c.coverage,
+                                  source: c.source)
         var labelsOfQueue: [String: [String]] = [:]
         for (label, queue) in policy.queueOfLabel { labelsOfQueue[queue, default: []].append(label) }
         let queues = policy.queues.values
