@@ -48,6 +48,12 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Streamed training: megabytes of text per chunk.")
     var chunkMegabytes = 8.0
 
+    @Option(help: "Corpora larger than this many megabytes are streamed with --max-features \(Self.automaticFeatureBudget) unless --max-features is given (0: never).")
+    var streamAbove = 512.0
+
+    /// The feature budget of a large corpus streamed without --max-features.
+    static let automaticFeatureBudget = 2_000_000
+
     func run() async throws {
         let start = Date()
         var options = try model.trainingOptions()
@@ -68,11 +74,18 @@ struct TrainCommand: AsyncParsableCommand {
         }
         options.shard = shard
         options.maxFeatures = maxFeatures
+        // In memory, training holds every message's features (about 25 times the corpus's size): a corpus
+        // of several hundred megabytes is streamed in bounded memory instead.
+        let size = Self.totalBytes(inputs)
+        if maxFeatures == nil, streamAbove > 0, Double(size) > streamAbove * 1_048_576 {
+            options.maxFeatures = Self.automaticFeatureBudget
+            Terminal.warn("note: the corpus is \(size / 1_048_576) MB: streaming it in bounded memory with --max-features \(Self.automaticFeatureBudget) (cross-validation on a sample of \(searchSample) messages); give --max-features or --stream-above 0 to choose")
+        }
         options.searchSample = searchSample
         options.chunkBytes = max(1, Int(chunkMegabytes * 1_048_576))
         let report: TrainingReport
         var exampleCount = 0
-        if shard || maxFeatures != nil {
+        if shard || options.maxFeatures != nil {
             report = try Trainer.trainStreaming(options: options) { emit in
                 try corpus.forEach(inputs) { example in
                     exampleCount += 1
@@ -123,5 +136,25 @@ struct TrainCommand: AsyncParsableCommand {
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
         }
+    }
+
+    /// The total size of the input files (directories walked), in bytes.
+    static func totalBytes(_ inputs: [String]) -> Int {
+        let manager = FileManager.default
+        var total = 0
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: input, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                let walker = manager.enumerator(atPath: input)
+                while let name = walker?.nextObject() as? String {
+                    let attributes = try? manager.attributesOfItem(atPath: (input as NSString).appendingPathComponent(name))
+                    total += (attributes?[.size] as? NSNumber)?.intValue ?? 0
+                }
+            } else {
+                total += ((try? manager.attributesOfItem(atPath: input))?[.size] as? NSNumber)?.intValue ?? 0
+            }
+        }
+        return total
     }
 }
