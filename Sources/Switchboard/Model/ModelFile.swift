@@ -60,19 +60,19 @@ public enum ModelFile {
         appendInteger(UInt32(s.entryCount), to: &body)
         appendInteger(UInt32(s.labels.count), to: &body)
         if version >= 2 { appendInteger(UInt32(s.learntCount), to: &body) }
-        for key in s.featureKeys { appendInteger(key, to: &body) }
-        for df in s.documentFrequency { appendInteger(df, to: &body) }
-        for start in s.featureStart { appendInteger(start, to: &body) }
-        for c in s.entryClass { appendInteger(c, to: &body) }
+        appendArray(s.featureKeys, to: &body)
+        appendArray(s.documentFrequency, to: &body)
+        appendArray(s.featureStart, to: &body)
+        appendArray(s.entryClass, to: &body)
         if version >= 2 {
-            for value in s.entryValue { appendInteger(value, to: &body) }
+            appendArray(s.entryValue, to: &body)
         } else {
-            for e in 0..<s.entryCount { appendInteger(Float(s.mass(e)).bitPattern, to: &body) }
+            appendArray((0..<s.entryCount).map { Float(s.mass($0)).bitPattern }, to: &body)
         }
-        for n in s.classDocuments { appendInteger(n, to: &body) }
+        appendArray(s.classDocuments, to: &body)
         if version >= 2 {
-            for id in s.learntIDs { appendInteger(id, to: &body) }
-            for digest in s.learntDigests { appendInteger(digest, to: &body) }
+            appendArray(s.learntIDs, to: &body)
+            appendArray(s.learntDigests, to: &body)
         }
 
         var file = Data(magic)
@@ -173,6 +173,16 @@ public enum ModelFile {
         try metadata.features.validate()
         try metadata.parameters.validate()
         return NaiveBayesModel(statistics: statistics, metadata: metadata)
+    }
+
+    /// Appends a whole array little-endian, in one copy (a value at a time costs a bounds and exclusivity
+    /// check per value: seconds for a model of a million features).
+    private static func appendArray<T: FixedWidthInteger>(_ values: [T], to data: inout Data) {
+        #if _endian(little)
+        values.withUnsafeBytes { data.append(contentsOf: $0) }
+        #else
+        values.map(\.littleEndian).withUnsafeBytes { data.append(contentsOf: $0) }
+        #endif
     }
 
     private static func appendInteger<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
