@@ -10,7 +10,8 @@ import Foundation
 /// where T are totals over all classes; both drop terms shared by every class, which softmax ignores.
 /// Only the entries of features seen in a class are stored, so scoring is sparse.
 struct CompiledScorer: Sendable {
-    let index: FeatureIndex
+    /// Everything scoring needs of a feature, found by its hash in one probe (see ``FeatureSlots``).
+    let slots: FeatureSlots
     let idf: [Float]
     let isChar: [Bool]
     let entryStart: [UInt32]
@@ -33,7 +34,6 @@ struct CompiledScorer: Sendable {
     init(statistics s: ModelStatistics, parameters p: NaiveBayesParameters) {
         let v = s.featureCount, c = s.labels.count
         let n = s.documentCount
-        index = FeatureIndex(hashes: s.featureKeys)
         idf = p.idf ? (0..<v).map { Self.idf(documents: n, frequency: Int(s.documentFrequency[$0])) } : Array(repeating: 1, count: v)
         isChar = s.featureKeys.map(FeatureHash.isChar)
         parameters = p
@@ -70,6 +70,7 @@ struct CompiledScorer: Sendable {
         entryStart = starts
         entryClass = classes
         entryWeight = expanded
+        slots = FeatureSlots(keys: s.featureKeys, entryStart: starts, idf: idf, isChar: isChar)
         if p.uniformPriors || n == 0 {
             bias = Array(repeating: 0, count: c)
         } else {
@@ -83,22 +84,48 @@ struct CompiledScorer: Sendable {
 public struct ClassificationScratch: Sendable {
     var extractor: FeatureExtractor
     var hashes: [UInt64] = []
-    var counts: [Float]
+    /// The known features of the last message, by feature number (in order of first appearance).
     var touched: [Int32] = []
+    /// Their slots in the scorer's table.
+    var touchedSlots: [Int32] = []
+    /// Their values (term frequency, then transformed and scaled).
     var values: [Float] = []
     var scores: [Double]
     var partial: [Float]
     /// How many distinct word n-grams of the last message the model knew.
     var knownWords = 0
+    /// A small table from slot to position in `touched`, valid where `stamp` is the current generation:
+    /// it stays in the first-level cache, where counting in an array of every feature would miss it.
+    var accumulatorSlot: [Int32] = Array(repeating: 0, count: 2048)
+    var accumulatorStamp: [UInt32] = Array(repeating: 0, count: 2048)
+    var accumulatorPosition: [Int32] = Array(repeating: 0, count: 2048)
+    var generation: UInt32 = 0
 
     init(settings: FeatureSettings, featureCount: Int, classCount: Int) {
         extractor = FeatureExtractor(settings: settings)
-        counts = Array(repeating: 0, count: featureCount)
         scores = Array(repeating: 0, count: classCount)
         partial = Array(repeating: 0, count: classCount)
         hashes.reserveCapacity(512)
         touched.reserveCapacity(512)
+        touchedSlots.reserveCapacity(512)
         values.reserveCapacity(512)
+    }
+
+    /// Starts counting a new message of at most `hashCount` features.
+    mutating func resetAccumulator(hashCount: Int) {
+        if hashCount * 2 > accumulatorSlot.count {
+            var capacity = accumulatorSlot.count
+            while capacity < hashCount * 2 { capacity <<= 1 }
+            accumulatorSlot = Array(repeating: 0, count: capacity)
+            accumulatorStamp = Array(repeating: 0, count: capacity)
+            accumulatorPosition = Array(repeating: 0, count: capacity)
+            generation = 0
+        }
+        generation &+= 1
+        if generation == 0 {
+            for i in accumulatorStamp.indices { accumulatorStamp[i] = 0 }
+            generation = 1
+        }
     }
 }
 
@@ -107,29 +134,60 @@ extension CompiledScorer {
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
         scratch.touched.removeAll(keepingCapacity: true)
+        scratch.touchedSlots.removeAll(keepingCapacity: true)
         scratch.values.removeAll(keepingCapacity: true)
-        for hash in scratch.hashes {
-            let f = index.lookup(hash)
-            if f < 0 { continue }
-            if scratch.counts[Int(f)] == 0 { scratch.touched.append(f) }
-            scratch.counts[Int(f)] += 1
+        scratch.resetAccumulator(hashCount: scratch.hashes.count)
+        let generation = scratch.generation
+        let mask = scratch.accumulatorSlot.count - 1
+        // Count each known feature once per message, in order of first appearance (unsafe buffers: this is
+        // the hot loop of classification, and the arrays are sized above).
+        slots.table.withUnsafeBufferPointer { table in
+        scratch.accumulatorSlot.withUnsafeMutableBufferPointer { accSlot in
+        scratch.accumulatorStamp.withUnsafeMutableBufferPointer { accStamp in
+        scratch.accumulatorPosition.withUnsafeMutableBufferPointer { accPosition in
+            for hash in scratch.hashes {
+                let slot = slots.find(hash, in: table)
+                if slot < 0 { continue }
+                var probe = Int(truncatingIfNeeded: UInt32(bitPattern: slot) &* 0x9E37_79B1) & mask
+                while true {
+                    if accStamp[probe] != generation {
+                        accStamp[probe] = generation
+                        accSlot[probe] = slot
+                        accPosition[probe] = Int32(scratch.values.count)
+                        scratch.touchedSlots.append(slot)
+                        scratch.touched.append(table[Int(slot)].feature)
+                        scratch.values.append(1)
+                        break
+                    }
+                    if accSlot[probe] == slot {
+                        scratch.values[Int(accPosition[probe])] += 1
+                        break
+                    }
+                    probe = (probe + 1) & mask
+                }
+            }
+        }
+        }
+        }
         }
         var wordNorm: Float = 0, charNorm: Float = 0
         scratch.knownWords = 0
-        for f in scratch.touched {
-            var x = scratch.counts[Int(f)]
-            scratch.counts[Int(f)] = 0
-            if parameters.sublinearTF { x = 1 + logf(x) }
-            if isChar[Int(f)] { charNorm += x * x } else { wordNorm += x * x; scratch.knownWords += 1 }
-            scratch.values.append(x)
-        }
-        let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
-        let charScale: Float = parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
-        let charWeight = Float(parameters.charWeight)
-        for i in scratch.touched.indices {
-            let f = Int(scratch.touched[i])
-            let scale = isChar[f] ? charScale * charWeight : wordScale
-            scratch.values[i] *= scale * idf[f]
+        let sublinear = parameters.sublinearTF
+        slots.table.withUnsafeBufferPointer { table in
+            for i in scratch.values.indices {
+                var x = scratch.values[i]
+                if sublinear { x = 1 + logf(x) }
+                if table[Int(scratch.touchedSlots[i])].isChar { charNorm += x * x } else { wordNorm += x * x; scratch.knownWords += 1 }
+                scratch.values[i] = x
+            }
+            let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
+            let charScale: Float = parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
+            let charWeight = Float(parameters.charWeight)
+            for i in scratch.values.indices {
+                let entry = table[Int(scratch.touchedSlots[i])]
+                let scale = entry.isChar ? charScale * charWeight : wordScale
+                scratch.values[i] *= scale * entry.idf
+            }
         }
     }
 
@@ -137,8 +195,10 @@ extension CompiledScorer {
     @inline(__always)
     func score(_ scratch: inout ClassificationScratch) {
         var wordSum: Double = 0, charSum: Double = 0
-        for (i, f) in scratch.touched.enumerated() {
-            if isChar[Int(f)] { charSum += Double(scratch.values[i]) } else { wordSum += Double(scratch.values[i]) }
+        slots.table.withUnsafeBufferPointer { table in
+            for i in scratch.values.indices {
+                if table[Int(scratch.touchedSlots[i])].isChar { charSum += Double(scratch.values[i]) } else { wordSum += Double(scratch.values[i]) }
+            }
         }
         for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
         // Feature sums in Float (dense rows vectorise eight classes at a time), then added to the Double scores.
@@ -146,20 +206,73 @@ extension CompiledScorer {
         scratch.partial.withUnsafeMutableBufferPointer { partial in
             entryClass.withUnsafeBufferPointer { classes in
                 entryWeight.withUnsafeBufferPointer { weights in
+                    slots.table.withUnsafeBufferPointer { table in
                     guard let base = partial.baseAddress, let row = weights.baseAddress else { return }
-                    for i in scratch.touched.indices {
-                        let f = Int(scratch.touched[i])
+                    for i in scratch.values.indices {
+                        let entry = table[Int(scratch.touchedSlots[i])]
                         let x = scratch.values[i]
-                        let first = Int(entryStart[f]), end = Int(entryStart[f + 1])
+                        let first = Int(entry.start), end = Int(entry.end)
                         if end - first == classCount {
                             VectorMath.addScaled(x, row + first, into: base, count: classCount)
                         } else {
                             for e in first..<end { base[Int(classes[e])] += x * row[e] }
                         }
                     }
+                    }
                 }
             }
         }
         for c in 0..<classCount { scratch.scores[c] += Double(scratch.partial[c]) }
+    }
+}
+
+/// A feature's scoring data, in one 24-byte record: its hash, number, entry range, IDF and group.
+struct FeatureSlot: Sendable {
+    var key: UInt64
+    var feature: Int32
+    var start: UInt32
+    var end: UInt32
+    /// The IDF, negated for a character n-gram (the sign carries the group).
+    var signedIDF: Float
+
+    var idf: Float { abs(signedIDF) }
+    var isChar: Bool { signedIDF.sign == .minus }
+}
+
+/// Open addressing (linear probing) from feature hash to ``FeatureSlot``.
+///
+/// Written by hand for the hot path: one probe brings the key and everything scoring needs into the cache
+/// together, where separate arrays (hash table, entry offsets, IDF, group) cost a cache miss each, per
+/// feature, per message. Empty slots have key 0 (feature hashes are never 0). Load factor at most 2/3.
+struct FeatureSlots: Sendable {
+    let table: [FeatureSlot]
+    let mask: Int
+
+    init(keys: [UInt64], entryStart: [UInt32], idf: [Float], isChar: [Bool]) {
+        var capacity = 16
+        while capacity * 2 < keys.count * 3 { capacity <<= 1 }
+        var table = [FeatureSlot](repeating: FeatureSlot(key: 0, feature: -1, start: 0, end: 0, signedIDF: 0), count: capacity)
+        let mask = capacity - 1
+        for (f, key) in keys.enumerated() {
+            var slot = Int(truncatingIfNeeded: key >> 7) & mask
+            while table[slot].key != 0 && table[slot].key != key { slot = (slot + 1) & mask }
+            // The IDF is at least 1, so its sign is free to carry the group.
+            table[slot] = FeatureSlot(key: key, feature: Int32(f), start: entryStart[f], end: entryStart[f + 1],
+                                      signedIDF: isChar[f] ? -max(idf[f], 1e-30) : max(idf[f], 1e-30))
+        }
+        self.table = table
+        self.mask = mask
+    }
+
+    /// The slot of `hash`, or -1 when the model does not know it.
+    @inline(__always)
+    func find(_ hash: UInt64, in table: UnsafeBufferPointer<FeatureSlot>) -> Int32 {
+        var slot = Int(truncatingIfNeeded: hash >> 7) & mask
+        while true {
+            let key = table[slot].key
+            if key == hash { return Int32(slot) }
+            if key == 0 { return -1 }
+            slot = (slot + 1) & mask
+        }
     }
 }
