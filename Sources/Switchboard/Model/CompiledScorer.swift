@@ -100,6 +100,8 @@ public struct ClassificationScratch: Sendable {
     var accumulatorStamp: [UInt32] = Array(repeating: 0, count: 2048)
     var accumulatorPosition: [Int32] = Array(repeating: 0, count: 2048)
     var generation: UInt32 = 0
+    /// Each hash's slot (or -1 unknown, -2 to probe), from the first pass of ``CompiledScorer/vectorize(_:)``.
+    var found: [Int32] = Array(repeating: 0, count: 1024)
 
     init(settings: FeatureSettings, featureCount: Int, classCount: Int) {
         extractor = FeatureExtractor(settings: settings)
@@ -145,8 +147,23 @@ extension CompiledScorer {
         scratch.accumulatorSlot.withUnsafeMutableBufferPointer { accSlot in
         scratch.accumulatorStamp.withUnsafeMutableBufferPointer { accStamp in
         scratch.accumulatorPosition.withUnsafeMutableBufferPointer { accPosition in
-            for hash in scratch.hashes {
-                let slot = slots.find(hash, in: table)
+            // First every hash's home slot, in a loop without data-dependent branches, so that the cache
+            // misses of many lookups overlap instead of waiting for one another; collisions probe after.
+            let n = scratch.hashes.count
+            if scratch.found.count < n { scratch.found = Array(repeating: 0, count: max(n, scratch.found.count * 2)) }
+            scratch.hashes.withUnsafeBufferPointer { hashes in
+                scratch.found.withUnsafeMutableBufferPointer { found in
+                    for i in 0..<n {
+                        let hash = hashes[i]
+                        let home = Int(truncatingIfNeeded: hash >> 7) & slots.mask
+                        let key = table[home].key
+                        found[i] = key == hash ? Int32(home) : (key == 0 ? -1 : -2)
+                    }
+                }
+            }
+            for i in 0..<n {
+                var slot = scratch.found[i]
+                if slot == -2 { slot = slots.find(scratch.hashes[i], in: table) }
                 if slot < 0 { continue }
                 var probe = Int(truncatingIfNeeded: UInt32(bitPattern: slot) &* 0x9E37_79B1) & mask
                 while true {
