@@ -126,3 +126,18 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     #expect(e.perLabel["b"]?.precision == 2.0 / 3.0)
     #expect(e.mostConfused().first?.truth == "a")
 }
+
+@Test func anOutsizedMessageDoesNotLeaveItsBuffersBehind() throws {
+    let model = try Trainer.train(smallCorpus).model
+    var scratch = model.makeScratch()
+    let huge = String(repeating: "accident de voiture ce matin, dégât des eaux 😡 ", count: 20_000)
+    let big = model.classify(huge, scratch: &scratch)
+    #expect(big.label == "claim")
+    #expect(scratch.accumulatorSlot.count > 1 << 16)
+    let small = model.classify("why was I charged twice this month?", scratch: &scratch)
+    #expect(scratch.accumulatorSlot.count == 2048)
+    #expect(scratch.hashes.capacity < 1 << 16)
+    let fresh = model.classify("why was I charged twice this month?")
+    #expect(small.probabilities == fresh.probabilities)
+    #expect(small.label == "billing")
+}

@@ -115,6 +115,15 @@ public struct ClassificationScratch: Sendable {
 
     /// Starts counting a new message of at most `hashCount` features.
     mutating func resetAccumulator(hashCount: Int) {
+        // A huge message grows the buffers; the next ordinary one gives the memory back, so that pooled
+        // scratches do not each keep tens of megabytes after one outsized request.
+        if accumulatorSlot.count > 1 << 16 && hashCount * 2 <= 2048 {
+            accumulatorSlot = Array(repeating: 0, count: 2048)
+            accumulatorStamp = Array(repeating: 0, count: 2048)
+            accumulatorPosition = Array(repeating: 0, count: 2048)
+            found = Array(repeating: 0, count: 1024)
+            generation = 0
+        }
         if hashCount * 2 > accumulatorSlot.count {
             var capacity = accumulatorSlot.count
             while capacity < hashCount * 2 { capacity <<= 1 }

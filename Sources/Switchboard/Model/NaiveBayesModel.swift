@@ -122,7 +122,8 @@ public final class NaiveBayesModel: Sendable {
 
     /// Computes the uncalibrated class scores of `text` into `scratch.scores`.
     func rawScores(_ text: String, scratch: inout ClassificationScratch) {
-        scratch.hashes.removeAll(keepingCapacity: true)
+        // Keep the buffer's capacity between messages, unless an outsized one made it huge.
+        scratch.hashes.removeAll(keepingCapacity: scratch.hashes.capacity <= 1 << 16)
         scratch.extractor.extract(text, into: &scratch.hashes, characters: metadata.parameters.charWeight > 0)
         scorer.vectorize(&scratch)
         scorer.score(&scratch)
