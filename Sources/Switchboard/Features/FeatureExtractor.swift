@@ -171,10 +171,25 @@ private struct NamedSink: FeatureSink {
     var wordsOnly: Bool
     /// When set, only these hashes are named (names cost an allocation each).
     var wanted: Set<UInt64>?
+    /// The wanted hashes as an array when they are few (an explanation asks for five): a linear scan of a
+    /// few words is several times cheaper than hashing every n-gram of the message for a set lookup.
+    var few: [UInt64]?
     var features: [(hash: UInt64, name: String)] = []
 
+    init(wordsOnly: Bool, wanted: Set<UInt64>?) {
+        self.wordsOnly = wordsOnly
+        self.wanted = wanted
+        if let wanted, wanted.count <= 16 { few = Array(wanted) }
+    }
+
+    @inline(__always)
+    func isWanted(_ hash: UInt64) -> Bool {
+        if let few { return few.contains(hash) }
+        return wanted?.contains(hash) ?? true
+    }
+
     mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch) {
-        if let wanted, !wanted.contains(hash) { return }
+        if !isWanted(hash) { return }
         var name = "w:"
         for index in tokens {
             let span = scratch.tokens[index]
@@ -187,7 +202,7 @@ private struct NamedSink: FeatureSink {
 
     mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) {
         if wordsOnly { return }
-        if let wanted, !wanted.contains(hash) { return }
+        if !isWanted(hash) { return }
         var name = "c:["
         name.unicodeScalars.append(contentsOf: padded[start..<(start + count)].compactMap(Unicode.Scalar.init))
         name += "]"

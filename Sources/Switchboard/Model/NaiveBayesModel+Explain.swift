@@ -17,18 +17,33 @@ extension NaiveBayesModel {
         let s = scorer
         let wordSlopeDifference = s.slopeWord[chosen] - s.slopeWord[other]
         let charSlopeDifference = s.slopeChar[chosen] - s.slopeChar[other]
-        var contributions: [(feature: Int32, weight: Double)] = []
-        for (i, f) in scratch.touched.enumerated() {
-            var a = 0.0, b = 0.0
-            for e in Int(s.entryStart[Int(f)])..<Int(s.entryStart[Int(f) + 1]) {
-                let c = Int(s.entryClass[e])
-                if c == chosen { a = Double(s.entryWeight[e]) } else if c == other { b = Double(s.entryWeight[e]) }
+        // The `limit` largest contributions, kept sorted as they come (ties: the earlier feature first, as a
+        // stable sort of all of them would give), instead of sorting every positive one.
+        var chosenFeatures: [(feature: Int32, weight: Double)] = []
+        chosenFeatures.reserveCapacity(limit + 1)
+        let classCount = labels.count
+        s.slots.table.withUnsafeBufferPointer { table in
+            for (i, f) in scratch.touched.enumerated() {
+                let slot = table[Int(scratch.touchedSlots[i])]
+                var a = 0.0, b = 0.0
+                let first = Int(slot.start), end = Int(slot.end)
+                if end - first == classCount {
+                    // A dense row: an entry per class, in class order.
+                    a = Double(s.entryWeight[first + chosen])
+                    b = Double(s.entryWeight[first + other])
+                } else {
+                    for e in first..<end {
+                        let c = Int(s.entryClass[e])
+                        if c == chosen { a = Double(s.entryWeight[e]) } else if c == other { b = Double(s.entryWeight[e]) }
+                    }
+                }
+                let weight = Double(scratch.values[i]) * (a - b + (slot.isChar ? charSlopeDifference : wordSlopeDifference))
+                guard weight > 0, chosenFeatures.count < limit || weight > (chosenFeatures.last?.weight ?? 0) else { continue }
+                let position = chosenFeatures.firstIndex { weight > $0.weight } ?? chosenFeatures.count
+                chosenFeatures.insert((f, weight), at: position)
+                if chosenFeatures.count > limit { chosenFeatures.removeLast() }
             }
-            let weight = Double(scratch.values[i]) * (a - b + (s.isChar[Int(f)] ? charSlopeDifference : wordSlopeDifference))
-            if weight > 0 { contributions.append((f, weight)) }
         }
-        contributions.sort { $0.weight > $1.weight }
-        let chosenFeatures = contributions.prefix(limit)
         guard !chosenFeatures.isEmpty else { return [] }
         var names: [UInt64: String] = [:]
         var extractor = FeatureExtractor(settings: metadata.features)
