@@ -36,13 +36,14 @@ import datetime
 import json
 import multiprocessing
 import os
-import platform
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import logger, add_hyperparameter_arguments, hyper_flags, machine, source_state, run as run_checked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -51,40 +52,13 @@ DATASETS = ["banking77", "20newsgroups", "sms_spam"]
 DROP, TYPO, DOUBLE = 0.08, 0.08, 0.05
 TIMEOUT = 6 * 3600
 
+
+def run(cmd, **kw):
+    return run_checked(cmd, TIMEOUT, capture=False, **kw)
+log = logger("large_corpus.py")
+
 _EXAMPLES = None  # (label, text) pairs, set in each worker process
 
-
-def log(msg):
-    print("[large_corpus.py %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as f:
-            mem = ", %.0f GiB RAM" % (int(f.readline().split()[1]) / 2**20)
-    except (OSError, ValueError, IndexError):
-        pass
-    return "%d cores (nproc), %s, %s%s, Linux %s, Python %s" % (
-        os.cpu_count(), cpu, platform.machine(), mem, platform.release(), platform.python_version())
-
-
-def source_state():
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", ROOT] + list(args), capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
-    return git("rev-parse", "--short", "HEAD") or "unknown", bool(git("status", "--porcelain", "--", "Sources", "Package.swift"))
 
 
 def read_examples(datasets, seed):
@@ -163,13 +137,6 @@ def generate(path, target_bytes, seed, datasets):
     return {"bytes": written, "lines": lines, "passes": passes, "base_examples": len(examples)}
 
 
-def run(cmd, **kw):
-    proc = subprocess.run(cmd, timeout=TIMEOUT, **kw)
-    if proc.returncode != 0:
-        err = proc.stderr if isinstance(proc.stderr, str) else (proc.stderr or b"").decode("utf-8", "replace")
-        sys.exit("command failed (%d): %s\n%s" % (proc.returncode, " ".join(cmd), (err or "")[-4000:]))
-    return proc
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,11 +149,7 @@ def main():
     ap.add_argument("--workdir", default="/tmp/switchboard-large-corpus", help="where the corpus is made (default: %(default)s)")
     ap.add_argument("--keep", action="store_true", help="keep the corpus for the next run (reused if size and seed match)")
     ap.add_argument("--threads", type=int, help="train --threads (default: switchboard's, all cores)")
-    ap.add_argument("--alpha", type=float, default=0.01)
-    ap.add_argument("--variant", choices=["multinomial", "complement"], default="complement")
-    ap.add_argument("--char-weight", type=float, default=0.25)
-    ap.add_argument("--priors", choices=["learnt", "uniform"], default="uniform")
-    ap.add_argument("--idf", choices=["on", "off"], default="off")
+    add_hyperparameter_arguments(ap)
     args = ap.parse_args()
     datasets = [d for d in args.datasets.split(",") if d]
     bounds = [b.strip() for b in args.max_features.split(",") if b.strip()]
@@ -235,8 +198,7 @@ def main():
         try:
             started = datetime.datetime.now(datetime.timezone.utc)
             load_before = os.getloadavg()[0]
-            hyper = ["--alpha", str(args.alpha), "--variant", args.variant, "--char-weight", str(args.char_weight),
-                     "--priors", args.priors, "--idf", args.idf]
+            hyper = hyper_flags(args)
             rows = []
             for b in bounds:
                 model = os.path.join(tmp, "model-%s.sbm" % b)

@@ -11,7 +11,7 @@ once; Java 17 must be installed):
 In one run, in a temporary directory outside the repository (deleted at the end), with copies
 of the binary, model and policy taken at the start, one step after the other:
 
- 1. Training (needs `switchboard merge`; skipped, and said so, when the binary has no merge):
+ 1. Training (unless --skip-train):
     a. `switchboard train --alpha A --variant V --char-weight W --priors P --idf X -o single.sbm TRAIN`
        (TRAIN = ../shared/data/DATASET/train.tsv, read in place; the same explicit hyperparameters
        for every model, so no search), the whole process by wall clock (all cores), median of N;
@@ -48,13 +48,12 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import logger, add_hyperparameter_arguments, hyper_flags, machine, med, source_state, run as run_checked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -66,19 +65,10 @@ BATCH_PARTITIONS = os.path.join(ROOT, "examples", "spark", "batch_partitions.py"
 TIMEOUT = 3600  # seconds, any one command
 
 
-def log(msg):
-    print("[spark.py %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
-
-
 def run(cmd, **kw):
-    """Runs cmd (stdout and stderr captured), stops the benchmark with its stderr if it fails."""
-    kw.setdefault("stdout", subprocess.PIPE)
-    kw.setdefault("stderr", subprocess.PIPE)
-    proc = subprocess.run(cmd, timeout=TIMEOUT, **kw)
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace") if isinstance(proc.stderr, bytes) else (proc.stderr or "")
-        sys.exit("command failed (%d): %s\n%s" % (proc.returncode, " ".join(cmd), err[-4000:]))
-    return proc
+    return run_checked(cmd, TIMEOUT, capture=True, **kw)
+log = logger("spark.py")
+
 
 
 def timed(cmd, **kw):
@@ -86,37 +76,6 @@ def timed(cmd, **kw):
     proc = run(cmd, **kw)
     return time.perf_counter() - t0, proc
 
-
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return "%d cores (nproc), %s, %s, Linux %s, Python %s" % (
-        os.cpu_count(), cpu, platform.machine(), platform.release(), platform.python_version())
-
-
-def source_state():
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", ROOT] + list(args), capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--", "Sources", "Package.swift"))
-    return head, dirty
-
-
-def has_merge(binary):
-    """Whether the binary has a `merge` command (for an unknown command, `--help` prints the
-    top-level help and exits 0, so the usage line is what tells)."""
-    proc = subprocess.run([binary, "merge", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return proc.returncode == 0 and "switchboard merge" in proc.stdout
 
 
 def read_tsv(path):
@@ -165,10 +124,6 @@ def make_inbox(path, texts, messages, bad_lines):
                 f.write('{"id": "%d", "text": %s}\n' % (i, json.dumps(texts[i % len(texts)], ensure_ascii=False)))
     return len(bad_at)
 
-
-def hyper_flags(args):
-    return ["--alpha", str(args.alpha), "--variant", args.variant, "--char-weight", str(args.char_weight),
-            "--priors", args.priors, "--idf", args.idf]
 
 
 def bench_train(args, binary, tmp):
@@ -239,11 +194,8 @@ def bench_batch(args, binary, model, policy, tmp):
     return r
 
 
-def med(xs):
-    return statistics.median(xs)
 
-
-def report(args, tr, br, started, finished, load_before, load_after, built_at, state, merge_ok):
+def report(args, tr, br, started, finished, load_before, load_after, built_at, state):
     out = []
     p = out.append
     p("# Spark examples benchmark (local mode)")
@@ -261,7 +213,7 @@ def report(args, tr, br, started, finished, load_before, load_after, built_at, s
     p("## Sharded training: %s, %d partitions%s" % (args.dataset, args.partitions, " (--spread)" if args.spread else ""))
     p("")
     if tr is None:
-        p("Not run: %s." % ("the binary has no `merge` command (`switchboard merge --help` shows no merge usage)" if not merge_ok else "--skip-train"))
+        p("Not run: --skip-train.")
     else:
         es, em = tr["eval_single"], tr["eval_merged"]
         isg, imr = tr["inspect_single"], tr["inspect_merged"]
@@ -323,11 +275,7 @@ def main():
     ap.add_argument("--partitions", type=int, default=4, help="Spark partitions of both jobs (default: %(default)s)")
     ap.add_argument("--master", default="local[2]", help="Spark master (default: %(default)s)")
     ap.add_argument("--spread", action="store_true", help="train_shards.py --spread (round-robin rows instead of contiguous runs)")
-    ap.add_argument("--alpha", type=float, default=0.01)
-    ap.add_argument("--variant", choices=["multinomial", "complement"], default="complement")
-    ap.add_argument("--char-weight", type=float, default=0.25)
-    ap.add_argument("--priors", choices=["learnt", "uniform"], default="uniform")
-    ap.add_argument("--idf", choices=["on", "off"], default="off")
+    add_hyperparameter_arguments(ap)
     ap.add_argument("--batch-dataset", default="banking77", help="whose test texts make the inbox (default: %(default)s)")
     ap.add_argument("--messages", type=int, default=200_000, help="lines of the inbox (default: %(default)s)")
     ap.add_argument("--bad-lines", type=int, default=10, help="malformed lines planted in the inbox (default: %(default)s)")
@@ -359,15 +307,12 @@ def main():
         shutil.copy2(MODEL, model)
         shutil.copy2(POLICY, policy)
         built_at = datetime.datetime.fromtimestamp(os.path.getmtime(binary), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        merge_ok = has_merge(binary)
-        if not merge_ok and not args.skip_train:
-            log("this binary has no `merge` command: the training part is skipped")
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
-        tr = bench_train(args, binary, tmp) if merge_ok and not args.skip_train else None
+        tr = None if args.skip_train else bench_train(args, binary, tmp)
         br = None if args.skip_batch else bench_batch(args, binary, model, policy, tmp)
         finished = datetime.datetime.now(datetime.timezone.utc)
-        print(report(args, tr, br, started, finished, load_before, os.getloadavg()[0], built_at, state, merge_ok), flush=True)
+        print(report(args, tr, br, started, finished, load_before, os.getloadavg()[0], built_at, state), flush=True)
         ok = (tr is None or tr["agree"] == tr["test_n"]) and (br is None or br["identical"])
         return 0 if ok else 1
 

@@ -15,7 +15,7 @@ place), in a temporary directory outside the repository (deleted at the end):
     hyperparameter search, calibration), or with --fixed the explicit hyperparameters below
     (then only the one candidate is cross-validated, for calibration). Also whether the two
     models are the same bytes (they should: threads must not change the model).
- 2. Only if the binary has `switchboard merge`: with the explicit hyperparameters (--alpha,
+ 2. Unless --skip-shards: with the explicit hyperparameters (--alpha,
     --variant, --char-weight, --priors, --idf; defaults are what cross-validation chose for
     20newsgroups), interleaved, N runs each:
       a. `switchboard train --shard --threads 1 -o whole.sbm TRAIN` (statistics only: no
@@ -36,52 +36,21 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import logger, add_hyperparameter_arguments, hyper_flags, machine, med, source_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
 BUILT = os.path.join(ROOT, ".build", "release", "switchboard")
 SPEEDUP_TARGET = 1.7
 TIMEOUT = 3600
+log = logger("train_scaling.py")
 
-
-def log(msg):
-    print("[train_scaling.py %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return "%d cores (nproc), %s, %s, Linux %s, Python %s" % (
-        os.cpu_count(), cpu, platform.machine(), platform.release(), platform.python_version())
-
-
-def source_state():
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", ROOT] + list(args), capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
-    return git("rev-parse", "--short", "HEAD") or "unknown", bool(git("status", "--porcelain", "--", "Sources", "Package.swift"))
-
-
-def has_merge(binary):
-    """For an unknown command `--help` prints the top-level help and exits 0: look for the usage line."""
-    proc = subprocess.run([binary, "merge", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return proc.returncode == 0 and "switchboard merge" in proc.stdout
 
 
 def check(proc, cmd):
@@ -107,10 +76,6 @@ def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
-
-def hyper_flags(args):
-    return ["--alpha", str(args.alpha), "--variant", args.variant, "--char-weight", str(args.char_weight),
-            "--priors", args.priors, "--idf", args.idf]
 
 
 def split_contiguous(train, k, tmp):
@@ -152,9 +117,6 @@ def labels(binary, model, texts_file):
     return [json.loads(l)["label"] for l in out.splitlines() if l.strip()]
 
 
-def med(xs):
-    return statistics.median(xs)
-
 
 def runs(xs):
     return ", ".join("%.2f" % x for x in xs)
@@ -166,12 +128,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="runs of each configuration (default: %(default)s)")
     ap.add_argument("--shards", type=int, default=2, help="shard processes in part 2 (default: %(default)s)")
     ap.add_argument("--fixed", action="store_true", help="part 1 with the explicit hyperparameters instead of the search")
-    ap.add_argument("--alpha", type=float, default=0.01)
-    ap.add_argument("--variant", choices=["multinomial", "complement"], default="complement")
-    ap.add_argument("--char-weight", type=float, default=0.25)
-    ap.add_argument("--priors", choices=["learnt", "uniform"], default="uniform")
-    ap.add_argument("--idf", choices=["on", "off"], default="off")
+    add_hyperparameter_arguments(ap)
     ap.add_argument("--skip-threads", action="store_true", help="leave out part 1")
+    ap.add_argument("--skip-shards", action="store_true", help="leave out part 2")
     args = ap.parse_args()
     if args.repeat < 1 or args.shards < 1:
         ap.error("--repeat and --shards must be at least 1")
@@ -190,7 +149,6 @@ def main():
         state = source_state()
         shutil.copy2(BUILT, binary)
         built_at = datetime.datetime.fromtimestamp(os.path.getmtime(binary), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        merge_ok = has_merge(binary)
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
 
@@ -210,7 +168,7 @@ def main():
             same_model = sha256(models[1]) == sha256(models[2])
 
         sharded = None
-        if merge_ok:
+        if not args.skip_shards:
             flags = hyper_flags(args)
             parts, nrows = split_contiguous(train, args.shards, tmp)
             sharded = {"whole1": [], "whole2": [], "total": [], "phase": [], "merge": []}
