@@ -73,11 +73,9 @@ extension NaiveBayesModel {
         delta.learntDigests = learnt.map(\.value)
         let updated = forget ? try statistics.subtracting(delta) : try statistics.adding(delta)
 
+        // The corpus checksum is a sum of the examples' digests: add or take away the accepted ones'.
         var checksum = UInt64(metadata.training.corpusChecksum, radix: 16) ?? 0
-        for example in accepted {
-            let digest = Trainer.digest(label: example.label, text: example.text)
-            checksum = forget ? checksum &- digest : checksum &+ digest
-        }
+        for digest in acceptedIDs.values { checksum = forget ? checksum &- digest : checksum &+ digest }
         var m = metadata
         m.labels = updated.labels
         m.training.documents = forget ? m.training.documents - accepted.count : m.training.documents + accepted.count

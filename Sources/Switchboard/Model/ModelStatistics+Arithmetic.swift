@@ -41,13 +41,9 @@ extension ModelStatistics {
         result.featureKeys.reserveCapacity(limit)
         result.documentFrequency.reserveCapacity(limit)
         result.featureStart.reserveCapacity(limit + 1)
+        let sameClasses = Array(labels.indices)
         for f in 0..<featureCount where keep[f] {
-            result.featureKeys.append(featureKeys[f])
-            result.documentFrequency.append(documentFrequency[f])
-            for e in Int(featureStart[f])..<Int(featureStart[f + 1]) {
-                result.entryClass.append(entryClass[e])
-                result.entryValue.append(entryValue[e])
-            }
+            result.appendFeature(f, of: self, classes: sameClasses)
             result.featureStart.append(UInt32(result.entryClass.count))
         }
         return result
@@ -92,21 +88,11 @@ extension ModelStatistics {
             let keyA = i < a.featureCount ? a.featureKeys[i] : .max
             let keyB = j < b.featureCount ? b.featureKeys[j] : .max
             if keyA < keyB || j >= b.featureCount {
-                result.featureKeys.append(keyA)
-                result.documentFrequency.append(a.documentFrequency[i])
-                for e in Int(a.featureStart[i])..<Int(a.featureStart[i + 1]) {
-                    result.entryClass.append(UInt16(mapA[Int(a.entryClass[e])]))
-                    result.entryValue.append(a.entryValue[e])
-                }
+                result.appendFeature(i, of: a, classes: mapA)
                 i += 1
             } else if keyB < keyA || i >= a.featureCount {
                 guard !subtract else { throw refuse("cannot forget: a feature of the messages to forget is not in the model (they were not learnt by it)") }
-                result.featureKeys.append(keyB)
-                result.documentFrequency.append(b.documentFrequency[j])
-                for e in Int(b.featureStart[j])..<Int(b.featureStart[j + 1]) {
-                    result.entryClass.append(UInt16(mapB[Int(b.entryClass[e])]))
-                    result.entryValue.append(b.entryValue[e])
-                }
+                result.appendFeature(j, of: b, classes: mapB)
                 j += 1
             } else {
                 var frequency = a.documentFrequency[i]
@@ -181,6 +167,17 @@ extension ModelStatistics {
         result.learntDigests = digests
 
         return subtract ? result.droppingEmptyLabels() : result
+    }
+
+    /// Appends feature `f` of `source` (hash, frequency, entries with classes renumbered by `classes`); the
+    /// caller closes it with its `featureStart`.
+    private mutating func appendFeature(_ f: Int, of source: ModelStatistics, classes: [Int]) {
+        featureKeys.append(source.featureKeys[f])
+        documentFrequency.append(source.documentFrequency[f])
+        for e in Int(source.featureStart[f])..<Int(source.featureStart[f + 1]) {
+            entryClass.append(UInt16(classes[Int(source.entryClass[e])]))
+            entryValue.append(source.entryValue[e])
+        }
     }
 
     /// Without the labels no message is left for (possible only after subtracting).

@@ -77,15 +77,7 @@ extension Trainer {
         let createdAt = Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down))
 
         if options.shard {
-            var parameters = shardDefaults
-            if let variant = options.variant { parameters.variant = variant }
-            if let alpha = options.alpha { parameters.alpha = alpha }
-            if let charWeight = options.charWeight { parameters.charWeight = charWeight }
-            if let uniform = options.uniformPriors { parameters.uniformPriors = uniform }
-            if let idf = options.idf { parameters.idf = idf }
-            parameters.sublinearTF = options.sublinearTF
-            parameters.normalizeLength = options.normalizeLength
-            if !options.features.usesCharNgrams { parameters.charWeight = 0 }
+            let parameters = options.parameters(defaults: shardDefaults)
             try parameters.validate()
             let metadata = ModelMetadata(createdAt: createdAt, labels: statistics.labels, features: options.features, parameters: parameters,
                                          training: summary, calibration: CalibrationSummary(scale: 1, targetPrecision: options.targetPrecision, source: "none"),

@@ -49,6 +49,32 @@ public struct TrainingOptions: Sendable {
 
     /// Default options.
     public init() {}
+
+    /// The hyperparameters these options fix, with `defaults`' values for those they leave free.
+    public func parameters(defaults: NaiveBayesParameters) -> NaiveBayesParameters {
+        var p = defaults
+        p.variant = variant ?? p.variant
+        p.alpha = alpha ?? p.alpha
+        p.charWeight = features.usesCharNgrams ? (charWeight ?? p.charWeight) : 0
+        p.uniformPriors = uniformPriors ?? p.uniformPriors
+        p.idf = idf ?? p.idf
+        p.sublinearTF = sublinearTF
+        p.normalizeLength = normalizeLength
+        return p
+    }
+
+    /// Fixes every hyperparameter still free to `parameters`' value, and takes its term-frequency transform
+    /// (which the statistics are counted with): to count shards that merge with a model trained before.
+    public mutating func fixFree(from parameters: NaiveBayesParameters) {
+        let p = self.parameters(defaults: parameters)
+        variant = p.variant
+        alpha = p.alpha
+        charWeight = p.charWeight
+        uniformPriors = p.uniformPriors
+        idf = p.idf
+        sublinearTF = parameters.sublinearTF
+        normalizeLength = parameters.normalizeLength
+    }
 }
 
 /// What training produced, for the summary a person reads.

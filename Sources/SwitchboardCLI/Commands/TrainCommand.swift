@@ -61,15 +61,9 @@ struct TrainCommand: AsyncParsableCommand {
         options.progress = { stage in Terminal.progress("training: \(stage)") }
         if let parametersFrom {
             let reference = try ModelFile.read(from: parametersFrom)
-            let p = reference.metadata.parameters
+            // The flags given have already fixed their hyperparameters; the reference fills the rest.
             options.features = reference.metadata.features
-            options.variant = model.hyperparameters.variant ?? p.variant
-            options.alpha = model.hyperparameters.alpha ?? p.alpha
-            options.charWeight = model.hyperparameters.charWeight ?? p.charWeight
-            options.uniformPriors = try model.hyperparameters.uniformPriors ?? p.uniformPriors
-            options.idf = try model.hyperparameters.useIDF ?? p.idf
-            options.sublinearTF = p.sublinearTF
-            options.normalizeLength = p.normalizeLength
+            options.fixFree(from: reference.metadata.parameters)
             options.targetPrecision = reference.metadata.calibration.targetPrecision
         }
         options.shard = shard
@@ -77,8 +71,8 @@ struct TrainCommand: AsyncParsableCommand {
         // In memory, training holds every message's features (about 25 times the corpus's size): a corpus
         // of several hundred megabytes is streamed in bounded memory instead.
         let size = Self.totalBytes(inputs)
-        if maxFeatures == nil, streamAbove > 0, Double(size) > streamAbove * 1_048_576 {
-            options.maxFeatures = Self.automaticFeatureBudget
+        if let budget = Self.automaticBudget(corpusBytes: size, maxFeatures: maxFeatures, streamAbove: streamAbove) {
+            options.maxFeatures = budget
             Terminal.warn("note: the corpus is \(size / 1_048_576) MB: streaming it in bounded memory with --max-features \(Self.automaticFeatureBudget) (cross-validation on a sample of \(searchSample) messages); give --max-features or --stream-above 0 to choose")
         }
         options.searchSample = searchSample
@@ -136,6 +130,13 @@ struct TrainCommand: AsyncParsableCommand {
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
         }
+    }
+
+    /// The feature budget to stream a corpus of `corpusBytes` with when no --max-features was given and it is
+    /// larger than `streamAbove` megabytes (0: never); nil to train in memory (or as --max-features says).
+    static func automaticBudget(corpusBytes: Int, maxFeatures: Int?, streamAbove: Double) -> Int? {
+        guard maxFeatures == nil, streamAbove > 0, Double(corpusBytes) > streamAbove * 1_048_576 else { return nil }
+        return automaticFeatureBudget
     }
 
     /// The total size of the input files (directories walked), in bytes.
