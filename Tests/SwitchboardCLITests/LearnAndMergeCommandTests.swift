@@ -91,3 +91,33 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     let model = try ModelFile.read(from: directory + "/m.sbm")
     #expect(model.statistics.learntCount == 2)
 }
+
+@Test func largeCorporaAreStreamedUnlessToldOtherwise() throws {
+    let large = 600 << 20, small = 10 << 20
+    #expect(TrainCommand.automaticBudget(corpusBytes: large, maxFeatures: nil, streamAbove: 512) == TrainCommand.automaticFeatureBudget)
+    #expect(TrainCommand.automaticBudget(corpusBytes: large, maxFeatures: 5_000, streamAbove: 512) == nil)  // the flag decides
+    #expect(TrainCommand.automaticBudget(corpusBytes: large, maxFeatures: nil, streamAbove: 0) == nil)      // turned off
+    #expect(TrainCommand.automaticBudget(corpusBytes: small, maxFeatures: nil, streamAbove: 512) == nil)
+    // Directories (one file per message) count by their files.
+    let directory = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory + "/claim", withIntermediateDirectories: true)
+    try Data(repeating: 65, count: 1000).write(to: URL(fileURLWithPath: directory + "/claim/1.txt"))
+    try Data(repeating: 65, count: 234).write(to: URL(fileURLWithPath: directory + "/claim/2.txt"))
+    try Data(repeating: 65, count: 66).write(to: URL(fileURLWithPath: directory + "/single.tsv"))
+    #expect(TrainCommand.totalBytes([directory + "/claim", directory + "/single.tsv"]) == 1300)
+}
+
+@Test func newLabelsWithoutAQueueAreNamed() throws {
+    let policy = try RoutingPolicy.parse(yaml: """
+        queues:
+          claims: { labels: [claim], priority: 1, answer_within: 1h }
+        fallback_queue: triage
+        """, labels: ["claim", "sponsorship", "press"])
+    let warnings = LearnCommand.labelWarnings(["press", "claim"], forget: false, policy: policy, policyPath: "p.yaml")
+    #expect(warnings.count == 1)
+    #expect(warnings.first?.contains("'press' has no queue in p.yaml") == true)
+    #expect(warnings.first?.contains("a queue of its own name") == true)
+    #expect(LearnCommand.labelWarnings(["press"], forget: false, policy: nil, policyPath: nil).count == 1)
+    #expect(LearnCommand.labelWarnings(["press"], forget: true, policy: policy, policyPath: "p.yaml").first?.contains("removed") == true)
+}

@@ -159,10 +159,7 @@ extension RoutingPolicy {
                 throw SwitchboardError(.invalidPolicy, "rule '\(rule.name)' names label '\(label)', which the model does not have")
             }
         }
-        for label in labels where policy.queueOfLabel[label] == nil {
-            policy.queueOfLabel[label] = label
-            if policy.queues[label] == nil { policy.queues[label] = Queue(name: label, priority: 3) }
-        }
+        policy.giveOwnQueues(to: labels)
         if policy.queues[policy.fallbackQueue] == nil { policy.queues[policy.fallbackQueue] = Queue(name: policy.fallbackQueue, priority: 2) }
         return policy
     }

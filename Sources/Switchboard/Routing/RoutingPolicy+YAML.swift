@@ -81,10 +81,7 @@ extension RoutingPolicy {
             policy.queues[policy.fallbackQueue] = Queue(name: policy.fallbackQueue, priority: 2)
         }
         // Labels the policy does not mention keep a queue of their own name, so nothing is unroutable.
-        for label in labels where policy.queueOfLabel[label] == nil {
-            policy.queueOfLabel[label] = label
-            if policy.queues[label] == nil { policy.queues[label] = Queue(name: label, priority: 3) }
-        }
+        policy.giveOwnQueues(to: labels)
         if let rulesNode = top["rules"] {
             guard let rules = rulesNode.sequence else { throw fail("'rules' must be a list", rulesNode) }
             var names = Set<String>()

@@ -47,14 +47,25 @@ public struct RoutingPolicy: Sendable {
     public var abstentionThreshold: Double?
     /// The override rules, in order.
     public var rules: [Rule]
+    /// The labels the policy does not mention, routed to a queue of their own name (priority 3) so that
+    /// nothing is unroutable: a label that needs a policy entry (a new label learnt, say).
+    public internal(set) var labelsWithoutEntry: Set<String> = []
 
     /// The policy used when none is given: one queue per label, abstentions to `human_triage`.
     public static func `default`(labels: [String]) -> RoutingPolicy {
-        var queues: [String: Queue] = [:]
-        for label in labels { queues[label] = Queue(name: label, priority: 3) }
-        queues["human_triage"] = Queue(name: "human_triage", priority: 2)
-        return RoutingPolicy(queues: queues, queueOfLabel: Dictionary(uniqueKeysWithValues: labels.map { ($0, $0) }),
-                             fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])
+        var policy = RoutingPolicy(queues: ["human_triage": Queue(name: "human_triage", priority: 2)], queueOfLabel: [:],
+                                   fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])
+        policy.giveOwnQueues(to: labels)
+        return policy
+    }
+
+    /// Routes each of `labels` the policy does not mention to a queue of its own name (priority 3).
+    mutating func giveOwnQueues(to labels: [String]) {
+        for label in labels where queueOfLabel[label] == nil {
+            queueOfLabel[label] = label
+            if queues[label] == nil { queues[label] = Queue(name: label, priority: 3) }
+            labelsWithoutEntry.insert(label)
+        }
     }
 }
 

@@ -37,7 +37,7 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .shortAndLong, help: "The routing policy, to check that every new label has a queue.")
+    @Option(name: .shortAndLong, help: "The routing policy, to name only the new labels it has no queue for.")
     var policy: String?
 
     @OptionGroup var corpus: CorpusOptionGroup
@@ -66,17 +66,7 @@ struct LearnCommand: AsyncParsableCommand {
         }
         var updated = report.model
         let routing = try policy.map { try RoutingPolicy.load(from: $0, labels: report.model.labels) }
-        for label in report.labelChanges {
-            if forget {
-                Terminal.warn("warning: label '\(label)' has no message left and was removed from the model")
-            } else if let routing {
-                if routing.queueOfLabel[label] == nil {
-                    Terminal.warn("warning: new label '\(label)' has no queue in \(policy ?? ""): its messages will go to the fallback queue '\(routing.fallbackQueue)' until the policy gets an entry for it")
-                }
-            } else {
-                Terminal.warn("warning: new label '\(label)': the routing policy needs an entry for it (a queue), or its messages go to the fallback queue")
-            }
-        }
+        for warning in Self.labelWarnings(report.labelChanges, forget: forget, policy: routing, policyPath: policy) { Terminal.warn(warning) }
         if !calibrate.isEmpty {
             let heldOut = try corpus.read(calibrate)
             let result = try updated.recalibrated(on: heldOut, targetPrecision: targetPrecision ?? base.metadata.calibration.targetPrecision)
@@ -90,6 +80,19 @@ struct LearnCommand: AsyncParsableCommand {
         print("wrote \(output): \(updated.metadata.training.documents) examples, \(updated.labels.count) labels, \(updated.statistics.learntCount) learnt correction(s)")
         if calibrate.isEmpty && report.applied > 0 {
             print("calibration and abstention threshold carried over unchanged; recalibrate with --calibrate HELDOUT after many corrections")
+        }
+    }
+
+    /// What to tell about labels the update added (or removed, when forgetting): a new label needs a queue in
+    /// the routing policy; with the policy given, only the labels it has no queue for are named.
+    static func labelWarnings(_ labels: [String], forget: Bool, policy: RoutingPolicy?, policyPath: String?) -> [String] {
+        labels.compactMap { label in
+            if forget { return "warning: label '\(label)' has no message left and was removed from the model" }
+            guard let policy else {
+                return "warning: new label '\(label)': give it a queue in the routing policy, or its messages go to a queue of its own name"
+            }
+            guard policy.labelsWithoutEntry.contains(label) else { return nil }
+            return "warning: new label '\(label)' has no queue in \(policyPath ?? "the policy"): its messages will go to a queue of its own name, '\(label)' (priority 3), until the policy gets an entry for it"
         }
     }
 }
