@@ -121,3 +121,8 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     #expect(LearnCommand.labelWarnings(["press"], forget: false, policy: nil, policyPath: nil).count == 1)
     #expect(LearnCommand.labelWarnings(["press"], forget: true, policy: policy, policyPath: "p.yaml").first?.contains("removed") == true)
 }
+
+@Test func learnAndMergeRefuseToRunOnNothing() {
+    #expect(throws: (any Error).self) { try LearnCommand.parse(["--model", "m.sbm", "--output", "n.sbm"]) }
+    #expect(throws: (any Error).self) { try MergeCommand.parse(["--output", "n.sbm"]) }
+}

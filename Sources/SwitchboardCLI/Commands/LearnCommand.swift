@@ -42,6 +42,10 @@ struct LearnCommand: AsyncParsableCommand {
 
     @OptionGroup var corpus: CorpusOptionGroup
 
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give the corrections to learn (or forget): JSONL, TSV or CSV files, or a feedback database") }
+    }
+
     func run() async throws {
         let base = try ModelFile.read(from: model)
         var corrections: [LabeledExample] = []
