@@ -49,7 +49,7 @@ private let probes = [
         let ab = try NaiveBayesModel.merged([try count(a), try count(b)])
         let ba = try NaiveBayesModel.merged([try count(b), try count(a)])
         #expect(ab.statistics == ba.statistics)
-        #expect(try ModelFile.encode(ab) == ModelFile.encode(ba))
+        #expect(try firstDifference(ModelFile.encode(ab), ModelFile.encode(ba)) == nil)
     }
 }
 
@@ -59,7 +59,7 @@ private let probes = [
         let left = try NaiveBayesModel.merged([try NaiveBayesModel.merged([ma, mb]), mc])
         let right = try NaiveBayesModel.merged([ma, try NaiveBayesModel.merged([mb, mc])])
         #expect(left.statistics == right.statistics)
-        #expect(try ModelFile.encode(left) == ModelFile.encode(right))
+        #expect(try firstDifference(ModelFile.encode(left), ModelFile.encode(right)) == nil)
     }
 }
 
@@ -89,7 +89,7 @@ private let probes = [
         #expect(learnt.model.statistics.learntCount == withIDs.count)
         let forgotten = try learnt.model.learning(withIDs, forget: true, workers: 2)
         #expect(forgotten.rejected.isEmpty)
-        #expect(try ModelFile.encode(forgotten.model) == ModelFile.encode(model))
+        #expect(try firstDifference(ModelFile.encode(forgotten.model), ModelFile.encode(model)) == nil)
     }
 }
 

@@ -98,7 +98,7 @@ private let productLabels: Set<String> = ["claim", "claim_followup", "complaint"
     var options = TrainingOptions()
     options.createdAt = Date(timeIntervalSince1970: 1_796_083_200)
     let retrained = try ModelFile.encode(Trainer.train(examples, options: options).model)
-    #expect(retrained == shipped)
+    #expect(firstDifference(retrained, shipped) == nil)
 }
 
 @Test(arguments: [

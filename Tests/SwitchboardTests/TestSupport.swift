@@ -33,3 +33,12 @@ let smallCorpus: [LabeledExample] = {
     ]
     return rows.map { LabeledExample(text: $0.1, label: $0.0) }
 }()
+
+/// Where two byte strings first differ, or nil when they are equal: for `#expect(firstDifference(a, b) == nil)`,
+/// because `#expect(a == b)` on megabytes of model file computes a collection diff when it fails, which takes
+/// many minutes.
+func firstDifference(_ a: Data, _ b: Data) -> String? {
+    if a == b { return nil }
+    let offset = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+    return "\(a.count) bytes against \(b.count), first difference at byte \(offset)"
+}
