@@ -5,7 +5,7 @@ import Testing
 /// Options that fix every hyperparameter: the textbook model, so posteriors can be worked out by hand.
 private func textbookOptions(_ variant: NaiveBayesParameters.Variant, uniformPriors: Bool) -> TrainingOptions {
     var options = TrainingOptions()
-    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0)
+    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0, lengthFeature: false)
     options.variant = variant
     options.alpha = 1
     options.charWeight = 1

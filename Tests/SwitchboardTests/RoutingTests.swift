@@ -99,7 +99,9 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     let unknown = routing.route("zzqx vvbnm plokij")
     #expect(unknown.abstained)
     #expect(unknown.queue == "human_triage")
-    #expect(unknown.abstentionReason != nil)
+    // The length feature is known for every message; it must not count as a known word.
+    #expect(routing.model.metadata.features.lengthFeature)
+    #expect(unknown.abstentionReason == "no word of the message is known to the model")
     let empty = routing.route("   ")
     #expect(empty.abstained)
     #expect(empty.abstentionReason == "empty message")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Switchboard
 
@@ -99,4 +100,41 @@ func placeholdersReplacePersonalAndVariableData(text: String, placeholder: Strin
     #expect(named.map(\.hash) == hashes)
     #expect(named.contains { $0.name == "w:le assurance" })
     #expect(named.contains { $0.name == "c:[ au]" })
+}
+
+@Test(arguments: [
+    ("ok", "1 word"),
+    ("👍", "0 words"),
+    ("merci beaucoup 🙏", "2 words"),
+    ("je voudrais résilier mon contrat auto", "6-8 words"),
+    ("contact: jean.dupont@example.com, 06 39 98 12 34", "1 word"),
+    ("porte-monnaie perdu", "3 words"),
+    (String(repeating: "mot ", count: 41), "41+ words"),
+])
+func messagesCarryTheirLengthInWords(text: String, bucket: String) {
+    var extractor = FeatureExtractor(settings: .default)
+    var hashes: [UInt64] = []
+    extractor.extract(text, into: &hashes)
+    let lengths = extractor.namedFeatures(text).filter { $0.name.hasPrefix("w:[length ") }
+    #expect(lengths.map(\.name) == ["w:[length \(bucket)]"])
+    #expect(lengths.first.map { hashes.contains($0.hash) } == true)
+    #expect(extractor.lastLengthFeature == lengths.first?.hash)
+}
+
+@Test func lengthBucketsCoverEveryCountOnce() {
+    let buckets = (0...200).map { FeatureHash.lengthBucket(words: $0) }
+    #expect(buckets.first == 0 && buckets.last == FeatureHash.lengthBucketNames.count - 1)
+    #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $1 == $0 || $1 == $0 + 1 })
+    #expect(Set((0..<10).map(FeatureHash.length(bucket:))).count == 10)
+}
+
+@Test func settingsWithoutTheLengthFeatureHaveNone() throws {
+    var extractor = FeatureExtractor(settings: FeatureSettings(lengthFeature: false))
+    #expect(!extractor.namedFeatures("ok merci").contains { $0.name.hasPrefix("w:[length") })
+    #expect(extractor.lastLengthFeature == nil)
+    // Model files written before the setting existed have no such key: they read as without it.
+    let old = Data(#"{"wordMinN":1,"wordMaxN":2,"charMinN":2,"charMaxN":5,"foldDiacritics":true}"#.utf8)
+    #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(lengthFeature: false))
+    let now = try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(FeatureSettings.default))
+    #expect(now == .default && now.lengthFeature)
 }

@@ -40,6 +40,27 @@ enum FeatureHash {
         return raw
     }
 
+    /// The buckets of the length feature, by number of words: 0, 1, 2, 3, 4-5, 6-8, 9-12, 13-20, 21-40, more.
+    static let lengthBucketNames = ["0", "1", "2", "3", "4-5", "6-8", "9-12", "13-20", "21-40", "41+"]
+
+    /// The length bucket of a message of `words` words (an index into ``lengthBucketNames``).
+    static func lengthBucket(words: Int) -> Int {
+        switch words {
+        case ...3: max(words, 0)
+        case 4...5: 4
+        case 6...8: 5
+        case 9...12: 6
+        case 13...20: 7
+        case 21...40: 8
+        default: 9
+        }
+    }
+
+    /// The word feature of a message length bucket (a hash no token can take: tokens go through `raw`).
+    static func length(bucket: Int) -> UInt64 {
+        word(mix(0x6c65_6e67_7468_0000 | UInt64(bucket)))
+    }
+
     /// The raw hash of a string's first token (for word lists compared with ``FeatureExtractor/lastTokens``).
     static func raw(token text: String) -> UInt64 {
         raw(text.unicodeScalars.map(\.value))
@@ -68,6 +89,8 @@ protocol FeatureSink {
     mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch)
     /// A character n-gram: `count` scalars of `padded` from `start`.
     mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int)
+    /// The message's length feature, in bucket `bucket` of ``FeatureHash/lengthBucketNames``.
+    mutating func length(_ hash: UInt64, bucket: Int)
 }
 
 /// Turns text into feature hashes according to ``FeatureSettings``.
@@ -82,6 +105,8 @@ public struct FeatureExtractor: Sendable {
     private var padded: [UInt32] = []
     /// The tokens of the last message extracted, as hashes.
     public private(set) var lastTokens = TokenDigest()
+    /// The length feature of the last message extracted (nil when the settings have none).
+    public private(set) var lastLengthFeature: UInt64?
 
     /// Creates an extractor.
     public init(settings: FeatureSettings) {
@@ -130,6 +155,16 @@ public struct FeatureExtractor: Sendable {
             if settings.wordMinN <= 1 { sink.word(FeatureHash.word(raw), tokens: index..<(index + 1), scratch: scratch) }
             if span.inSequence { sequence.append((index, raw)) }
         }
+        if settings.lengthFeature {
+            var words = 0
+            for span in tokens where span.kind == .word && span.inSequence { words += 1 }
+            let bucket = FeatureHash.lengthBucket(words: words)
+            let hash = FeatureHash.length(bucket: bucket)
+            lastLengthFeature = hash
+            sink.length(hash, bucket: bucket)
+        } else {
+            lastLengthFeature = nil
+        }
         if settings.wordMaxN >= 2, sequence.count >= 2 {
             for n in max(2, settings.wordMinN)...settings.wordMaxN where sequence.count >= n {
                 for i in 0...(sequence.count - n) {
@@ -165,6 +200,7 @@ private struct HashSink: FeatureSink {
     var hashes: [UInt64]
     @inline(__always) mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch) { hashes.append(hash) }
     @inline(__always) mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) { hashes.append(hash) }
+    @inline(__always) mutating func length(_ hash: UInt64, bucket: Int) { hashes.append(hash) }
 }
 
 private struct NamedSink: FeatureSink {
@@ -198,6 +234,12 @@ private struct NamedSink: FeatureSink {
             name.unicodeScalars.append(contentsOf: scratch.tokenScalars[Int(span.start)..<Int(span.end)].compactMap(Unicode.Scalar.init))
         }
         features.append((hash, name))
+    }
+
+    mutating func length(_ hash: UInt64, bucket: Int) {
+        if !isWanted(hash) { return }
+        let words = FeatureHash.lengthBucketNames[bucket]
+        features.append((hash, "w:[length \(words) word\(words == "1" ? "" : "s")]"))
     }
 
     mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) {

@@ -12,17 +12,38 @@ public struct FeatureSettings: Sendable, Hashable, Codable {
     public var charMaxN: Int
     /// Whether accents are removed ("résilier" and "resilier" become one feature).
     public var foldDiacritics: Bool
+    /// Whether each message also gets one word feature for its length in words, in buckets (0, 1, 2, 3, 4-5,
+    /// 6-8, 9-12, 13-20, 21-40, more): a greeting or an "ok thanks" is told apart by being short as much as by
+    /// its words. Models written before this setting existed do not have it (it reads as false).
+    public var lengthFeature: Bool
 
     /// Creates settings; the defaults suit short French and English messages.
-    public init(wordMinN: Int = 1, wordMaxN: Int = 2, charMinN: Int = 2, charMaxN: Int = 5, foldDiacritics: Bool = true) {
+    public init(wordMinN: Int = 1, wordMaxN: Int = 2, charMinN: Int = 2, charMaxN: Int = 5, foldDiacritics: Bool = true,
+                lengthFeature: Bool = true) {
         self.wordMinN = wordMinN
         self.wordMaxN = wordMaxN
         self.charMinN = charMinN
         self.charMaxN = charMaxN
         self.foldDiacritics = foldDiacritics
+        self.lengthFeature = lengthFeature
     }
 
-    /// The defaults: word 1-2 grams, character 2-5 grams, accents folded.
+    private enum CodingKeys: String, CodingKey {
+        case wordMinN, wordMaxN, charMinN, charMaxN, foldDiacritics, lengthFeature
+    }
+
+    /// Decodes settings; a model file written before ``lengthFeature`` existed has none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        wordMinN = try c.decode(Int.self, forKey: .wordMinN)
+        wordMaxN = try c.decode(Int.self, forKey: .wordMaxN)
+        charMinN = try c.decode(Int.self, forKey: .charMinN)
+        charMaxN = try c.decode(Int.self, forKey: .charMaxN)
+        foldDiacritics = try c.decode(Bool.self, forKey: .foldDiacritics)
+        lengthFeature = try c.decodeIfPresent(Bool.self, forKey: .lengthFeature) ?? false
+    }
+
+    /// The defaults: word 1-2 grams, character 2-5 grams, accents folded, the length feature.
     public static let `default` = FeatureSettings()
 
     /// Whether character n-grams are produced.

@@ -112,6 +112,6 @@ extension NaiveBayesModel {
     }
 
     static func describe(_ s: FeatureSettings) -> String {
-        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept")"
+        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept"), length feature \(s.lengthFeature ? "on" : "off")"
     }
 }

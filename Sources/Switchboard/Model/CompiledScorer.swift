@@ -290,6 +290,11 @@ struct FeatureSlots: Sendable {
         self.mask = mask
     }
 
+    /// Whether the model knows `hash`.
+    func contains(_ hash: UInt64) -> Bool {
+        table.withUnsafeBufferPointer { find(hash, in: $0) >= 0 }
+    }
+
     /// The slot of `hash`, or -1 when the model does not know it.
     @inline(__always)
     func find(_ hash: UInt64, in table: UnsafeBufferPointer<FeatureSlot>) -> Int32 {

@@ -126,6 +126,8 @@ public final class NaiveBayesModel: Sendable {
         scratch.hashes.removeAll(keepingCapacity: scratch.hashes.capacity <= 1 << 16)
         scratch.extractor.extract(text, into: &scratch.hashes, characters: metadata.parameters.charWeight > 0)
         scorer.vectorize(&scratch)
+        // The length feature is known for every message: it is not a word of the message.
+        if let length = scratch.extractor.lastLengthFeature, scorer.slots.contains(length) { scratch.knownWords -= 1 }
         scorer.score(&scratch)
     }
 

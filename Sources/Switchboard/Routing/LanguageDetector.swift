@@ -28,7 +28,7 @@ public enum LanguageDetector {
 
     /// The language of `text`: `fr`, `en`, `other` or `und`.
     public static func detect(_ text: String) -> String {
-        var extractor = FeatureExtractor(settings: FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0))
+        var extractor = FeatureExtractor(settings: FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0, lengthFeature: false))
         var hashes: [UInt64] = []
         extractor.extract(text, into: &hashes)
         return detect(extractor.lastTokens)

@@ -68,6 +68,9 @@ struct ModelOptionGroup: ParsableArguments {
     @Flag(help: "Keep accents (by default 'résilier' and 'resilier' are one feature).")
     var keepDiacritics = false
 
+    @Flag(help: "No feature for the message's length in words (by default short messages such as 'ok thanks' carry their length as evidence).")
+    var noLengthFeature = false
+
     @OptionGroup var hyperparameters: HyperparameterOptionGroup
 
     @Flag(help: "Use raw term frequencies instead of 1 + log(tf).")
@@ -92,7 +95,8 @@ struct ModelOptionGroup: ParsableArguments {
         var options = TrainingOptions()
         let words = try Self.range(wordNgrams, name: "--word-ngrams")
         let chars = charNgrams == "0" ? (0, 0) : try Self.range(charNgrams, name: "--char-ngrams")
-        options.features = FeatureSettings(wordMinN: words.0, wordMaxN: words.1, charMinN: chars.0, charMaxN: chars.1, foldDiacritics: !keepDiacritics)
+        options.features = FeatureSettings(wordMinN: words.0, wordMaxN: words.1, charMinN: chars.0, charMaxN: chars.1, foldDiacritics: !keepDiacritics,
+                                           lengthFeature: !noLengthFeature)
         try hyperparameters.apply(to: &options)
         options.sublinearTF = !noSublinearTf
         options.normalizeLength = !noNormalize
