@@ -21,7 +21,12 @@ in one run and one process tree, one step after the other (nothing runs concurre
  4. `switchboard classify -m MODEL FILE > /dev/null` on the test texts, one a line, replicated
     to at least 50,000 lines in a temporary directory: messages per second of the whole
     process (process start and model load included), median of N runs, with all cores and
-    with `--threads 1`.
+    with `--threads 1`;
+ 5. the model's cost of loading: `switchboard classify -m MODEL --text "..."` against the same
+    command with a 4-message model trained here (`--alpha 0.1`), N times (at least 5) each,
+    interleaved: the difference of the median peak RSS (`/usr/bin/time -f %M`) is the memory the
+    model takes once loaded and compiled (process and runtime start-up cancel out), and the
+    difference of the median wall-clock times is its load time.
 
 It prints, as Markdown, the machine, the date, one table per dataset and a summary with the
 ratios the engine issue sets as targets:
@@ -154,6 +159,34 @@ def time_classify(model, path, lines, repeat, threads=None):
     return rates
 
 
+def footprint(model, tiny, repeat, tmp):
+    """Median peak RSS (KB) and wall seconds of `classify --text` with `model` and with `tiny`, interleaved."""
+    rss_file = os.path.join(tmp, "rss-load.txt")
+    runs = {model: ([], []), tiny: ([], [])}
+    for _ in range(max(repeat, 5)):
+        for m in (model, tiny):
+            cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file, BINARY, "classify", "-m", m, "--text", "where is my card?"]
+            t0 = time.perf_counter()
+            run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            runs[m][1].append(time.perf_counter() - t0)
+            with open(rss_file) as f:
+                runs[m][0].append(int(f.read().split()[-1]))
+    med = {m: (statistics.median(r[0]), statistics.median(r[1])) for m, r in runs.items()}
+    log("  load: model %d KB %.1f ms, tiny model %d KB %.1f ms (medians)" % (
+        med[model][0], med[model][1] * 1e3, med[tiny][0], med[tiny][1] * 1e3))
+    return {"model_kb": med[model][0], "tiny_kb": med[tiny][0], "model_s": med[model][1], "tiny_s": med[tiny][1]}
+
+
+def tiny_model(tmp):
+    """A 4-message, 2-label model: the baseline for the model's memory and load time."""
+    corpus = os.path.join(tmp, "tiny.tsv")
+    with open(corpus, "w", encoding="utf-8") as f:
+        f.write("a\thello there friend\na\thi there\nb\tgoodbye now\nb\tsee you later\n")
+    path = os.path.join(tmp, "tiny.sbm")
+    run([BINARY, "train", "-o", path, "--alpha", "0.1", corpus], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return path
+
+
 def test_texts(test):
     texts = []
     with open(test, encoding="utf-8") as f:
@@ -194,6 +227,8 @@ def bench_dataset(name, repeat):
         log("%s: switchboard classify x%d on %d lines" % (name, repeat, r["classify_lines"]))
         r["classify_rates"] = time_classify(model, lines_path, r["classify_lines"], repeat)
         r["classify1_rates"] = time_classify(model, lines_path, r["classify_lines"], repeat, threads=1)
+        log("%s: model load footprint" % name)
+        r["footprint"] = footprint(model, tiny_model(tmp), repeat, tmp)
     r["train_n"], r["test_n"] = r["inspect"].get("training", {}).get("documents"), len(texts)
     return r
 
@@ -264,6 +299,11 @@ def report(results, args, started, finished, load_before, load_after):
         p("- classify input: the %d test texts x%d = %d lines; runs (msg/s): %s; `--threads 1`: %s" % (
             r["test_n"], r["classify_copies"], r["classify_lines"],
             ", ".join("%.0f" % x for x in r["classify_rates"]), ", ".join("%.0f" % x for x in r["classify1_rates"])))
+        fp = r["footprint"]
+        p("- model loaded: +%.1f MiB peak RSS and +%.1f ms wall time over the same `classify --text` with a 4-message model "
+          "(medians: %.1f vs %.1f MiB, %.1f vs %.1f ms; target: under 10 MB and well under 100 ms)" % (
+            (fp["model_kb"] - fp["tiny_kb"]) / 1024, (fp["model_s"] - fp["tiny_s"]) * 1e3,
+            fp["model_kb"] / 1024, fp["tiny_kb"] / 1024, fp["model_s"] * 1e3, fp["tiny_s"] * 1e3))
         p("")
     p("## Summary: targets and ratios")
     p("")

@@ -209,9 +209,12 @@ def oos_report(name, gold, decisions, out_of_scope):
     routed_in = [(g, d) for g, d in ins if not d["abstained"]]
     routed_all = [(g, d) for g, d in zip(gold, decisions) if not d["abstained"]]
     per_label = {}
+    routed_to = {}
     for g, d in oos:
         a, n = per_label.get(g, (0, 0))
         per_label[g] = (a + (1 if d["abstained"] else 0), n + 1)
+        if not d["abstained"]:
+            routed_to[d["label"]] = routed_to.get(d["label"], 0) + 1
     return {
         "name": name,
         "in_n": len(ins),
@@ -223,6 +226,7 @@ def oos_report(name, gold, decisions, out_of_scope):
         "oos_mean_confidence": sum(d["confidence"] for _, d in oos) / len(oos),
         "in_mean_confidence": sum(d["confidence"] for _, d in ins) / len(ins),
         "per_label": per_label,
+        "routed_to": routed_to,
     }
 
 
@@ -332,6 +336,8 @@ def main():
     p()
     p("- corpus held-out labels, abstained / test messages: %s" % ", ".join(
         "%s %d/%d" % (label, a, n) for label, (a, n) in sorted(oos_rows[1]["per_label"].items())))
+    p("- corpus out-of-scope messages that were routed, by the label they got: %s" % ", ".join(
+        "%s %d" % (label, n) for label, n in sorted(oos_rows[1]["routed_to"].items(), key=lambda x: (-x[1], x[0]))))
     p("- banking77 in-scope labels (alphabetical positions 0, 2, 4, ...): %s" % ", ".join(sorted(in_scope)))
 
 
