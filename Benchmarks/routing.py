@@ -181,6 +181,7 @@ def calibration_report(name, meta, gold, decisions):
         if d["abstained"]:
             key = d.get("abstention_reason", "")
             key = "confidence below the threshold" if key.startswith("confidence") else key
+            key = "too few known words (novelty check)" if key.startswith("only ") and "words are known" in key else key
             reasons[key] = reasons.get(key, 0) + 1
     return {
         "name": name,

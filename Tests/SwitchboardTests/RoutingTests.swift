@@ -174,3 +174,58 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
         #expect(object?[key] != nil, "missing \(key)")
     }
 }
+
+@Test func messagesOfMostlyUnknownWordsGoToAPerson() throws {
+    let routing = try engine()
+    // 24 training messages are too few for the cross-validated minimum to mean much (the shipped model's is
+    // tested with the shipped corpus); a policy sets one here.
+    #expect(routing.model.metadata.calibration.knownSharePercentile == 5)
+    // A word of a known label among many the model never saw (English, so that the language check passes).
+    let unfamiliar = "burglary at my flat, the zorblax quimquat fendrile oxlopane vintrubel cassimord prelquist"
+    var scratch = routing.model.makeScratch()
+    _ = routing.model.probabilities(unfamiliar, scratch: &scratch)
+    let share = try #require(scratch.knownWordShare)
+    #expect(share < 0.5)
+    // With no confidence threshold, the known-share check alone sends it to a person.
+    var strict = RoutingPolicy.default(labels: routing.model.labels)
+    strict.abstentionThreshold = 0
+    strict.minimumKnownShare = 0.5
+    try routing.replace(policy: strict)
+    let decision = routing.route(unfamiliar)
+    #expect(decision.abstained)
+    #expect(decision.abstentionReason?.contains("words are known to the model") == true, "\(decision.abstentionReason ?? "routed")")
+    // Familiar messages are not affected.
+    #expect(!routing.route("my direct debit failed, how do I pay the premium").abstained)
+    // 0 turns the check off without retraining.
+    var off = strict
+    off.minimumKnownShare = 0
+    try routing.replace(policy: off)
+    #expect(!routing.route(unfamiliar).abstained, "\(routing.route(unfamiliar).abstentionReason ?? "")")
+}
+
+@Test func knownSharesAreCountedAsTheModelCountsThem() throws {
+    let model = try Trainer.train(smallCorpus, options: TrainingOptions()).model
+    var scratch = model.makeScratch()
+    // Every word of a training message is known; repeated unknown words count each time; the length feature not at all.
+    _ = model.probabilities("thanks a lot, have a nice day", scratch: &scratch)
+    #expect(scratch.knownWordShare == 1)
+    _ = model.probabilities("thanks zzqx zzqx", scratch: &scratch)
+    let share = try #require(scratch.knownWordShare)
+    #expect(share > 0 && share < 0.5)
+    _ = model.probabilities("   ", scratch: &scratch)
+    #expect(scratch.knownWordShare == nil)
+    #expect(Calibration.minimumKnownShare([0.9, nil, 0.5, 0.7, 1.0], percentile: 25) == 0.7)
+    #expect(Calibration.minimumKnownShare([0.9, 0.5], percentile: 0) == nil)
+    #expect(Calibration.minimumKnownShare([nil], percentile: 5) == nil)
+}
+
+@Test func policyCanOverrideTheKnownShare() throws {
+    let yaml = policyYAML.replacingOccurrences(of: "fallback_queue: human_triage", with: "fallback_queue: human_triage\nabstention:\n  minimum_known_share: 0.4")
+    let policy = try RoutingPolicy.parse(yaml: yaml, labels: labels)
+    #expect(policy.minimumKnownShare == 0.4)
+    #expect(policy.abstentionThreshold == nil)
+    expectPolicyError(policyYAML.replacingOccurrences(of: "fallback_queue: human_triage", with: "fallback_queue: human_triage\nabstention:\n  minimum_known_share: 2"),
+                      line: 4, mentioning: "minimum_known_share")
+    expectPolicyError(policyYAML.replacingOccurrences(of: "fallback_queue: human_triage", with: "fallback_queue: human_triage\nabstention:\n  threshold: 0.5\n  novelty: 0.5"),
+                      line: 5, mentioning: "unknown key 'novelty'")
+}

@@ -120,3 +120,14 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
     #expect(decision.queue == queue, "\(decision.label) \(decision.confidence) \(decision.abstentionReason ?? "")")
     #expect(!decision.abstained)
 }
+
+@Test func shippedModelSendsUnfamiliarMessagesToAPerson() throws {
+    let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
+    let calibration = engine.model.metadata.calibration
+    // Set at training from the 5% least familiar cross-validated messages of the corpus.
+    let minimum = try #require(calibration.minimumKnownShare)
+    #expect(minimum > 0.3 && minimum < 0.95)
+    let unfamiliar = engine.route("Hi, my quadcopter's gimbal firmware bricked after the gyroscope recalibration, any ETA on the patch?")
+    #expect(unfamiliar.abstained)
+    #expect(unfamiliar.abstentionReason?.contains("words are known") == true, "\(unfamiliar.label) \(unfamiliar.confidence) \(unfamiliar.abstentionReason ?? "routed")")
+}

@@ -87,11 +87,14 @@ extension NaiveBayesModel {
             throw SwitchboardError(.invalidArgument, "the target precision must be in (0, 1] (got \(targetPrecision))")
         }
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let percentile = metadata.calibration.knownSharePercentile ?? TrainingOptions().knownSharePercentile
         var scratch = makeScratch()
-        var scores: [[Double]] = [], truth: [Int] = [], known: [Bool] = []
+        var scores: [[Double]] = [], truth: [Int] = [], known: [Bool] = [], shares: [Double?] = []
         for example in examples {
             rawScores(example.text, scratch: &scratch)
             scores.append(scratch.scores)
+            // Only messages of labels the model knows tell what an ordinary share of known words is.
+            shares.append(classOf[example.label] != nil ? scratch.knownWordShare : nil)
             truth.append(classOf[example.label] ?? 0)
             known.append(classOf[example.label] != nil)
         }
@@ -106,7 +109,8 @@ extension NaiveBayesModel {
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: targetPrecision)
         var m = metadata
         m.calibration = CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold,
-                                           targetPrecision: targetPrecision, coverage: coverage, source: "held-out")
+                                           targetPrecision: targetPrecision, coverage: coverage, source: "held-out",
+                                           minimumKnownShare: Calibration.minimumKnownShare(shares, percentile: percentile), knownSharePercentile: percentile)
         let evaluation = Evaluation(truth: examples.map(\.label), predicted: predicted.map { labels[$0] })
         return (NaiveBayesModel(statistics: statistics, metadata: m), evaluation)
     }

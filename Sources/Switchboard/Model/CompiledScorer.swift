@@ -94,6 +94,15 @@ public struct ClassificationScratch: Sendable {
     var partial: [Float]
     /// How many distinct word n-grams of the last message the model knew.
     var knownWords = 0
+    /// Occurrences of word n-grams in the last message, and how many of them the model knew (the length
+    /// feature left out of both).
+    var wordOccurrences = 0
+    var knownWordOccurrences: Float = 0
+
+    /// The share of the last message's word n-gram occurrences the model knew; nil when it had no word.
+    var knownWordShare: Double? {
+        wordOccurrences > 0 ? Double(knownWordOccurrences) / Double(wordOccurrences) : nil
+    }
     /// A small table from slot to position in `touched`, valid where `stamp` is the current generation:
     /// it stays in the first-level cache, where counting in an array of every feature would miss it.
     var accumulatorSlot: [Int32] = Array(repeating: 0, count: 2048)
@@ -160,16 +169,19 @@ extension CompiledScorer {
             // misses of many lookups overlap instead of waiting for one another; collisions probe after.
             let n = scratch.hashes.count
             if scratch.found.count < n { scratch.found = Array(repeating: 0, count: max(n, scratch.found.count * 2)) }
+            var wordHashes = 0
             scratch.hashes.withUnsafeBufferPointer { hashes in
                 scratch.found.withUnsafeMutableBufferPointer { found in
                     for i in 0..<n {
                         let hash = hashes[i]
+                        wordHashes &+= Int(truncatingIfNeeded: ~hash & 1)
                         let home = Int(truncatingIfNeeded: hash >> 7) & slots.mask
                         let key = table[home].key
                         found[i] = key == hash ? Int32(home) : (key == 0 ? -1 : -2)
                     }
                 }
             }
+            scratch.wordOccurrences = wordHashes
             for i in 0..<n {
                 var slot = scratch.found[i]
                 if slot == -2 { slot = slots.find(scratch.hashes[i], in: table) }
@@ -198,12 +210,15 @@ extension CompiledScorer {
         }
         var wordNorm: Float = 0, charNorm: Float = 0
         scratch.knownWords = 0
+        scratch.knownWordOccurrences = 0
         let sublinear = parameters.sublinearTF
         slots.table.withUnsafeBufferPointer { table in
             for i in scratch.values.indices {
                 var x = scratch.values[i]
+                let isChar = table[Int(scratch.touchedSlots[i])].isChar
+                if !isChar { scratch.knownWordOccurrences += x }
                 if sublinear { x = 1 + logf(x) }
-                if table[Int(scratch.touchedSlots[i])].isChar { charNorm += x * x } else { wordNorm += x * x; scratch.knownWords += 1 }
+                if isChar { charNorm += x * x } else { wordNorm += x * x; scratch.knownWords += 1 }
                 scratch.values[i] = x
             }
             let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1

@@ -115,11 +115,19 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
     /// Where the calibration comes from: `cross-validation` (training), `held-out` (`--calibrate` on learn or
     /// merge), `none` (a shard or a merge without calibration data); nil in models from before this field.
     public var source: String?
+    /// The share of a message's word n-gram occurrences the model must know for it to be routed automatically:
+    /// below it, the message is probably about something the model never learnt. Chosen as the
+    /// ``knownSharePercentile``-th percentile of the cross-validated (or held-out) messages' shares; nil: no check.
+    public var minimumKnownShare: Double?
+    /// The percentile of messages the known-share check was set to send to a person (5 by default).
+    public var knownSharePercentile: Double?
 
     /// Creates a calibration summary.
     public init(scale: Double, eceBefore: Double? = nil, eceAfter: Double? = nil, abstentionThreshold: Double = 0, targetPrecision: Double = 0.95,
-                coverage: Double? = nil, source: String? = nil) {
+                coverage: Double? = nil, source: String? = nil, minimumKnownShare: Double? = nil, knownSharePercentile: Double? = nil) {
         self.source = source
+        self.minimumKnownShare = minimumKnownShare
+        self.knownSharePercentile = knownSharePercentile
         self.scale = scale
         self.eceBefore = eceBefore
         self.eceAfter = eceAfter

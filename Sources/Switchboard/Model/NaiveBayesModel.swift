@@ -127,7 +127,10 @@ public final class NaiveBayesModel: Sendable {
         scratch.extractor.extract(text, into: &scratch.hashes, characters: metadata.parameters.charWeight > 0)
         scorer.vectorize(&scratch)
         // The length feature is known for every message: it is not a word of the message.
-        if let length = scratch.extractor.lastLengthFeature, scorer.slots.contains(length) { scratch.knownWords -= 1 }
+        if let length = scratch.extractor.lastLengthFeature {
+            scratch.wordOccurrences -= 1
+            if scorer.slots.contains(length) { scratch.knownWords -= 1; scratch.knownWordOccurrences -= 1 }
+        }
         scorer.score(&scratch)
     }
 

@@ -13,11 +13,15 @@ public final class RoutingEngine: Sendable {
         let model: NaiveBayesModel
         let policy: RoutingPolicy
         let threshold: Double
+        /// Below this share of known word n-grams a message goes to a person (nil: no such check).
+        let minimumKnownShare: Double?
 
         init(model: NaiveBayesModel, policy: RoutingPolicy) {
             self.model = model
             self.policy = policy
             self.threshold = policy.abstentionThreshold ?? model.metadata.calibration.abstentionThreshold
+            let share = policy.minimumKnownShare ?? model.metadata.calibration.minimumKnownShare
+            self.minimumKnownShare = share.flatMap { $0 > 0 ? $0 : nil }
         }
     }
 
@@ -98,6 +102,9 @@ public final class RoutingEngine: Sendable {
             reason = "the message is in a language the model was not trained on"
         } else if confidence < snapshot.threshold {
             reason = String(format: "confidence %.3f is below the threshold %.3f", confidence, snapshot.threshold)
+        } else if let minimum = snapshot.minimumKnownShare, let share = scratch.knownWordShare, share < minimum {
+            reason = String(format: "only %.1f%% of the message's words are known to the model (at least %.1f%% expected): it may be about something the model never learnt",
+                            share * 100, minimum * 100)
         }
         let abstained = reason != nil
         var queueName = abstained ? policy.fallbackQueue : (policy.queueOfLabel[label] ?? policy.fallbackQueue)

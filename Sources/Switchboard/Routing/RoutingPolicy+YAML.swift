@@ -47,9 +47,20 @@ extension RoutingPolicy {
             policy.fallbackQueue = name
         }
         if let abstention = top["abstention"] {
-            guard let mapping = abstention.mapping, let threshold = mapping["threshold"] else { throw fail("'abstention' must be a mapping with 'threshold'", abstention) }
-            guard let value = threshold.float, value >= 0, value <= 1 else { throw fail("'abstention.threshold' must be a number between 0 and 1", threshold) }
-            policy.abstentionThreshold = value
+            guard let mapping = abstention.mapping, mapping["threshold"] != nil || mapping["minimum_known_share"] != nil else {
+                throw fail("'abstention' must be a mapping with 'threshold' and/or 'minimum_known_share'", abstention)
+            }
+            for (field, _) in mapping where !["threshold", "minimum_known_share"].contains(field.string ?? "") {
+                throw fail("'abstention': unknown key '\(field.string ?? "?")' (expected threshold, minimum_known_share)", field)
+            }
+            if let threshold = mapping["threshold"] {
+                guard let value = threshold.float, value >= 0, value <= 1 else { throw fail("'abstention.threshold' must be a number between 0 and 1", threshold) }
+                policy.abstentionThreshold = value
+            }
+            if let share = mapping["minimum_known_share"] {
+                guard let value = share.float, value >= 0, value <= 1 else { throw fail("'abstention.minimum_known_share' must be a number between 0 (off) and 1", share) }
+                policy.minimumKnownShare = value
+            }
         }
         guard let queuesNode = top["queues"], let queues = queuesNode.mapping else { throw fail("'queues' is missing or is not a mapping of queue names", top["queues"] ?? root) }
         for (key, value) in queues {

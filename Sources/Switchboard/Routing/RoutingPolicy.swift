@@ -45,6 +45,8 @@ public struct RoutingPolicy: Sendable {
     public var fallbackQueue: String
     /// Overrides the model's abstention threshold when set.
     public var abstentionThreshold: Double?
+    /// Overrides the model's minimum share of known words when set (0 turns that check off).
+    public var minimumKnownShare: Double?
     /// The override rules, in order.
     public var rules: [Rule]
     /// The labels the policy does not mention, routed to a queue of their own name (priority 3) so that

@@ -50,6 +50,16 @@ public enum Calibration {
         return error / Double(confidences.count)
     }
 
+    /// The `percentile`-th percentile of the known-word shares of messages that have words (nil when none has,
+    /// or when the percentile is 0, which turns the check off): messages below it go to a person.
+    public static func minimumKnownShare(_ shares: [Double?], percentile: Double) -> Double? {
+        guard percentile > 0 else { return nil }
+        let sorted = shares.compactMap { $0 }.sorted()
+        guard !sorted.isEmpty else { return nil }
+        let index = min(sorted.count - 1, Int((percentile / 100 * Double(sorted.count)).rounded(.down)))
+        return sorted[index]
+    }
+
     /// The lowest confidence threshold at which the messages at or above it reach `targetPrecision`,
     /// and the share of messages it keeps. Returns 1.0 and 0 coverage when no threshold reaches it.
     public static func threshold(confidences: [Double], correct: [Bool], targetPrecision: Double) -> (threshold: Double, coverage: Double) {

@@ -26,6 +26,26 @@ struct CrossValidation: Sendable {
     let foldFrequency: [[UInt32]]
     let foldDocuments: [[UInt32]]
 
+    /// Each row's share of word n-gram occurrences that its fold's model (the other folds' messages) knows; nil
+    /// for a row without words. The length feature is left out. A new message is scored by a model that knows
+    /// a little more than a fold's, so these shares are, if anything, a little low.
+    func knownWordShares() -> [Double?] {
+        let m = corpus.matrix
+        let lengthKeys = Set((0..<FeatureHash.lengthBucketNames.count).map(FeatureHash.length(bucket:)))
+        let skip = (0..<m.featureCount).map { corpus.isChar[$0] || lengthKeys.contains(m.keys[$0]) }
+        return (0..<m.rowCount).map { row -> Double? in
+            let fold = rowFold[row]
+            var total: Float = 0, known: Float = 0
+            for k in m.rowStart[row]..<m.rowStart[row + 1] {
+                let f = Int(m.features[k])
+                if skip[f] { continue }
+                total += m.counts[k]
+                if totalFrequency[f] > foldFrequency[fold][f] { known += m.counts[k] }
+            }
+            return total > 0 ? Double(known / total) : nil
+        }
+    }
+
     /// Assigns rows to folds: each class's rows shuffled with `seed`, then dealt out in turn.
     init(corpus: PreparedCorpus, folds: Int, seed: UInt64) {
         self.corpus = corpus

@@ -27,6 +27,9 @@ public struct TrainingOptions: Sendable {
     public var seed: UInt64 = 20_261_129
     /// The precision automatic routing should reach; sets the abstention threshold.
     public var targetPrecision = 0.95
+    /// The percentile of cross-validated messages with the fewest known word n-grams that the known-share check
+    /// is set to send to a person (see ``CalibrationSummary/minimumKnownShare``); 0 turns the check off.
+    public var knownSharePercentile = 5.0
     /// Worker threads.
     public var workers = Parallel.defaultWorkers
     /// The alphas tried when alpha is not fixed.
@@ -95,6 +98,9 @@ public enum Trainer {
     public static func train(_ examples: [LabeledExample], options: TrainingOptions = TrainingOptions()) throws -> TrainingReport {
         try options.features.validate()
         guard options.folds >= 2 else { throw SwitchboardError(.invalidArgument, "cross-validation needs at least 2 folds (got \(options.folds))") }
+        guard options.knownSharePercentile >= 0, options.knownSharePercentile < 100 else {
+            throw SwitchboardError(.invalidArgument, "the known-share percentile must be from 0 (off) to below 100 (got \(options.knownSharePercentile))")
+        }
         guard options.targetPrecision > 0, options.targetPrecision <= 1 else {
             throw SwitchboardError(.invalidArgument, "the target precision must be in (0, 1] (got \(options.targetPrecision))")
         }
@@ -142,6 +148,7 @@ public enum Trainer {
         let calibrated = confidences(scale)
         let after = Calibration.expectedCalibrationError(confidences: calibrated, correct: correct)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: options.targetPrecision)
+        let minimumKnownShare = Calibration.minimumKnownShare(cv.knownWordShares(), percentile: options.knownSharePercentile)
         let predictedLabels = search.scores.map { row in labels[row.indices.max { row[$0] < row[$1] } ?? 0] }
         let cvEvaluation = Evaluation(truth: truth.map { labels[$0] }, predicted: predictedLabels)
         lap("calibration")
@@ -157,7 +164,8 @@ public enum Trainer {
             training: TrainingSummary(
                 documents: examples.count, documentsPerLabel: perLabel, corpusChecksum: Self.hex(checksum),
                 crossValidation: CrossValidationSummary(folds: folds, seed: options.seed, accuracy: cvEvaluation.accuracy, macroF1: cvEvaluation.macroF1, candidates: search.candidates)),
-            calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage, source: "cross-validation"),
+            calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage, source: "cross-validation",
+                                            minimumKnownShare: minimumKnownShare, knownSharePercentile: options.knownSharePercentile),
             languages: languages)
         lap("model statistics: \(statistics.featureCount) features")
         let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)

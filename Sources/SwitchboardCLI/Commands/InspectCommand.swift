@@ -48,6 +48,10 @@ struct InspectCommand: AsyncParsableCommand {
         }
         print(String(format: "calibration  scale %.3f; abstain below %.3f (precision target %.2f); from %@", m.calibration.scale, m.calibration.abstentionThreshold,
                      m.calibration.targetPrecision, m.calibration.source ?? "training (before sources were recorded)"))
+        if let share = m.calibration.minimumKnownShare {
+            print(String(format: "novelty      abstain when under %.0f%% of a message's words are known (set for the %g%% least familiar messages)",
+                         share * 100, m.calibration.knownSharePercentile ?? 0))
+        }
         print("")
         for label in m.labels {
             let features = (m.topFeatures[label] ?? []).prefix(top).map { $0.name.hasPrefix("w:") ? String($0.name.dropFirst(2)) : $0.name }

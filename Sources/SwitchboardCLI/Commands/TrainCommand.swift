@@ -127,6 +127,10 @@ struct TrainCommand: AsyncParsableCommand {
                 print(String(format: "  calibration     scale %.3f, ECE %.3f -> %.3f", m.calibration.scale, m.calibration.eceBefore ?? 0, m.calibration.eceAfter ?? 0))
                 print(String(format: "  abstention      confidence < %.3f goes to a person (precision target %.2f, coverage %.1f%%)",
                              m.calibration.abstentionThreshold, m.calibration.targetPrecision, 100 * (m.calibration.coverage ?? 0)))
+                if let share = m.calibration.minimumKnownShare {
+                    print(String(format: "  novelty         under %.0f%% of its words known goes to a person (the %g%% least familiar cross-validated messages)",
+                                 share * 100, m.calibration.knownSharePercentile ?? 0))
+                }
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
         }

@@ -88,6 +88,9 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Precision that automatic routing should reach; sets the abstention threshold.")
     var targetPrecision = 0.95
 
+    @Option(help: "Send to a person the messages with the fewest known words: the percentile of cross-validated messages this check is set for (0 turns it off).")
+    var knownSharePercentile = 5.0
+
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
@@ -103,6 +106,7 @@ struct ModelOptionGroup: ParsableArguments {
         options.folds = folds
         options.seed = seed
         options.targetPrecision = targetPrecision
+        options.knownSharePercentile = knownSharePercentile
         if let threads {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
             options.workers = threads
