@@ -21,6 +21,8 @@ import Testing
                 // JSON numbers are decimal text: Foundation's parser may land one unit in the last place away.
                 let threshold = policy?["threshold"] as? Double
                 #expect(threshold.map { abs($0 - server.engine.threshold) <= 1e-12 } == true, "\(String(describing: threshold)) against \(server.engine.threshold)")
+                let share = policy?["minimum_known_share"] as? Double
+                #expect(share != nil && abs((share ?? 0) - (server.engine.minimumKnownShare ?? -1)) <= 1e-12)
                 let queues = policy?["queues"] as? [[String: Any]] ?? []
                 let claims = queues.first { $0["name"] as? String == "claims" }
                 #expect(claims?["labels"] as? [String] == ["claim"])

@@ -47,6 +47,9 @@ public final class RoutingEngine: Sendable {
     /// The confidence below which messages go to a person.
     public var threshold: Double { current.withLock { $0.threshold } }
 
+    /// The share of known words below which messages go to a person, from the policy or the model (nil: no check).
+    public var minimumKnownShare: Double? { current.withLock { $0.minimumKnownShare } }
+
     /// Swaps in a new model and/or policy, atomically; the policy is checked against the model's labels first.
     public func replace(model: NaiveBayesModel? = nil, policy: RoutingPolicy? = nil) throws {
         let old = current.withLock { $0 }

@@ -27,6 +27,8 @@ struct ModelSummary: Encodable, Sendable {
         var targetPrecision: Double
         var coverage: Double?
         var source: String?
+        var minimumKnownShare: Double?
+        var knownSharePercentile: Double?
     }
 
     struct Queue: Encodable, Sendable {
@@ -42,6 +44,7 @@ struct ModelSummary: Encodable, Sendable {
         var fallbackQueue: String
         var threshold: Double
         var thresholdSource: String
+        var minimumKnownShare: Double?
         var rules: [String]
     }
 
@@ -84,7 +87,7 @@ struct ModelSummary: Encodable, Sendable {
         let c = metadata.calibration
         calibration = Calibration(scale: c.scale, eceBefore: c.eceBefore, eceAfter: c.eceAfter,
                                   abstentionThreshold: c.abstentionThreshold, targetPrecision: c.targetPrecision, coverage: c.coverage,
-                                  source: c.source)
+                                  source: c.source, minimumKnownShare: c.minimumKnownShare, knownSharePercentile: c.knownSharePercentile)
         var labelsOfQueue: [String: [String]] = [:]
         for (label, queue) in policy.queueOfLabel { labelsOfQueue[queue, default: []].append(label) }
         let queues = policy.queues.values
@@ -92,7 +95,8 @@ struct ModelSummary: Encodable, Sendable {
             .map { Queue(name: $0.name, priority: $0.priority, answerWithin: $0.answerWithin, answerWithinSeconds: $0.answerWithinSeconds,
                          labels: (labelsOfQueue[$0.name] ?? []).sorted()) }
         self.policy = Policy(queues: queues, fallbackQueue: policy.fallbackQueue, threshold: threshold,
-                             thresholdSource: policy.abstentionThreshold == nil ? "model" : "policy", rules: policy.rules.map(\.name))
+                             thresholdSource: policy.abstentionThreshold == nil ? "model" : "policy",
+                             minimumKnownShare: engine.minimumKnownShare, rules: policy.rules.map(\.name))
         loadedAt = state.loadedAt
         reloads = Reloads(succeeded: state.reloads, failed: state.failedReloads, lastError: state.lastReloadError)
     }
