@@ -19,6 +19,18 @@ private func json(_ line: String) throws -> [String: Any] {
     let model = try ModelFile.read(from: directory + "/m.sbm")
     #expect(model.labels == ["billing", "claim"])
     #expect(model.classify("accident de voiture").label == "claim")
+    #expect(model.metadata.features.lengthFeature)
+    #expect(model.metadata.calibration.knownSharePercentile == 5)
+
+    // The feature and the check can be turned off; a percentile out of range is refused.
+    var plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--no-length-feature", "--known-share-percentile", "0", corpus])
+    try await plain.run()
+    let without = try ModelFile.read(from: directory + "/plain.sbm")
+    #expect(!without.metadata.features.lengthFeature)
+    #expect(without.metadata.calibration.minimumKnownShare == nil)
+    var wrong = try TrainCommand.parse(["--output", directory + "/never.sbm", "--known-share-percentile", "100", corpus])
+    await #expect(throws: SwitchboardError.self) { try await wrong.run() }
+    #expect(!FileManager.default.fileExists(atPath: directory + "/never.sbm"))
 }
 
 @Test func trainRejectsAMalformedCorpusNamingTheLine() async throws {

@@ -178,8 +178,13 @@ private let probes = [
 @Test func recalibrationOnHeldOutDataSetsAThreshold() throws {
     let model = try count(smallCorpus)
     #expect(model.metadata.calibration.source == "none")
+    #expect(model.metadata.calibration.minimumKnownShare == nil)
     let (calibrated, evaluation) = try model.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9)
     #expect(calibrated.metadata.calibration.source == "held-out")
+    // The known-share check is set from the held-out messages too (they are training messages here, so
+    // every word is known: the 5th percentile is 1).
+    #expect(calibrated.metadata.calibration.knownSharePercentile == 5)
+    #expect(calibrated.metadata.calibration.minimumKnownShare == 1)
     #expect(calibrated.metadata.calibration.scale > 0)
     #expect(evaluation.accuracy > 0.5)
     #expect(calibrated.classify("fire in the garage").label == model.classify("fire in the garage").label)

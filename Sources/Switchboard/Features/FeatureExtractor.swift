@@ -61,6 +61,9 @@ enum FeatureHash {
         word(mix(0x6c65_6e67_7468_0000 | UInt64(bucket)))
     }
 
+    /// Every length feature: they are counted apart from the message's words.
+    static let lengthFeatures = Set(lengthBucketNames.indices.map(length(bucket:)))
+
     /// The raw hash of a string's first token (for word lists compared with ``FeatureExtractor/lastTokens``).
     static func raw(token text: String) -> UInt64 {
         raw(text.unicodeScalars.map(\.value))

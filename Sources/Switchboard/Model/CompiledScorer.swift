@@ -92,10 +92,8 @@ public struct ClassificationScratch: Sendable {
     var values: [Float] = []
     var scores: [Double]
     var partial: [Float]
-    /// How many distinct word n-grams of the last message the model knew.
-    var knownWords = 0
     /// Occurrences of word n-grams in the last message, and how many of them the model knew (the length
-    /// feature left out of both).
+    /// feature left out of both; no known word at all when the second is 0).
     var wordOccurrences = 0
     var knownWordOccurrences: Float = 0
 
@@ -209,7 +207,6 @@ extension CompiledScorer {
         }
         }
         var wordNorm: Float = 0, charNorm: Float = 0
-        scratch.knownWords = 0
         scratch.knownWordOccurrences = 0
         let sublinear = parameters.sublinearTF
         slots.table.withUnsafeBufferPointer { table in
@@ -218,7 +215,7 @@ extension CompiledScorer {
                 let isChar = table[Int(scratch.touchedSlots[i])].isChar
                 if !isChar { scratch.knownWordOccurrences += x }
                 if sublinear { x = 1 + logf(x) }
-                if isChar { charNorm += x * x } else { wordNorm += x * x; scratch.knownWords += 1 }
+                if isChar { charNorm += x * x } else { wordNorm += x * x }
                 scratch.values[i] = x
             }
             let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1

@@ -129,7 +129,7 @@ public final class NaiveBayesModel: Sendable {
         // The length feature is known for every message: it is not a word of the message.
         if let length = scratch.extractor.lastLengthFeature {
             scratch.wordOccurrences -= 1
-            if scorer.slots.contains(length) { scratch.knownWords -= 1; scratch.knownWordOccurrences -= 1 }
+            if scorer.slots.contains(length) { scratch.knownWordOccurrences -= 1 }
         }
         scorer.score(&scratch)
     }

@@ -99,7 +99,7 @@ public final class RoutingEngine: Sendable {
         var reason: String?
         if tokens.count == 0 {
             reason = "empty message"
-        } else if scratch.knownWords == 0 {
+        } else if scratch.knownWordOccurrences == 0 {
             reason = "no word of the message is known to the model"
         } else if !model.metadata.languages.isEmpty, language == LanguageDetector.other {
             reason = "the message is in a language the model was not trained on"

@@ -31,8 +31,7 @@ struct CrossValidation: Sendable {
     /// a little more than a fold's, so these shares are, if anything, a little low.
     func knownWordShares() -> [Double?] {
         let m = corpus.matrix
-        let lengthKeys = Set((0..<FeatureHash.lengthBucketNames.count).map(FeatureHash.length(bucket:)))
-        let skip = (0..<m.featureCount).map { corpus.isChar[$0] || lengthKeys.contains(m.keys[$0]) }
+        let skip = (0..<m.featureCount).map { corpus.isChar[$0] || FeatureHash.lengthFeatures.contains(m.keys[$0]) }
         return (0..<m.rowCount).map { row -> Double? in
             let fold = rowFold[row]
             var total: Float = 0, known: Float = 0
