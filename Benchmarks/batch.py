@@ -38,7 +38,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -47,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import benchlib
 
 MODEL_COPY = POLICY_COPY = None  # set in main()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -233,22 +234,6 @@ def fasttext_end_to_end(model, inbox, out):
     return seconds, n
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def describe_binary():
-    built = datetime.datetime.fromtimestamp(os.path.getmtime(BUILT), datetime.timezone.utc)
-    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "Sources"], capture_output=True, text=True).stdout.strip()
-    return "binary .build/release/switchboard built %s UTC (copied at start), repository HEAD %s%s" % (
-        built.strftime("%Y-%m-%d %H:%M:%S"), head, "; Sources/ has uncommitted edits" if dirty else "")
-
-
 def mib(kib):
     return kib / 1024.0
 
@@ -263,7 +248,7 @@ def main():
         raise SystemExit("build first: swift build -c release")
     start = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()[0]
-    binary_note = describe_binary()
+    binary_note = benchlib.describe_binary(BUILT)
     work = tempfile.mkdtemp(prefix="switchboard-batch-")
     out = os.path.join(work, "out.jsonl")
     try:
@@ -311,7 +296,7 @@ def main():
         " --repeat %d" % args.repeat if args.repeat != 3 else "", " --skip-1gb" if args.skip_1gb else "",
         " --sklearn-budget %g" % args.sklearn_budget if args.sklearn_budget != 900 else ""])))
     p("- date: %s to %s (UTC)" % (start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%H:%M:%S")))
-    p("- machine: %d cores (nproc), %s, %s, Linux %s, Python %s" % (os.cpu_count(), cpu_model(), platform.machine(), platform.release(), platform.python_version()))
+    p("- machine: %s" % benchlib.machine())
     p("- load average (1 min) before / after: %.2f / %.2f" % (load_before, os.getloadavg()[0]))
     p("- %s" % binary_note)
     p("- model: models/default.sbm (copied at start), id %s; policy models/policy.yaml (copied at start)" % model_id)

@@ -1,9 +1,10 @@
-"""What the training, large-corpus and Spark benchmarks share: the machine line of their reports,
-the state of the source tree, running commands, and the explicit hyperparameters they train with.
+"""What the benchmark scripts share: the machine line of their reports, the state of the source tree
+and of the binary, running commands, and the explicit hyperparameters the training benchmarks use.
 
-Imported by Benchmarks/train_scaling.py, Benchmarks/large_corpus.py and Benchmarks/spark.py (run from
-the repository root; Python puts the script's folder on the path, so `import benchlib` finds this file).
+Imported by the scripts of Benchmarks/ (run from the repository root; Python puts the script's folder on
+the path, so `import benchlib` finds this file).
 """
+import datetime
 import os
 import platform
 import statistics
@@ -12,6 +13,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILT = os.path.join(ROOT, ".build", "release", "switchboard")
 
 
 def logger(script):
@@ -50,6 +52,31 @@ def source_state():
         except OSError:
             return ""
     return git("rev-parse", "--short", "HEAD") or "unknown", bool(git("status", "--porcelain", "--", "Sources", "Package.swift"))
+
+
+def describe_binary(path=BUILT):
+    """`binary .build/release/switchboard built <UTC> (copied at start), repository HEAD <h>[; Sources/ has
+    uncommitted edits]; <n> source files newer than the binary`: what a run measured. Call it when the
+    binary is copied, so that a rebuild during the run cannot change the answer."""
+    built = os.path.getmtime(path)
+    head, dirty = source_state()
+    newer = 0
+    for base, _, files in os.walk(os.path.join(ROOT, "Sources")):
+        newer += sum(1 for f in files if os.path.getmtime(os.path.join(base, f)) > built)
+    return "binary %s built %s UTC (copied at start), repository HEAD %s%s; %d source files newer than the binary" % (
+        os.path.relpath(path, ROOT), datetime.datetime.fromtimestamp(built, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        head, "; Sources/ has uncommitted edits" if dirty else "", newer)
+
+
+def report_head(script, argv, started, finished, load_before, load_after, binary_note):
+    """The first lines of a report: command, dates, machine, load and the binary measured."""
+    return [
+        "- command: `python3 Benchmarks/%s %s`" % (script, " ".join(argv)),
+        "- date: %s to %s (UTC)" % (started.strftime("%Y-%m-%d %H:%M:%S"), finished.strftime("%H:%M:%S")),
+        "- machine: %s" % machine(),
+        "- load average (1 min) before / after: %.2f / %.2f" % (load_before, load_after),
+        "- %s" % binary_note,
+    ]
 
 
 def run(cmd, timeout, capture=True, **kw):

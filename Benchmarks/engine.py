@@ -40,13 +40,14 @@ import datetime
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+import benchlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -78,45 +79,8 @@ def log(msg):
 
 
 def run(cmd, **kw):
-    """Runs cmd, stops the benchmark with its standard error if it fails."""
-    proc = subprocess.run(cmd, **kw)
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace") if isinstance(proc.stderr, bytes) else (proc.stderr or "")
-        sys.exit("command failed (%d): %s\n%s" % (proc.returncode, " ".join(cmd), err))
-    return proc
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "arch": platform.machine(),
-            "kernel": platform.release(), "python": platform.python_version()}
-
-
-def source_state():
-    """The commit the binary was presumably built from, and whether Sources/ has edits since."""
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", ROOT] + list(args), capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--", "Sources", "Package.swift"))
-    newer = []
-    try:
-        built = os.path.getmtime(BUILT)
-        for base, _, files in os.walk(os.path.join(ROOT, "Sources")):
-            newer += [f for f in files if os.path.getmtime(os.path.join(base, f)) > built]
-    except OSError:
-        pass
-    return head, dirty, len(newer)
+    """Runs cmd (no time limit), stops the benchmark with its standard error if it fails."""
+    return benchlib.run(cmd, None, capture=False, **kw)
 
 
 def baselines(train, test):
@@ -247,22 +211,16 @@ def best_nb(bl):
 
 
 def report(results, args, started, finished, load_before, load_after):
-    m = machine()
-    head, dirty, newer = args.source
     out = []
     p = out.append
     p("# Switchboard engine benchmark")
     p("")
     p("- command: `python3 Benchmarks/engine.py --datasets %s --repeat %d`" % (",".join(args.datasets), args.repeat))
     p("- date: %s to %s (UTC)" % (started.strftime("%Y-%m-%d %H:%M:%S"), finished.strftime("%H:%M:%S")))
-    p("- machine: %d cores (nproc), %s, %s, Linux %s, Python %s"
-      % (m["nproc"], m["cpu"], m["arch"], m["kernel"], m["python"]))
+    p("- machine: %s" % benchlib.machine())
     p("- load average (1 min) before / after: %.2f / %.2f (the machine is shared)" % (load_before, load_after))
     version = subprocess.run([BINARY, "--version"], capture_output=True, text=True).stdout.strip()
-    p("- switchboard %s, binary %s built %s UTC (copied at start so a concurrent rebuild cannot swap it mid-run), repository HEAD %s at start%s" % (
-        version, os.path.relpath(BUILT, ROOT), args.built_at, head,
-        "; Sources/ has uncommitted edits" if dirty else "") +
-      ("; %d source files are newer than the binary" % newer if newer else ""))
+    p("- switchboard %s, %s" % (version, args.binary_note))
     p("- Switchboard: default settings, all cores unless `--threads 1`; times are whole processes "
       "(start, corpus or model load, output) by wall clock, median of the runs. Baselines: fit and "
       "predict timed inside baselines.py's one Python process (process start and imports excluded); "
@@ -367,9 +325,8 @@ def main():
     global BINARY
     with tempfile.TemporaryDirectory(prefix="switchboard-bin-") as bindir:
         BINARY = os.path.join(bindir, "switchboard")
-        args.source = source_state()  # at the time of the snapshot, not at the end of the run
+        args.binary_note = benchlib.describe_binary(BUILT)  # at the time of the snapshot, not at the end of the run
         shutil.copy2(BUILT, BINARY)
-        args.built_at = datetime.datetime.fromtimestamp(os.path.getmtime(BINARY), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
         results = [bench_dataset(name, args.repeat) for name in args.datasets]

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import logger, add_hyperparameter_arguments, hyper_flags, machine, source_state, run as run_checked
+from benchlib import logger, add_hyperparameter_arguments, hyper_flags, describe_binary, report_head, run as run_checked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -172,9 +172,8 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="switchboard-large-") as tmp:
         binary = os.path.join(tmp, "switchboard")
-        state = source_state()
+        binary_note = describe_binary(BUILT)
         shutil.copy2(BUILT, binary)
-        built_at = datetime.datetime.fromtimestamp(os.path.getmtime(binary), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         train_help = subprocess.run([binary, "train", "--help"], capture_output=True, text=True).stdout
         if any(b != "none" for b in bounds) and "--max-features" not in train_help:
             sys.exit("this binary's `train` has no --max-features (see `switchboard train --help`)")
@@ -233,12 +232,7 @@ def main():
     p = out.append
     p("# Training on a large corpus with a bounded vocabulary")
     p("")
-    p("- command: `python3 Benchmarks/large_corpus.py %s`" % " ".join(sys.argv[1:]))
-    p("- date: %s to %s (UTC)" % (started.strftime("%Y-%m-%d %H:%M:%S"), finished.strftime("%H:%M:%S")))
-    p("- machine: %s" % machine())
-    p("- load average (1 min) before / after: %.2f / %.2f" % (load_before, os.getloadavg()[0]))
-    p("- binary .build/release/switchboard built %s UTC (copied at start), repository HEAD %s%s" % (
-        built_at, state[0], "; Sources/ has uncommitted edits" if state[1] else ""))
+    out += report_head("large_corpus.py", sys.argv[1:], started, finished, load_before, os.getloadavg()[0], binary_note)
     p("- corpus: %d bytes, %d labelled lines: %d pass(es) over the %d training examples of %s (pass 0 as is, later passes varied, seed %d)%s" % (
         meta["bytes"], meta["lines"], meta["passes"], meta["base_examples"], ", ".join(datasets), args.seed,
         "" if created else "; reused from an earlier run"))

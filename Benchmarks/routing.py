@@ -52,12 +52,13 @@ The report (Markdown) goes to standard output, progress to standard error.
 import datetime
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+import benchlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -231,34 +232,12 @@ def oos_report(name, gold, decisions, out_of_scope):
     }
 
 
-def describe_binary():
-    built = datetime.datetime.fromtimestamp(os.path.getmtime(BUILT), datetime.timezone.utc)
-    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "Sources"], capture_output=True, text=True).stdout.strip()
-    newer = 0
-    for base, _, files in os.walk(os.path.join(ROOT, "Sources")):
-        newer += sum(1 for f in files if os.path.getmtime(os.path.join(base, f)) > os.path.getmtime(BUILT))
-    return "binary .build/release/switchboard built %s UTC (copied at start), repository HEAD %s%s; %d source files newer than the binary" % (
-        built.strftime("%Y-%m-%d %H:%M:%S"), head, "; Sources/ has uncommitted edits" if dirty else "", newer)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main():
     if not os.path.exists(BUILT):
         raise SystemExit("build first: swift build -c release")
     start = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()[0]
-    binary_note = describe_binary()
+    binary_note = benchlib.describe_binary(BUILT)
     work = tempfile.mkdtemp(prefix="switchboard-routing-")
     try:
         binary = os.path.join(work, "switchboard")
@@ -306,7 +285,7 @@ def main():
     p = print
     p("- command: `python3 Benchmarks/routing.py`")
     p("- date: %s to %s (UTC), %.0f s" % (start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%H:%M:%S"), seconds))
-    p("- machine: %d cores (nproc), %s, %s, Linux %s, Python %s" % (os.cpu_count(), cpu_model(), platform.machine(), platform.release(), platform.python_version()))
+    p("- machine: %s" % benchlib.machine())
     p("- load average (1 min) before / after: %.2f / %.2f" % (load_before, os.getloadavg()[0]))
     p("- %s" % binary_note)
     p("- corpus model trained here: id %s; models/default.sbm: id %s (%s)" % (

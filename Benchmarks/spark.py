@@ -53,7 +53,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import logger, add_hyperparameter_arguments, hyper_flags, machine, med, source_state, run as run_checked
+from benchlib import logger, add_hyperparameter_arguments, hyper_flags, med, describe_binary, report_head, run as run_checked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -195,18 +195,14 @@ def bench_batch(args, binary, model, policy, tmp):
 
 
 
-def report(args, tr, br, started, finished, load_before, load_after, built_at, state):
+def report(args, tr, br, started, finished, load_before, load_after, binary_note):
     out = []
     p = out.append
     p("# Spark examples benchmark (local mode)")
     p("")
-    p("- command: `python3 Benchmarks/spark.py %s`" % " ".join(args.argv))
-    p("- date: %s to %s (UTC)" % (started.strftime("%Y-%m-%d %H:%M:%S"), finished.strftime("%H:%M:%S")))
-    p("- machine: %s" % machine())
-    p("- load average (1 min) before / after: %.2f / %.2f" % (load_before, load_after))
+    out += report_head("spark.py", args.argv, started, finished, load_before, load_after, binary_note)
     import pyspark
-    p("- PySpark %s, master %s; binary .build/release/switchboard built %s UTC (copied at start), repository HEAD %s%s" % (
-        pyspark.__version__, args.master, built_at, state[0], "; Sources/ has uncommitted edits" if state[1] else ""))
+    p("- PySpark %s, master %s" % (pyspark.__version__, args.master))
     p("- every time is a whole process by wall clock (the Spark jobs' include starting the JVM and Spark), median of %d run%s"
       % (args.repeat, "" if args.repeat == 1 else "s"))
     p("")
@@ -300,19 +296,18 @@ def main():
                 sys.exit("no such file: %s" % os.path.join(SHARED, "data", name, split + ".tsv"))
     with tempfile.TemporaryDirectory(prefix="switchboard-spark-bench-") as tmp:
         binary = os.path.join(tmp, "switchboard")
-        state = source_state()
+        binary_note = describe_binary(BUILT)
         shutil.copy2(BUILT, binary)
         model = os.path.join(tmp, "default.sbm")
         policy = os.path.join(tmp, "policy.yaml")
         shutil.copy2(MODEL, model)
         shutil.copy2(POLICY, policy)
-        built_at = datetime.datetime.fromtimestamp(os.path.getmtime(binary), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
         tr = None if args.skip_train else bench_train(args, binary, tmp)
         br = None if args.skip_batch else bench_batch(args, binary, model, policy, tmp)
         finished = datetime.datetime.now(datetime.timezone.utc)
-        print(report(args, tr, br, started, finished, load_before, os.getloadavg()[0], built_at, state), flush=True)
+        print(report(args, tr, br, started, finished, load_before, os.getloadavg()[0], binary_note), flush=True)
         ok = (tr is None or tr["agree"] == tr["test_n"]) and (br is None or br["identical"])
         return 0 if ok else 1
 

@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import logger, add_hyperparameter_arguments, hyper_flags, machine, med, source_state
+from benchlib import logger, add_hyperparameter_arguments, hyper_flags, med, describe_binary, report_head
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
@@ -146,9 +146,8 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="switchboard-scaling-") as tmp:
         binary = os.path.join(tmp, "switchboard")
-        state = source_state()
+        binary_note = describe_binary(BUILT)
         shutil.copy2(BUILT, binary)
-        built_at = datetime.datetime.fromtimestamp(os.path.getmtime(binary), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
 
@@ -200,12 +199,7 @@ def main():
         p = out.append
         p("# Training: threads and shards")
         p("")
-        p("- command: `python3 Benchmarks/train_scaling.py %s`" % " ".join(sys.argv[1:]))
-        p("- date: %s to %s (UTC)" % (started.strftime("%Y-%m-%d %H:%M:%S"), finished.strftime("%H:%M:%S")))
-        p("- machine: %s" % machine())
-        p("- load average (1 min) before / after: %.2f / %.2f" % (load_before, os.getloadavg()[0]))
-        p("- binary .build/release/switchboard built %s UTC (copied at start), repository HEAD %s%s" % (
-            built_at, state[0], "; Sources/ has uncommitted edits" if state[1] else ""))
+        out += report_head("train_scaling.py", sys.argv[1:], started, finished, load_before, os.getloadavg()[0], binary_note)
         p("- corpus: %s; whole processes by wall clock, median of %d interleaved run%s" % (
             os.path.relpath(train, ROOT), args.repeat, "" if args.repeat == 1 else "s"))
         p("")
