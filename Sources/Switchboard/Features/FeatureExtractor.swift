@@ -133,8 +133,22 @@ public struct FeatureExtractor: Sendable {
         return sink.features
     }
 
+    /// The named features of the message this extractor last read (with ``extract(_:into:characters:)`` or
+    /// ``namedFeatures(_:wordsOnly:only:)``), among `wanted`, without tokenising it again; `characters: false`
+    /// skips character n-grams (when none is wanted).
+    mutating func namedFeaturesOfLastMessage(only wanted: Set<UInt64>, characters: Bool = true) -> [(hash: UInt64, name: String)] {
+        var sink = NamedSink(wordsOnly: !characters, wanted: wanted)
+        emit(sink: &sink, characters: characters)
+        return sink.features
+    }
+
     private mutating func run<Sink: FeatureSink>(_ text: String, sink: inout Sink, characters: Bool = true) {
         tokenizer.tokenize(text, into: &scratch)
+        emit(sink: &sink, characters: characters)
+    }
+
+    /// The features of the tokens in `scratch` (the last message tokenised), into `sink`.
+    private mutating func emit<Sink: FeatureSink>(sink: inout Sink, characters: Bool) {
         let tokens = scratch.tokens
         lastTokens.hashes.removeAll(keepingCapacity: true)
         lastTokens.isWord.removeAll(keepingCapacity: true)

@@ -86,8 +86,9 @@ public struct ClassificationScratch: Sendable {
     var hashes: [UInt64] = []
     /// The known features of the last message, by feature number (in order of first appearance).
     var touched: [Int32] = []
-    /// Their slots in the scorer's table.
-    var touchedSlots: [Int32] = []
+    /// Copies of their slots in the scorer's table: the passes after the lookup read these in order, where
+    /// reading the table again would jump about a table of megabytes.
+    var touchedEntries: [FeatureSlot] = []
     /// Their values (term frequency, then transformed and scaled).
     var values: [Float] = []
     var scores: [Double]
@@ -116,7 +117,7 @@ public struct ClassificationScratch: Sendable {
         partial = Array(repeating: 0, count: classCount)
         hashes.reserveCapacity(512)
         touched.reserveCapacity(512)
-        touchedSlots.reserveCapacity(512)
+        touchedEntries.reserveCapacity(512)
         values.reserveCapacity(512)
     }
 
@@ -152,7 +153,7 @@ extension CompiledScorer {
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
         scratch.touched.removeAll(keepingCapacity: true)
-        scratch.touchedSlots.removeAll(keepingCapacity: true)
+        scratch.touchedEntries.removeAll(keepingCapacity: true)
         scratch.values.removeAll(keepingCapacity: true)
         scratch.resetAccumulator(hashCount: scratch.hashes.count)
         let generation = scratch.generation
@@ -190,8 +191,9 @@ extension CompiledScorer {
                         accStamp[probe] = generation
                         accSlot[probe] = slot
                         accPosition[probe] = Int32(scratch.values.count)
-                        scratch.touchedSlots.append(slot)
-                        scratch.touched.append(table[Int(slot)].feature)
+                        let entry = table[Int(slot)]
+                        scratch.touchedEntries.append(entry)
+                        scratch.touched.append(entry.feature)
                         scratch.values.append(1)
                         break
                     }
@@ -209,10 +211,10 @@ extension CompiledScorer {
         var wordNorm: Float = 0, charNorm: Float = 0
         scratch.knownWordOccurrences = 0
         let sublinear = parameters.sublinearTF
-        slots.table.withUnsafeBufferPointer { table in
+        scratch.touchedEntries.withUnsafeBufferPointer { entries in
             for i in scratch.values.indices {
                 var x = scratch.values[i]
-                let isChar = table[Int(scratch.touchedSlots[i])].isChar
+                let isChar = entries[i].isChar
                 if !isChar { scratch.knownWordOccurrences += x }
                 if sublinear { x = 1 + logf(x) }
                 if isChar { charNorm += x * x } else { wordNorm += x * x }
@@ -222,7 +224,7 @@ extension CompiledScorer {
             let charScale: Float = parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
             let charWeight = Float(parameters.charWeight)
             for i in scratch.values.indices {
-                let entry = table[Int(scratch.touchedSlots[i])]
+                let entry = entries[i]
                 let scale = entry.isChar ? charScale * charWeight : wordScale
                 scratch.values[i] *= scale * entry.idf
             }
@@ -233,9 +235,9 @@ extension CompiledScorer {
     @inline(__always)
     func score(_ scratch: inout ClassificationScratch) {
         var wordSum: Double = 0, charSum: Double = 0
-        slots.table.withUnsafeBufferPointer { table in
+        scratch.touchedEntries.withUnsafeBufferPointer { entries in
             for i in scratch.values.indices {
-                if table[Int(scratch.touchedSlots[i])].isChar { charSum += Double(scratch.values[i]) } else { wordSum += Double(scratch.values[i]) }
+                if entries[i].isChar { charSum += Double(scratch.values[i]) } else { wordSum += Double(scratch.values[i]) }
             }
         }
         for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
@@ -244,10 +246,10 @@ extension CompiledScorer {
         scratch.partial.withUnsafeMutableBufferPointer { partial in
             entryClass.withUnsafeBufferPointer { classes in
                 entryWeight.withUnsafeBufferPointer { weights in
-                    slots.table.withUnsafeBufferPointer { table in
+                    scratch.touchedEntries.withUnsafeBufferPointer { entries in
                     guard let base = partial.baseAddress, let row = weights.baseAddress else { return }
                     for i in scratch.values.indices {
-                        let entry = table[Int(scratch.touchedSlots[i])]
+                        let entry = entries[i]
                         let x = scratch.values[i]
                         let first = Int(entry.start), end = Int(entry.end)
                         if end - first == classCount {

@@ -12,8 +12,8 @@ extension NaiveBayesModel {
     /// The features of the last message scored in `scratch` that weighed most for class `chosen` against `other`.
     ///
     /// A feature's contribution is its value times the difference of its per-unit weights for the two classes
-    /// (including the length term); names are recovered by extracting the message again with names.
-    func explain(_ text: String, scratch: ClassificationScratch, chosen: Int, against other: Int, limit: Int = 5) -> [FeatureContribution] {
+    /// (including the length term); names are recovered from the tokens the scratch's extractor kept.
+    func explain(scratch: ClassificationScratch, chosen: Int, against other: Int, limit: Int = 5) -> [FeatureContribution] {
         let s = scorer
         let wordSlopeDifference = s.slopeWord[chosen] - s.slopeWord[other]
         let charSlopeDifference = s.slopeChar[chosen] - s.slopeChar[other]
@@ -22,9 +22,9 @@ extension NaiveBayesModel {
         var chosenFeatures: [(feature: Int32, weight: Double)] = []
         chosenFeatures.reserveCapacity(limit + 1)
         let classCount = labels.count
-        s.slots.table.withUnsafeBufferPointer { table in
+        do {
             for (i, f) in scratch.touched.enumerated() {
-                let slot = table[Int(scratch.touchedSlots[i])]
+                let slot = scratch.touchedEntries[i]
                 var a = 0.0, b = 0.0
                 let first = Int(slot.start), end = Int(slot.end)
                 if end - first == classCount {
@@ -46,9 +46,12 @@ extension NaiveBayesModel {
         }
         guard !chosenFeatures.isEmpty else { return [] }
         var names: [UInt64: String] = [:]
-        var extractor = FeatureExtractor(settings: metadata.features)
         let wanted = Set(chosenFeatures.map { statistics.featureKeys[Int($0.feature)] })
-        for feature in extractor.namedFeatures(text, only: wanted) where names[feature.hash] == nil { names[feature.hash] = feature.name }
+        // The scratch's extractor still holds the message's tokens: name the features from them, without
+        // tokenising again, and without the character n-grams when no character feature is wanted.
+        var extractor = scratch.extractor
+        let named = extractor.namedFeaturesOfLastMessage(only: wanted, characters: wanted.contains(where: FeatureHash.isChar))
+        for feature in named where names[feature.hash] == nil { names[feature.hash] = feature.name }
         return chosenFeatures.map { item in
             let hash = statistics.featureKeys[Int(item.feature)]
             return FeatureContribution(feature: names[hash] ?? String(format: "#%016llx", hash), weight: (item.weight * 1000).rounded() / 1000)

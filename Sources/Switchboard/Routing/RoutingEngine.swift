@@ -135,7 +135,7 @@ public final class RoutingEngine: Sendable {
             alternatives: order.prefix(3).map { LabelProbability(label: model.labels[$0], probability: probabilities[$0]) },
             abstained: abstained, abstentionReason: reason, rules: fired, explanation: [], language: language, modelID: model.id)
         if explain, order.count >= 2 {
-            decision.explanation = model.explain(message.text, scratch: scratch, chosen: top, against: order[1])
+            decision.explanation = model.explain(scratch: scratch, chosen: top, against: order[1])
         }
         return decision
     }
