@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Switchboard
 
@@ -85,6 +86,19 @@ public struct RoutingServer: Sendable {
             },
             logger: logger
         )
+    }
+
+    /// Makes Swift concurrency run its tasks on the server's event loops, for this whole process.
+    ///
+    /// By default a request is read on a SwiftNIO event-loop thread, handled on Swift concurrency's own
+    /// thread pool, and written back on the event loop: two thread hand-offs per request. Installing
+    /// NIO's singleton event-loop group (the one Hummingbird serves on) as the global executor removes
+    /// them. It changes where every task of the process runs, so it is the executable's decision, not
+    /// the library's: call it once, at the start of the process, before the server starts. Returns
+    /// whether it took effect (it cannot on some platforms).
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets requests in flight finish.

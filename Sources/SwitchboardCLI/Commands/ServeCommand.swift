@@ -49,10 +49,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Log message text with each decision (off by default: messages hold personal data).")
     var logText = false
 
+    @Flag(inversion: .prefixedNo,
+          help: "Handle requests on the server's event-loop threads, without handing each one to Swift's thread pool and back (faster; --no-event-loop-executor keeps Swift's default pool).")
+    var eventLoopExecutor = true
+
     @Option(help: "The lowest log level written: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // First, before the server starts any task: it changes where every task of this process runs.
+        if eventLoopExecutor { RoutingServer.runConcurrencyOnEventLoops() }
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
