@@ -131,3 +131,30 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
     #expect(unfamiliar.abstained)
     #expect(unfamiliar.abstentionReason?.contains("words are known") == true, "\(unfamiliar.label) \(unfamiliar.confidence) \(unfamiliar.abstentionReason ?? "routed")")
 }
+
+@Test func explanationsNameTheFeaturesOfTheirOwnMessage() throws {
+    let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
+    let texts = ["Bonjour, suite au dégât des eaux survenu hier soir dans ma cuisine, je voudrais déclarer un sinistre",
+                 "Under GDPR I request a copy of all personal data you hold about me",
+                 "Notre club de handball cherche des sponsors pour les maillots de la saison prochaine",
+                 "prélèvement rejeté"]
+    // Each message alone, on an engine whose buffers have seen nothing else...
+    let alone = try texts.map { text in
+        try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm").route(text, explain: true).explanation
+    }
+    // ...and one after another on one engine, whose buffers keep the previous message's tokens.
+    for _ in 0..<2 {
+        for (text, expected) in zip(texts, alone) {
+            let explanation = engine.route(text, explain: true).explanation
+            #expect(explanation == expected)
+            #expect(!explanation.isEmpty)
+            for contribution in explanation {
+                // A name, never the hash that stands in when no token of the message gives the feature.
+                #expect(contribution.feature.hasPrefix("w:") || contribution.feature.hasPrefix("c:["), "\(contribution.feature)")
+            }
+        }
+    }
+    // Character n-grams are named too: a one-word message leans on them.
+    let short = engine.route("sinistre", explain: true).explanation
+    #expect(short.contains { $0.feature.hasPrefix("c:[") }, "\(short)")
+}
