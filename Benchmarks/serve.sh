@@ -9,6 +9,7 @@
 #   DURATION=5 SOAK=20 Benchmarks/serve.sh    # shorter
 #   LOG_LEVEL=warning Benchmarks/serve.sh     # without the per-request log line
 #   EXPLAIN=false Benchmarks/serve.sh         # requests with "explain": false (no explanation computed)
+#   EXECUTOR=pool Benchmarks/serve.sh         # serve with --no-event-loop-executor (Swift's default pool)
 #
 # Needs wrk (apt-get install -y wrk) and a release build (built here if missing).
 set -euo pipefail
@@ -19,6 +20,9 @@ DURATION=${DURATION:-15}
 SOAK=${SOAK:-60}
 LOG_LEVEL=${LOG_LEVEL:-info}
 EXPLAIN=${EXPLAIN:-true}
+EXECUTOR=${EXECUTOR:-event-loops}
+EXECUTOR_FLAG=()
+[ "$EXECUTOR" = pool ] && EXECUTOR_FLAG=(--no-event-loop-executor)
 BIN=.build/release/switchboard
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 [ -x "$BIN" ] || swift build -c release --product switchboard
@@ -40,7 +44,7 @@ export SWITCHBOARD_BENCH_BODIES="$WORK/bodies.jsonl"
 
 BUSY="$(ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && NR<=4 { printf "%s%% %s; ", $1, $2 }')"
 "$BIN" serve --model models/default.sbm --policy models/policy.yaml --port "$PORT" \
-  --feedback-db "$WORK/feedback.sqlite" --log-level "$LOG_LEVEL" 2>"$WORK/server.log" &
+  --feedback-db "$WORK/feedback.sqlite" --log-level "$LOG_LEVEL" "${EXECUTOR_FLAG[@]}" 2>"$WORK/server.log" &
 SERVER=$!
 stop_server() {
   if kill -0 "$SERVER" 2>/dev/null; then
@@ -62,7 +66,7 @@ echo "machine: $(nproc) cores, $(awk '/^model name/ { $1=$2=$3=""; print; exit }
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "busiest processes before the server started (%CPU over their lifetime): $BUSY"
 echo "requests: POST /v1/route, one message of examples/inbox.txt each, explain=$EXPLAIN"
-echo "server: $BIN serve --model models/default.sbm --policy models/policy.yaml --port $PORT --log-level $LOG_LEVEL (pid $SERVER)"
+echo "server: $BIN serve --model models/default.sbm --policy models/policy.yaml --port $PORT --log-level $LOG_LEVEL ${EXECUTOR_FLAG[*]} (pid $SERVER; executor: $EXECUTOR)"
 echo "RSS after start: $(rss_kib) KiB"
 
 run() {  # connections threads seconds

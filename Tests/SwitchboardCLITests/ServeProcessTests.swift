@@ -91,6 +91,20 @@ import Testing
         }
         #expect(answers.first { $0.index == 0 }?.label == "claim")
 
+        // SIGHUP: the model and policy are loaded again and swapped in; routing goes on.
+        kill(process.processIdentifier, SIGHUP)
+        var reloaded = false
+        for _ in 0..<400 where !reloaded {
+            reloaded = logText().split(separator: "\n").contains { $0.contains("trigger=SIGHUP") && $0.contains("model reloaded") }
+            if !reloaded { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(reloaded, "no reload after SIGHUP: \(logText())")
+        var request = URLRequest(url: try #require(URL(string: base + "/v1/route")))
+        request.httpMethod = "POST"
+        request.httpBody = Data(#"{"text": "je voudrais résilier mon contrat auto"}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+
         // SIGTERM: a clean stop.
         process.terminate()
         process.waitUntilExit()
