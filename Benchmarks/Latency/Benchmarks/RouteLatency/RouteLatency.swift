@@ -8,7 +8,8 @@
 //   call per sample, without and with `explain: true` (targets: p99 <= 50 µs);
 // - the same call on an engine loaded without the policy (no rules), to see what the rules cost;
 // - `engine.routeBatch` of 10,000 messages (examples/inbox.txt cycled) with 1 and with 2 workers, one
-//   batch per sample (target: 2 workers >= 1.7x the throughput of 1).
+//   batch per sample (target: 2 workers >= 1.7x the throughput of 1);
+// - a calibration: fixed arithmetic of about the same duration, whose tail is the machine's alone.
 import Benchmark
 import Foundation
 import Switchboard
@@ -74,6 +75,16 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("route (300 chars) without policy", configuration: single) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(engineWithoutPolicy.route(message))
+        }
+    }
+    // The machine's own tail: a fixed amount of arithmetic with no memory traffic and no allocation, about as
+    // long as one route. Its p99 against its p50 shows how much of the routes' tail the machine adds by itself
+    // (interrupts, other tenants of the host), whatever the code does.
+    Benchmark("calibration: fixed arithmetic", configuration: single) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+            for _ in 0..<26_000 { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
+            blackHole(x)
         }
     }
 
