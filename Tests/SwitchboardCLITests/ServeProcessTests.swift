@@ -32,7 +32,8 @@ import Testing
         process.executableURL = try Self.executable()
         process.arguments = ["serve", "--model", Self.root.appendingPathComponent("models/default.sbm").path,
                              "--policy", Self.root.appendingPathComponent("models/policy.yaml").path,
-                             "--port", "0", "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0"]
+                             "--port", "0", "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
+                             "--max-batch", "20000", "--max-body", "16777216"]
             + (eventLoopExecutor ? [] : ["--no-event-loop-executor"])
         let errors = Pipe()
         process.standardError = errors
@@ -105,8 +106,27 @@ import Testing
         let (_, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
 
-        // SIGTERM: a clean stop.
+        // SIGTERM while a long batch is in flight: the batch is answered in full, then the process exits.
+        var batch = URLRequest(url: try #require(URL(string: base + "/v1/route/batch")))
+        batch.httpMethod = "POST"
+        batch.timeoutInterval = 120
+        batch.httpBody = try JSONSerialization.data(withJSONObject: ["messages": (0..<1500).map {
+            ["text": String(repeating: texts[$0 % texts.count] + " ", count: 40) + "\($0)"]
+        }])
+        let batchRequest = batch
+        let answered = Mutex(false)
+        let inFlight = Task {
+            let (data, response) = try await URLSession.shared.data(for: batchRequest)
+            answered.withLock { $0 = true }
+            let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, object["count"] as? Int)
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(answered.withLock { $0 } == false, "the batch was answered before SIGTERM: the check below proves nothing")
         process.terminate()
+        let (batchStatus, batchCount) = try await inFlight.value
+        #expect(batchStatus == 200)
+        #expect(batchCount == 1500)
         process.waitUntilExit()
         errors.fileHandleForReading.readabilityHandler = nil
         #expect(process.terminationReason == .exit)
