@@ -14,9 +14,12 @@ struct CompiledScorer: Sendable {
     let slots: FeatureSlots
     let idf: [Float]
     let isChar: [Bool]
-    let entryStart: [UInt32]
-    let entryClass: [UInt16]
-    let entryWeight: [Float]
+    /// The rows of features seen in many classes, an entry per class in class order (a slot whose range is
+    /// `classCount` long points here).
+    let denseWeight: [Float]
+    /// The entries of the other features, each class next to its weight: one cache line holds both, where
+    /// separate arrays of classes and weights cost two misses per feature.
+    let sparseEntry: [SparseEntry]
     let bias: [Double]
     /// Per-class slope of the summed word feature values.
     let slopeWord: [Double]
@@ -53,24 +56,26 @@ struct CompiledScorer: Sendable {
         // Features seen in at least half the classes are expanded to an entry per class (weight 0 where
         // unseen), so that scoring them is a contiguous loop the compiler vectorises.
         let denseFrom = PreparedCorpus.denseThreshold(classes: c)
-        var starts: [UInt32] = [0], classes: [UInt16] = [], expanded: [Float] = []
-        starts.reserveCapacity(v + 1)
+        // A feature seen in every class is a full row whatever the threshold, so that a range of `classCount`
+        // entries always means a dense row.
+        var ranges: [(start: UInt32, end: UInt32)] = [], dense: [Float] = [], sparse: [SparseEntry] = []
+        ranges.reserveCapacity(v)
         for f in 0..<v {
             let range = Int(s.featureStart[f])..<Int(s.featureStart[f + 1])
-            if range.count >= denseFrom {
-                var row = [Float](repeating: 0, count: c)
-                for e in range { row[Int(s.entryClass[e])] = weights[e] }
-                classes.append(contentsOf: (0..<c).map { UInt16($0) })
-                expanded.append(contentsOf: row)
+            if range.count >= denseFrom || range.count == c {
+                let start = dense.count
+                dense.append(contentsOf: repeatElement(0, count: c))
+                for e in range { dense[start + Int(s.entryClass[e])] = weights[e] }
+                ranges.append((UInt32(start), UInt32(dense.count)))
             } else {
-                for e in range { classes.append(s.entryClass[e]); expanded.append(weights[e]) }
+                let start = sparse.count
+                for e in range { sparse.append(SparseEntry(weight: weights[e], classIndex: UInt32(s.entryClass[e]))) }
+                ranges.append((UInt32(start), UInt32(sparse.count)))
             }
-            starts.append(UInt32(classes.count))
         }
-        entryStart = starts
-        entryClass = classes
-        entryWeight = expanded
-        slots = FeatureSlots(keys: s.featureKeys, entryStart: starts, idf: idf, isChar: isChar)
+        denseWeight = dense
+        sparseEntry = sparse
+        slots = FeatureSlots(keys: s.featureKeys, ranges: ranges, idf: idf, isChar: isChar)
         if p.uniformPriors || n == 0 {
             bias = Array(repeating: 0, count: c)
         } else {
@@ -244,18 +249,18 @@ extension CompiledScorer {
         // Feature sums in Float (dense rows vectorise eight classes at a time), then added to the Double scores.
         for c in 0..<classCount { scratch.partial[c] = 0 }
         scratch.partial.withUnsafeMutableBufferPointer { partial in
-            entryClass.withUnsafeBufferPointer { classes in
-                entryWeight.withUnsafeBufferPointer { weights in
+            sparseEntry.withUnsafeBufferPointer { sparse in
+                denseWeight.withUnsafeBufferPointer { dense in
                     scratch.touchedEntries.withUnsafeBufferPointer { entries in
-                    guard let base = partial.baseAddress, let row = weights.baseAddress else { return }
+                    guard let base = partial.baseAddress else { return }
                     for i in scratch.values.indices {
                         let entry = entries[i]
                         let x = scratch.values[i]
                         let first = Int(entry.start), end = Int(entry.end)
-                        if end - first == classCount {
+                        if end - first == classCount, let row = dense.baseAddress {
                             VectorMath.addScaled(x, row + first, into: base, count: classCount)
                         } else {
-                            for e in first..<end { base[Int(classes[e])] += x * row[e] }
+                            for e in first..<end { base[Int(sparse[e].classIndex)] += x * sparse[e].weight }
                         }
                     }
                     }
@@ -264,6 +269,25 @@ extension CompiledScorer {
         }
         for c in 0..<classCount { scratch.scores[c] += Double(scratch.partial[c]) }
     }
+}
+
+extension CompiledScorer {
+    /// The (class, weight) entries of the feature with hash `key`: every class, in order, for a dense row;
+    /// none when the model does not know it. For reports such as `inspect`, not for the hot path.
+    func entries(ofKey key: UInt64) -> [(classIndex: Int, weight: Float)] {
+        let slot = slots.table.withUnsafeBufferPointer { slots.find(key, in: $0) }
+        guard slot >= 0 else { return [] }
+        let entry = slots.table[Int(slot)]
+        let range = Int(entry.start)..<Int(entry.end)
+        if range.count == classCount { return range.map { ($0 - range.lowerBound, denseWeight[$0]) } }
+        return range.map { (Int(sparseEntry[$0].classIndex), sparseEntry[$0].weight) }
+    }
+}
+
+/// One entry of a feature seen in few classes: the class and the feature's weight for it.
+struct SparseEntry: Sendable {
+    var weight: Float
+    var classIndex: UInt32
 }
 
 /// A feature's scoring data, in one 24-byte record: its hash, number, entry range, IDF and group.
@@ -288,7 +312,9 @@ struct FeatureSlots: Sendable {
     let table: [FeatureSlot]
     let mask: Int
 
-    init(keys: [UInt64], entryStart: [UInt32], idf: [Float], isChar: [Bool]) {
+    /// `ranges[f]`: feature f's entries, in ``CompiledScorer/denseWeight`` when `classCount` long, else in
+    /// ``CompiledScorer/sparseEntry``.
+    init(keys: [UInt64], ranges: [(start: UInt32, end: UInt32)], idf: [Float], isChar: [Bool]) {
         var capacity = 16
         while capacity * 2 < keys.count * 3 { capacity <<= 1 }
         var table = [FeatureSlot](repeating: FeatureSlot(key: 0, feature: -1, start: 0, end: 0, signedIDF: 0), count: capacity)
@@ -297,7 +323,7 @@ struct FeatureSlots: Sendable {
             var slot = Int(truncatingIfNeeded: key >> 7) & mask
             while table[slot].key != 0 && table[slot].key != key { slot = (slot + 1) & mask }
             // The IDF is at least 1, so its sign is free to carry the group.
-            table[slot] = FeatureSlot(key: key, feature: Int32(f), start: entryStart[f], end: entryStart[f + 1],
+            table[slot] = FeatureSlot(key: key, feature: Int32(f), start: ranges[f].start, end: ranges[f].end,
                                       signedIDF: isChar[f] ? -max(idf[f], 1e-30) : max(idf[f], 1e-30))
         }
         self.table = table

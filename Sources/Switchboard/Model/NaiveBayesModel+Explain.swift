@@ -29,12 +29,12 @@ extension NaiveBayesModel {
                 let first = Int(slot.start), end = Int(slot.end)
                 if end - first == classCount {
                     // A dense row: an entry per class, in class order.
-                    a = Double(s.entryWeight[first + chosen])
-                    b = Double(s.entryWeight[first + other])
+                    a = Double(s.denseWeight[first + chosen])
+                    b = Double(s.denseWeight[first + other])
                 } else {
                     for e in first..<end {
-                        let c = Int(s.entryClass[e])
-                        if c == chosen { a = Double(s.entryWeight[e]) } else if c == other { b = Double(s.entryWeight[e]) }
+                        let c = Int(s.sparseEntry[e].classIndex)
+                        if c == chosen { a = Double(s.sparseEntry[e].weight) } else if c == other { b = Double(s.sparseEntry[e].weight) }
                     }
                 }
                 let weight = Double(scratch.values[i]) * (a - b + (slot.isChar ? charSlopeDifference : wordSlopeDifference))

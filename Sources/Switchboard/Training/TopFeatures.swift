@@ -14,12 +14,12 @@ enum TopFeatures {
         var floor = [Double](repeating: -.infinity, count: c)
         var unit = [Double](repeating: 0, count: c)
         for f in 0..<s.featureCount where !FeatureHash.isChar(s.featureKeys[f]) && s.documentFrequency[f] >= 2 {
-            let range = Int(scorer.entryStart[f])..<Int(scorer.entryStart[f + 1])
+            let entries = scorer.entries(ofKey: s.featureKeys[f])
             var sum = 0.0
-            for e in range { sum += Double(scorer.entryWeight[e]) }
-            for e in range { unit[Int(scorer.entryClass[e])] = Double(scorer.entryWeight[e]) }
-            for e in range {
-                let cls = Int(scorer.entryClass[e])
+            for entry in entries { sum += Double(entry.weight) }
+            for entry in entries { unit[entry.classIndex] = Double(entry.weight) }
+            for entry in entries {
+                let cls = entry.classIndex
                 let mine = unit[cls] + scorer.slopeWord[cls]
                 let others = (sum - unit[cls] + slopeSum - scorer.slopeWord[cls]) / Double(c - 1)
                 let weight = (mine - others) * Double(scorer.idf[f])
@@ -32,7 +32,7 @@ enum TopFeatures {
                     }
                 }
             }
-            for e in range { unit[Int(scorer.entryClass[e])] = 0 }
+            for entry in entries { unit[entry.classIndex] = 0 }
         }
         // Names are recovered from each label's own messages, one label per task.
         let candidates = best
