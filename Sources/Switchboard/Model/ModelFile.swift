@@ -93,22 +93,33 @@ public enum ModelFile {
 
     /// Reads the model at `path`.
     public static func read(from path: String) throws -> NaiveBayesModel {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw SwitchboardError(.io, "cannot read the model file", location: SourceLocation(file: path), cause: error as NSError)
-        }
-        do {
-            return try decode(data)
-        } catch var error as SwitchboardError {
-            error.location = SourceLocation(file: path)
-            throw error
-        }
+        // The file's bytes are let go before the scoring tables are built from the decoded counts, so that
+        // the two are never in memory together (for a 2.7 MB banking77 model, 2.7 MB less at the peak).
+        let parts = try { () throws -> (ModelStatistics, ModelMetadata) in
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            } catch {
+                throw SwitchboardError(.io, "cannot read the model file", location: SourceLocation(file: path), cause: error as NSError)
+            }
+            do {
+                return try decodeParts(data)
+            } catch var error as SwitchboardError {
+                error.location = SourceLocation(file: path)
+                throw error
+            }
+        }()
+        return NaiveBayesModel(statistics: parts.0, metadata: parts.1)
     }
 
     /// Decodes a model.
     public static func decode(_ data: Data) throws -> NaiveBayesModel {
+        let (statistics, metadata) = try decodeParts(data)
+        return NaiveBayesModel(statistics: statistics, metadata: metadata)
+    }
+
+    /// Decodes and checks a model's counts and metadata, copying them out of `data`.
+    private static func decodeParts(_ data: Data) throws -> (ModelStatistics, ModelMetadata) {
         func invalid(_ message: String) -> SwitchboardError { SwitchboardError(.invalidModel, message) }
         guard data.count >= 8, data.prefix(8).elementsEqual(magic) else {
             throw invalid("not a Switchboard model file (no SWBDMODL signature)")
@@ -172,7 +183,7 @@ public enum ModelFile {
         try statistics.validate()
         try metadata.features.validate()
         try metadata.parameters.validate()
-        return NaiveBayesModel(statistics: statistics, metadata: metadata)
+        return (statistics, metadata)
     }
 
     /// Appends a whole array little-endian, in one copy (a value at a time costs a bounds and exclusivity
