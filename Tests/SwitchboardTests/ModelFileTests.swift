@@ -42,6 +42,20 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
     }
 }
 
+@Test func aDamagedModelFileOnDiskIsNamedInTheError() throws {
+    let data = try ModelFile.encode(trainedModel())
+    let path = try temporaryDirectory() + "/cut.sbm"
+    try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+    do {
+        _ = try ModelFile.read(from: path)
+        Issue.record("a truncated model file was accepted")
+    } catch let error as SwitchboardError {
+        #expect(error.code == .invalidModel)
+        #expect(error.location?.file == path)
+        #expect(error.description.contains(path) && error.description.contains("truncated"), "\(error.description)")
+    }
+}
+
 @Test func corruptedModelFilesAreRejected() throws {
     let data = try ModelFile.encode(trainedModel())
     for offset in [40, data.count / 3, data.count - 3] {
