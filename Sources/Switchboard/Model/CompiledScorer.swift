@@ -89,10 +89,9 @@ struct CompiledScorer: Sendable {
 public struct ClassificationScratch: Sendable {
     var extractor: FeatureExtractor
     var hashes: [UInt64] = []
-    /// The known features of the last message, by feature number (in order of first appearance).
-    var touched: [Int32] = []
-    /// Copies of their slots in the scorer's table: the passes after the lookup read these in order, where
-    /// reading the table again would jump about a table of megabytes.
+    /// The known features of the last message (in order of first appearance): copies of their slots in the
+    /// scorer's table, so that the passes after the lookup read them in order, where reading the table
+    /// again would jump about a table of megabytes.
     var touchedEntries: [FeatureSlot] = []
     /// Their values (term frequency, then transformed and scaled).
     var values: [Float] = []
@@ -121,7 +120,6 @@ public struct ClassificationScratch: Sendable {
         scores = Array(repeating: 0, count: classCount)
         partial = Array(repeating: 0, count: classCount)
         hashes.reserveCapacity(512)
-        touched.reserveCapacity(512)
         touchedEntries.reserveCapacity(512)
         values.reserveCapacity(512)
     }
@@ -157,7 +155,6 @@ extension CompiledScorer {
     /// Turns feature hashes into the message's known features and their values (`touched`, `values`).
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
-        scratch.touched.removeAll(keepingCapacity: true)
         scratch.touchedEntries.removeAll(keepingCapacity: true)
         scratch.values.removeAll(keepingCapacity: true)
         scratch.resetAccumulator(hashCount: scratch.hashes.count)
@@ -198,7 +195,6 @@ extension CompiledScorer {
                         accPosition[probe] = Int32(scratch.values.count)
                         let entry = table[Int(slot)]
                         scratch.touchedEntries.append(entry)
-                        scratch.touched.append(entry.feature)
                         scratch.values.append(1)
                         break
                     }
@@ -221,7 +217,8 @@ extension CompiledScorer {
                 var x = scratch.values[i]
                 let isChar = entries[i].isChar
                 if !isChar { scratch.knownWordOccurrences += x }
-                if sublinear { x = 1 + logf(x) }
+                // 1 + log(1) is 1: most features occur once, and skipping the call for them saves a few percent.
+                if sublinear && x != 1 { x = 1 + logf(x) }
                 if isChar { charNorm += x * x } else { wordNorm += x * x }
                 scratch.values[i] = x
             }
@@ -290,10 +287,9 @@ struct SparseEntry: Sendable {
     var classIndex: UInt32
 }
 
-/// A feature's scoring data, in one 24-byte record: its hash, number, entry range, IDF and group.
+/// A feature's scoring data, in one record (20 bytes, 24 with alignment): its hash, entry range, IDF and group.
 struct FeatureSlot: Sendable {
     var key: UInt64
-    var feature: Int32
     var start: UInt32
     var end: UInt32
     /// The IDF, negated for a character n-gram (the sign carries the group).
@@ -317,13 +313,13 @@ struct FeatureSlots: Sendable {
     init(keys: [UInt64], ranges: [(start: UInt32, end: UInt32)], idf: [Float], isChar: [Bool]) {
         var capacity = 16
         while capacity * 2 < keys.count * 3 { capacity <<= 1 }
-        var table = [FeatureSlot](repeating: FeatureSlot(key: 0, feature: -1, start: 0, end: 0, signedIDF: 0), count: capacity)
+        var table = [FeatureSlot](repeating: FeatureSlot(key: 0, start: 0, end: 0, signedIDF: 0), count: capacity)
         let mask = capacity - 1
         for (f, key) in keys.enumerated() {
             var slot = Int(truncatingIfNeeded: key >> 7) & mask
             while table[slot].key != 0 && table[slot].key != key { slot = (slot + 1) & mask }
             // The IDF is at least 1, so its sign is free to carry the group.
-            table[slot] = FeatureSlot(key: key, feature: Int32(f), start: ranges[f].start, end: ranges[f].end,
+            table[slot] = FeatureSlot(key: key, start: ranges[f].start, end: ranges[f].end,
                                       signedIDF: isChar[f] ? -max(idf[f], 1e-30) : max(idf[f], 1e-30))
         }
         self.table = table

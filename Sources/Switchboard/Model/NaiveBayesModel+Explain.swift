@@ -19,12 +19,11 @@ extension NaiveBayesModel {
         let charSlopeDifference = s.slopeChar[chosen] - s.slopeChar[other]
         // The `limit` largest contributions, kept sorted as they come (ties: the earlier feature first, as a
         // stable sort of all of them would give), instead of sorting every positive one.
-        var chosenFeatures: [(feature: Int32, weight: Double)] = []
+        var chosenFeatures: [(key: UInt64, weight: Double)] = []
         chosenFeatures.reserveCapacity(limit + 1)
         let classCount = labels.count
         do {
-            for (i, f) in scratch.touched.enumerated() {
-                let slot = scratch.touchedEntries[i]
+            for (i, slot) in scratch.touchedEntries.enumerated() {
                 var a = 0.0, b = 0.0
                 let first = Int(slot.start), end = Int(slot.end)
                 if end - first == classCount {
@@ -40,20 +39,20 @@ extension NaiveBayesModel {
                 let weight = Double(scratch.values[i]) * (a - b + (slot.isChar ? charSlopeDifference : wordSlopeDifference))
                 guard weight > 0, chosenFeatures.count < limit || weight > (chosenFeatures.last?.weight ?? 0) else { continue }
                 let position = chosenFeatures.firstIndex { weight > $0.weight } ?? chosenFeatures.count
-                chosenFeatures.insert((f, weight), at: position)
+                chosenFeatures.insert((slot.key, weight), at: position)
                 if chosenFeatures.count > limit { chosenFeatures.removeLast() }
             }
         }
         guard !chosenFeatures.isEmpty else { return [] }
         var names: [UInt64: String] = [:]
-        let wanted = Set(chosenFeatures.map { statistics.featureKeys[Int($0.feature)] })
+        let wanted = Set(chosenFeatures.map(\.key))
         // The scratch's extractor still holds the message's tokens: name the features from them, without
         // tokenising again, and without the character n-grams when no character feature is wanted.
         var extractor = scratch.extractor
         let named = extractor.namedFeaturesOfLastMessage(only: wanted, characters: wanted.contains(where: FeatureHash.isChar))
         for feature in named where names[feature.hash] == nil { names[feature.hash] = feature.name }
         return chosenFeatures.map { item in
-            let hash = statistics.featureKeys[Int(item.feature)]
+            let hash = item.key
             return FeatureContribution(feature: names[hash] ?? String(format: "#%016llx", hash), weight: (item.weight * 1000).rounded() / 1000)
         }
     }

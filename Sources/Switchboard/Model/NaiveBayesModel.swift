@@ -104,7 +104,7 @@ public final class NaiveBayesModel: Sendable {
     /// Classifies `text`, using the given buffers.
     public func classify(_ text: String, scratch: inout ClassificationScratch) -> Classification {
         let probabilities = self.probabilities(text, scratch: &scratch)
-        return Classification(labels: labels, probabilities: probabilities, knownFeatures: scratch.touched.count)
+        return Classification(labels: labels, probabilities: probabilities, knownFeatures: scratch.touchedEntries.count)
     }
 
     /// Classifies `text` with buffers from the model's pool.
