@@ -60,10 +60,23 @@ struct ServeCommand: AsyncParsableCommand {
         // First, before the server starts any task: it changes where every task of this process runs.
         if eventLoopExecutor { RoutingServer.runConcurrencyOnEventLoops() }
         let level = logLevel
+        // Log lines gather in a buffer (one write for many requests), written every 100 ms, at once for
+        // warnings and errors, and when the server stops.
+        let output = LogOutputBuffer()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = StreamLogHandler(label: label, stream: BufferedStandardError(buffer: output))
             handler.logLevel = level
             return handler
+        }
+        let flusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                output.flush()
+            }
+        }
+        defer {
+            flusher.cancel()
+            output.flush()
         }
         let logger = Logger(label: "switchboard")
         let configuration = ServerConfiguration(
