@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Written by hand for the hot path: `switchboard serve` logs one line per request, and writing each line
 /// to standard error as it comes is a system call per request (about a tenth of the server's throughput
-/// on two cores, measured with `Benchmarks/serve.sh` at `--log-level info` against `warning`). Here lines
+/// on two cores, measured with `Benchmarks/serve.sh` at `--log-level info` against `warning`; buffering got back about 4%). Here lines
 /// gather in memory and are written together: when 64 KiB have gathered, when ``flush()`` is called (the
 /// server calls it every 100 ms and when it stops), and at once for a line at warning level or above, so
 /// that problems are never held back.
