@@ -102,6 +102,21 @@ func placeholdersReplacePersonalAndVariableData(text: String, placeholder: Strin
     #expect(named.contains { $0.name == "c:[ au]" })
 }
 
+@Test func featureNamesKeepAccentsAndEmojisWhole() {
+    var extractor = FeatureExtractor(settings: FeatureSettings(foldDiacritics: false))
+    let text = "résilier 👍 déjà"
+    var hashes: [UInt64] = []
+    extractor.extract(text, into: &hashes)
+    let named = extractor.namedFeatures(text)
+    #expect(named.map(\.hash) == hashes)
+    let names = Set(named.map(\.name))
+    #expect(names.contains("w:résilier"))
+    #expect(names.contains("w:👍"))
+    #expect(names.contains("w:résilier 👍"))
+    #expect(names.contains("c:[ré]"))
+    #expect(names.contains("c:[éjà ]"))
+}
+
 @Test(arguments: [
     ("ok", "1 word"),
     ("👍", "0 words"),
