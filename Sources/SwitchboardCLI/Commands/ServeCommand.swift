@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         // First, before the server starts any task: it changes where every task of this process runs.
-        if eventLoopExecutor { RoutingServer.runConcurrencyOnEventLoops() }
+        let onEventLoops = eventLoopExecutor && RoutingServer.runConcurrencyOnEventLoops()
         let level = logLevel
         // Log lines gather in a buffer (one write for many requests), written every 100 ms, at once for
         // warnings and errors, and when the server stops.
@@ -79,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
             output.flush()
         }
         let logger = Logger(label: "switchboard")
+        if eventLoopExecutor && !onEventLoops {
+            logger.warning("this platform cannot run tasks on the event loops; requests use Swift's default thread pool")
+        }
         let configuration = ServerConfiguration(
             modelPath: model, policyPath: policy, host: host, port: port, feedbackDatabasePath: feedbackDb,
             token: try tokenFile.map(ServerConfiguration.readToken(from:)), maxBatch: maxBatch, maxBodyBytes: maxBody,

@@ -10,11 +10,10 @@ import Synchronization
 /// Standard error behind a buffer, for the server's log lines (written by swift-log's `StreamLogHandler`).
 ///
 /// Written by hand for the hot path: `switchboard serve` logs one line per request, and writing each line
-/// to standard error as it comes is a system call per request (about a tenth of the server's throughput
-/// on two cores, measured with `Benchmarks/serve.sh` at `--log-level info` against `warning`; buffering got back about 4%). Here lines
-/// gather in memory and are written together: when 64 KiB have gathered, when ``flush()`` is called (the
-/// server calls it every 100 ms and when it stops), and at once for a line at warning level or above, so
-/// that problems are never held back.
+/// to standard error as it comes is a system call per request. Gathering them got back about 4% of the
+/// server's throughput on two cores (`Benchmarks/serve.sh`). Lines are written together: when 64 KiB have
+/// gathered, when ``flush()`` is called (the server calls it every 100 ms and when it stops), and at once
+/// for a line at warning level or above, so that problems are never held back.
 final class LogOutputBuffer: Sendable {
     private let pending = Mutex<[UInt8]>([])
     private let limit: Int
@@ -31,13 +30,13 @@ final class LogOutputBuffer: Sendable {
         let urgent = Self.isUrgent(line)
         pending.withLock { bytes in
             bytes.append(contentsOf: line.utf8)
-            if urgent || bytes.count >= limit { write(&bytes) }
+            if urgent || bytes.count >= limit { drain(&bytes) }
         }
     }
 
     /// Writes everything gathered so far.
     func flush() {
-        pending.withLock { write(&$0) }
+        pending.withLock { drain(&$0) }
     }
 
     /// Whether a line is at warning level or above: its second word, as `StreamLogHandler` writes it
@@ -51,13 +50,13 @@ final class LogOutputBuffer: Sendable {
 
     /// Writes `bytes` in full (retrying short writes and interruptions) and empties them. Called under the lock,
     /// so that lines keep their order.
-    private func write(_ bytes: inout [UInt8]) {
+    private func drain(_ bytes: inout [UInt8]) {
         guard !bytes.isEmpty else { return }
         bytes.withUnsafeBytes { buffer in
             guard var pointer = buffer.baseAddress else { return }
             var left = buffer.count
             while left > 0 {
-                let written = Glibc.write(descriptor, pointer, left)
+                let written = write(descriptor, pointer, left)
                 if written < 0 && errno == EINTR { continue }
                 // Standard error closed or full: the log is lost, not the server.
                 if written <= 0 { return }
