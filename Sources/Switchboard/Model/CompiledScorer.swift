@@ -106,7 +106,7 @@ public struct ClassificationScratch: Sendable {
     var knownWordShare: Double? {
         wordOccurrences > 0 ? Double(knownWordOccurrences) / Double(wordOccurrences) : nil
     }
-    /// A small table from slot to position in `touched`, valid where `stamp` is the current generation:
+    /// A small table from slot to position in `touchedEntries`, valid where `stamp` is the current generation:
     /// it stays in the first-level cache, where counting in an array of every feature would miss it.
     var accumulatorSlot: [Int32] = Array(repeating: 0, count: 2048)
     var accumulatorStamp: [UInt32] = Array(repeating: 0, count: 2048)
@@ -152,7 +152,7 @@ public struct ClassificationScratch: Sendable {
 }
 
 extension CompiledScorer {
-    /// Turns feature hashes into the message's known features and their values (`touched`, `values`).
+    /// Turns feature hashes into the message's known features and their values (`touchedEntries`, `values`).
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
         scratch.touchedEntries.removeAll(keepingCapacity: true)
@@ -254,7 +254,7 @@ extension CompiledScorer {
                         let entry = entries[i]
                         let x = scratch.values[i]
                         let first = Int(entry.start), end = Int(entry.end)
-                        if end - first == classCount, let row = dense.baseAddress {
+                        if isDense(entry), let row = dense.baseAddress {
                             VectorMath.addScaled(x, row + first, into: base, count: classCount)
                         } else {
                             for e in first..<end { base[Int(sparse[e].classIndex)] += x * sparse[e].weight }
@@ -276,8 +276,22 @@ extension CompiledScorer {
         guard slot >= 0 else { return [] }
         let entry = slots.table[Int(slot)]
         let range = Int(entry.start)..<Int(entry.end)
-        if range.count == classCount { return range.map { ($0 - range.lowerBound, denseWeight[$0]) } }
+        if isDense(entry) { return range.map { ($0 - range.lowerBound, denseWeight[$0]) } }
         return range.map { (Int(sparseEntry[$0].classIndex), sparseEntry[$0].weight) }
+    }
+
+    /// Whether a feature's entries are a dense row (one per class, in ``denseWeight``) rather than a few
+    /// sparse entries (in ``sparseEntry``): the one place that tells them apart.
+    @inline(__always)
+    func isDense(_ entry: FeatureSlot) -> Bool {
+        Int(entry.end) - Int(entry.start) == classCount
+    }
+
+    /// A feature's weight for class `c` (0 for a class it was never seen in).
+    func weight(_ entry: FeatureSlot, forClass c: Int) -> Float {
+        if isDense(entry) { return denseWeight[Int(entry.start) + c] }
+        for e in Int(entry.start)..<Int(entry.end) where Int(sparseEntry[e].classIndex) == c { return sparseEntry[e].weight }
+        return 0
     }
 }
 

@@ -21,27 +21,13 @@ extension NaiveBayesModel {
         // stable sort of all of them would give), instead of sorting every positive one.
         var chosenFeatures: [(key: UInt64, weight: Double)] = []
         chosenFeatures.reserveCapacity(limit + 1)
-        let classCount = labels.count
-        do {
-            for (i, slot) in scratch.touchedEntries.enumerated() {
-                var a = 0.0, b = 0.0
-                let first = Int(slot.start), end = Int(slot.end)
-                if end - first == classCount {
-                    // A dense row: an entry per class, in class order.
-                    a = Double(s.denseWeight[first + chosen])
-                    b = Double(s.denseWeight[first + other])
-                } else {
-                    for e in first..<end {
-                        let c = Int(s.sparseEntry[e].classIndex)
-                        if c == chosen { a = Double(s.sparseEntry[e].weight) } else if c == other { b = Double(s.sparseEntry[e].weight) }
-                    }
-                }
-                let weight = Double(scratch.values[i]) * (a - b + (slot.isChar ? charSlopeDifference : wordSlopeDifference))
-                guard weight > 0, chosenFeatures.count < limit || weight > (chosenFeatures.last?.weight ?? 0) else { continue }
-                let position = chosenFeatures.firstIndex { weight > $0.weight } ?? chosenFeatures.count
-                chosenFeatures.insert((slot.key, weight), at: position)
-                if chosenFeatures.count > limit { chosenFeatures.removeLast() }
-            }
+        for (i, slot) in scratch.touchedEntries.enumerated() {
+            let a = Double(s.weight(slot, forClass: chosen)), b = Double(s.weight(slot, forClass: other))
+            let weight = Double(scratch.values[i]) * (a - b + (slot.isChar ? charSlopeDifference : wordSlopeDifference))
+            guard weight > 0, chosenFeatures.count < limit || weight > (chosenFeatures.last?.weight ?? 0) else { continue }
+            let position = chosenFeatures.firstIndex { weight > $0.weight } ?? chosenFeatures.count
+            chosenFeatures.insert((slot.key, weight), at: position)
+            if chosenFeatures.count > limit { chosenFeatures.removeLast() }
         }
         guard !chosenFeatures.isEmpty else { return [] }
         var names: [UInt64: String] = [:]
@@ -52,8 +38,7 @@ extension NaiveBayesModel {
         let named = extractor.namedFeaturesOfLastMessage(only: wanted, characters: wanted.contains(where: FeatureHash.isChar))
         for feature in named where names[feature.hash] == nil { names[feature.hash] = feature.name }
         return chosenFeatures.map { item in
-            let hash = item.key
-            return FeatureContribution(feature: names[hash] ?? String(format: "#%016llx", hash), weight: (item.weight * 1000).rounded() / 1000)
+            FeatureContribution(feature: names[item.key] ?? String(format: "#%016llx", item.key), weight: (item.weight * 1000).rounded() / 1000)
         }
     }
 }
