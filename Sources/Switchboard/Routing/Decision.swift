@@ -47,41 +47,65 @@ public struct Decision: Sendable, Hashable {
 extension Decision {
     /// The decision as one JSON object (no trailing newline), with snake_case keys.
     public func json(includeExplanation: Bool = true) -> String {
-        var out = "{"
+        var out = JSONBuffer(capacity: 320 + 48 * (alternatives.count + rules.count + (includeExplanation ? explanation.count : 0)))
+        appendJSON(to: &out, includeExplanation: includeExplanation)
+        return out.text
+    }
+
+    /// Appends the decision's JSON object to `out`; without its opening or closing brace when `opened` or
+    /// `closed` is false, so that the server and the batch writer can add fields to it.
+    ///
+    /// Built as bytes (``JSONBuffer``): as a growing `String` it cost 11 allocations and 5 µs a decision
+    /// (`Benchmarks/Latency`, "decision JSON"), about 3% of the server's time per request.
+    public func appendJSON(to out: inout JSONBuffer, includeExplanation: Bool = true, opened: Bool = true, closed: Bool = true) {
+        if opened { out.appendRaw("{") }
         if let messageID {
-            out += "\"id\":"
-            JSONText.appendString(messageID, to: &out)
-            out += ","
+            out.appendRaw("\"id\":")
+            out.appendString(messageID)
+            out.appendRaw(",")
         }
-        out += "\"label\":"
-        JSONText.appendString(label, to: &out)
-        out += ",\"queue\":"
-        JSONText.appendString(queue, to: &out)
-        out += ",\"priority\":\(priority)"
+        out.appendRaw("\"label\":")
+        out.appendString(label)
+        out.appendRaw(",\"queue\":")
+        out.appendString(queue)
+        out.appendRaw(",\"priority\":")
+        out.appendInteger(priority)
         if let answerWithin {
-            out += ",\"answer_within\":"
-            JSONText.appendString(answerWithin, to: &out)
-            out += ",\"answer_within_seconds\":\(answerWithinSeconds ?? 0)"
+            out.appendRaw(",\"answer_within\":")
+            out.appendString(answerWithin)
+            out.appendRaw(",\"answer_within_seconds\":")
+            out.appendInteger(answerWithinSeconds ?? 0)
         }
-        out += ",\"confidence\":"
-        JSONText.appendNumber(confidence, to: &out)
-        out += ",\"abstained\":\(abstained)"
+        out.appendRaw(",\"confidence\":")
+        out.appendNumber(confidence)
+        out.appendRaw(abstained ? ",\"abstained\":true" : ",\"abstained\":false")
         if let abstentionReason {
-            out += ",\"abstention_reason\":"
-            JSONText.appendString(abstentionReason, to: &out)
+            out.appendRaw(",\"abstention_reason\":")
+            out.appendString(abstentionReason)
         }
-        out += ",\"alternatives\":"
-        JSONText.appendPairs(alternatives.lazy.map { ($0.label, $0.probability) }, nameKey: "label", valueKey: "probability", to: &out)
-        out += ",\"rules\":[" + rules.map(JSONText.string).joined(separator: ",") + "]"
+        out.appendRaw(",\"alternatives\":[")
+        for (index, alternative) in alternatives.enumerated() {
+            if index > 0 { out.appendRaw(",") }
+            out.appendPair(name: alternative.label, value: alternative.probability, nameKey: "label", valueKey: "probability")
+        }
+        out.appendRaw("],\"rules\":[")
+        for (index, rule) in rules.enumerated() {
+            if index > 0 { out.appendRaw(",") }
+            out.appendString(rule)
+        }
+        out.appendRaw("]")
         if includeExplanation {
-            out += ",\"explanation\":"
-            JSONText.appendPairs(explanation.lazy.map { ($0.feature, $0.weight) }, nameKey: "feature", valueKey: "weight", to: &out)
+            out.appendRaw(",\"explanation\":[")
+            for (index, contribution) in explanation.enumerated() {
+                if index > 0 { out.appendRaw(",") }
+                out.appendPair(name: contribution.feature, value: contribution.weight, nameKey: "feature", valueKey: "weight")
+            }
+            out.appendRaw("]")
         }
-        out += ",\"language\":"
-        JSONText.appendString(language, to: &out)
-        out += ",\"model\":"
-        JSONText.appendString(modelID, to: &out)
-        out += "}"
-        return out
+        out.appendRaw(",\"language\":")
+        out.appendString(language)
+        out.appendRaw(",\"model\":")
+        out.appendString(modelID)
+        if closed { out.appendRaw("}") }
     }
 }

@@ -206,17 +206,26 @@ enum BatchRecord {
         switch format {
         case .jsonl:
             // The decision carries the message's id.
-            var out = "{\"source\":" + JSONText.string(source)
-            if let time = timestamp(message.timestamp) { out += ",\"timestamp\":" + JSONText.string(time) }
-            if let sender = message.sender { out += ",\"sender\":" + JSONText.string(sender) }
-            var decisionJSON = decision.json(includeExplanation: explain)
-            decisionJSON.removeFirst()  // merge the decision's fields into this object
-            out += "," + decisionJSON
-            if includeText {
-                out.removeLast()
-                out += ",\"text\":" + JSONText.string(message.text) + "}"
+            var out = JSONBuffer(capacity: 768 + (includeText ? message.text.utf8.count : 0))
+            out.appendRaw("{\"source\":")
+            out.appendString(source)
+            if let time = timestamp(message.timestamp) {
+                out.appendRaw(",\"timestamp\":")
+                out.appendString(time)
             }
-            return out + "\n"
+            if let sender = message.sender {
+                out.appendRaw(",\"sender\":")
+                out.appendString(sender)
+            }
+            // The decision's fields go into this object.
+            out.appendRaw(",")
+            decision.appendJSON(to: &out, includeExplanation: explain, opened: false, closed: false)
+            if includeText {
+                out.appendRaw(",\"text\":")
+                out.appendString(message.text)
+            }
+            out.appendRaw("}\n")
+            return out.text
         case .csv:
             var fields = [source, message.id ?? "", timestamp(message.timestamp) ?? "", message.sender ?? "", decision.label, decision.queue,
                           String(decision.priority), String(format: "%.4f", decision.confidence), String(decision.abstained),

@@ -46,24 +46,22 @@ struct ServerAPI: Sendable {
         metrics.recordDecisions(queues: queues, abstained: abstained)
     }
 
-    /// The decision's JSON, with the caller's `channel` and `metadata` echoed when given.
-    private func json(_ decision: Decision, for request: RouteRequest, explain: Bool) -> String {
-        var out = decision.json(includeExplanation: explain)
-        guard request.channel != nil || request.metadata != nil else { return out }
-        out.removeLast()  // the closing brace
+    /// Appends the decision's JSON, with the caller's `channel` and `metadata` echoed when given.
+    private func appendJSON(_ decision: Decision, for request: RouteRequest, explain: Bool, to out: inout JSONBuffer) {
+        decision.appendJSON(to: &out, includeExplanation: explain, closed: false)
         if let channel = request.channel {
-            out += ",\"channel\":"
-            JSONText.appendString(channel, to: &out)
+            out.appendRaw(",\"channel\":")
+            out.appendString(channel)
         }
         if let metadata = request.metadata {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            if let data = try? encoder.encode(metadata), let text = String(data: data, encoding: .utf8) {
-                out += ",\"metadata\":" + text
+            if let data = try? encoder.encode(metadata) {
+                out.appendRaw(",\"metadata\":")
+                out.appendRaw(String(decoding: data, as: UTF8.self))
             }
         }
-        out += "}"
-        return out
+        out.appendRaw("}")
     }
 
     private func logDecisions(_ decisions: [Decision], requests: [RouteRequest], context: BasicRequestContext) {
@@ -84,7 +82,9 @@ struct ServerAPI: Sendable {
         let decision = engine.route(body.message, explain: explain)
         count([decision])
         logDecisions([decision], requests: [body], context: context)
-        return .json(json(decision, for: body, explain: explain))
+        var out = JSONBuffer(capacity: 640)
+        appendJSON(decision, for: body, explain: explain, to: &out)
+        return .json(out)
     }
 
     /// `POST /v1/route/batch`. Small batches inline; larger ones on the ``BatchExecutor``.
@@ -104,12 +104,15 @@ struct ServerAPI: Sendable {
         }
         count(decisions)
         logDecisions(decisions, requests: body.messages, context: context)
-        var out = "{\"count\":\(decisions.count),\"decisions\":["
+        var out = JSONBuffer(capacity: 64 + 640 * decisions.count)
+        out.appendRaw("{\"count\":")
+        out.appendInteger(decisions.count)
+        out.appendRaw(",\"decisions\":[")
         for (index, decision) in decisions.enumerated() {
-            if index > 0 { out += "," }
-            out += json(decision, for: body.messages[index], explain: explain)
+            if index > 0 { out.appendRaw(",") }
+            appendJSON(decision, for: body.messages[index], explain: explain, to: &out)
         }
-        out += "]}"
+        out.appendRaw("]}")
         return .json(out)
     }
 

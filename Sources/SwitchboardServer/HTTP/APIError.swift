@@ -96,4 +96,10 @@ extension Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
+
+    /// A JSON response from a body written as bytes.
+    static func json(_ body: JSONBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    }
 }

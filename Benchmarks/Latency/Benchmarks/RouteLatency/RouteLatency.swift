@@ -9,6 +9,7 @@
 // - the same call on an engine loaded without the policy (no rules), to see what the rules cost;
 // - `engine.routeBatch` of 10,000 messages (examples/inbox.txt cycled) with 1 and with 2 workers, one
 //   batch per sample (target: 2 workers >= 1.7x the throughput of 1);
+// - `Decision.json()` of the explained decision: the body `switchboard serve` and `route --json` write;
 // - a calibration: fixed arithmetic of about the same duration, whose tail is the machine's alone.
 import Benchmark
 import Foundation
@@ -75,6 +76,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("route (300 chars) without policy", configuration: single) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(engineWithoutPolicy.route(message))
+        }
+    }
+    let explained = engine.route(message, explain: true)
+    Benchmark("decision JSON (explained)", configuration: single) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(explained.json())
         }
     }
     // The machine's own tail: a fixed amount of arithmetic with no memory traffic and no allocation, about as
