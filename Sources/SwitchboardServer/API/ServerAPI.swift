@@ -77,7 +77,7 @@ struct ServerAPI: Sendable {
     /// `POST /v1/route`. Routed inline: one message takes tens of microseconds, less than handing it to
     /// another thread would cost.
     func route(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let body = try await RequestBody.decode(RouteRequest.self, from: request, limit: configuration.maxBodyBytes)
+        let body = try await RequestBody.decodeRouteRequest(from: request, limit: configuration.maxBodyBytes)
         let explain = body.explain ?? true
         let decision = engine.route(body.message, explain: explain)
         count([decision])

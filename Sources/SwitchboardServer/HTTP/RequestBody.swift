@@ -16,9 +16,21 @@ enum RequestBody {
         }
     }
 
+    /// Decodes the body of `POST /v1/route`: by hand when it has the common shape
+    /// (``RouteRequest/parseCommonShape(_:)``), otherwise, and for every error, as ``decode(_:from:limit:)`` does.
+    static func decodeRouteRequest(from request: Request, limit: Int) async throws -> RouteRequest {
+        let buffer = try await collect(request, limit: limit)
+        if let parsed = buffer.withUnsafeReadableBytes(RouteRequest.parseCommonShape) { return parsed }
+        return try decode(RouteRequest.self, from: buffer)
+    }
+
     /// Decodes a JSON body into `T`; malformed JSON, missing and mistyped fields give 400s that name the field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
-        let buffer = try await collect(request, limit: limit)
+        try decode(type, from: try await collect(request, limit: limit))
+    }
+
+    /// Decodes collected bytes into `T`, with the errors of ``decode(_:from:limit:)``.
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         guard buffer.readableBytes > 0 else { throw APIError.malformedJSON("the body is empty") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
