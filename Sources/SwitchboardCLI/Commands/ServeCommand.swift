@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         // warnings and errors, and when the server stops.
         let output = LogOutputBuffer()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler(label: label, stream: BufferedStandardError(buffer: output))
+            var handler = BufferedLogHandler(label: label, output: output)
             handler.logLevel = level
             return handler
         }

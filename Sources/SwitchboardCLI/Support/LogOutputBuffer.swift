@@ -7,7 +7,7 @@ import Darwin
 #endif
 import Synchronization
 
-/// Standard error behind a buffer, for the server's log lines (written by swift-log's `StreamLogHandler`).
+/// Standard error behind a buffer, for the server's log lines (written by ``BufferedLogHandler``).
 ///
 /// Written by hand for the hot path: `switchboard serve` logs one line per request, and writing each line
 /// to standard error as it comes is a system call per request. Gathering them got back about 4% of the
@@ -25,11 +25,11 @@ final class LogOutputBuffer: Sendable {
         self.limit = limit
     }
 
-    /// Adds one formatted line; writes everything gathered if the buffer is full or the line is urgent.
-    func append(_ line: String) {
-        let urgent = Self.isUrgent(line)
+    /// Adds one formatted line, as UTF-8 bytes; writes everything gathered if the buffer is full or
+    /// `urgent` (warning level or above).
+    func append(bytes line: [UInt8], urgent: Bool) {
         pending.withLock { bytes in
-            bytes.append(contentsOf: line.utf8)
+            bytes.append(contentsOf: line)
             if urgent || bytes.count >= limit { drain(&bytes) }
         }
     }
@@ -37,15 +37,6 @@ final class LogOutputBuffer: Sendable {
     /// Writes everything gathered so far.
     func flush() {
         pending.withLock { drain(&$0) }
-    }
-
-    /// Whether a line is at warning level or above: its second word, as `StreamLogHandler` writes it
-    /// ("2026-11-30T06:25:13+0000 warning switchboard: ...").
-    static func isUrgent(_ line: String) -> Bool {
-        guard let space = line.utf8.firstIndex(of: 0x20) else { return true }
-        let rest = line.utf8[line.utf8.index(after: space)...]
-        for level in ["info ", "debug ", "trace ", "notice "] where rest.starts(with: level.utf8) { return false }
-        return true
     }
 
     /// Writes `bytes` in full (retrying short writes and interruptions) and empties them. Called under the lock,
@@ -65,14 +56,5 @@ final class LogOutputBuffer: Sendable {
             }
         }
         bytes.removeAll(keepingCapacity: bytes.capacity <= limit * 2)
-    }
-}
-
-/// The text stream `StreamLogHandler` writes to: each line goes to a ``LogOutputBuffer``.
-struct BufferedStandardError: TextOutputStream, Sendable {
-    let buffer: LogOutputBuffer
-
-    mutating func write(_ string: String) {
-        buffer.append(string)
     }
 }
