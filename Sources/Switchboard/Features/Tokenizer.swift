@@ -315,10 +315,35 @@ private struct ChunkWalker {
     private static let moneySuffixes: Set<String> = ["e", "eur", "euro", "euros", "k", "k€", "keur", "€", "£", "$", "ttc", "ht"]
     private static let topLevelDomains: Set<String> = ["com", "fr", "org", "net", "io", "be", "ch", "eu", "co", "uk", "de", "info", "biz", "app", "ly", "me", "gouv", "ca", "es", "it", "nl", "lu"]
 
+    /// The folded text of `start..<end`, encoded as UTF-8 on the stack and made a `String` in one step
+    /// (no heap allocation for the short strings placeholders are: up to 15 bytes are stored inline).
     private func string(_ start: Int, _ end: Int) -> String {
-        var s = ""
-        s.unicodeScalars.append(contentsOf: scratch.folded[start..<end].compactMap(Unicode.Scalar.init))
-        return s
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4 * (end - start)) { buffer in
+            var count = 0
+            for value in scratch.folded[start..<end] {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                for byte in UTF8.encode(scalar) ?? UTF8.EncodedScalar() {
+                    buffer[count] = byte
+                    count += 1
+                }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
+        }
+    }
+
+    /// Whether `start..<end` holds `scalar`. On the folded values rather than `String.contains`, which with
+    /// Foundation imported resolves to `range(of:)` and bridges through `NSString` on Linux: those calls
+    /// made most of a route's allocations (`Benchmarks/Latency`, "route (300 chars)").
+    private func contains(_ scalar: UInt32, _ start: Int, _ end: Int) -> Bool {
+        scratch.folded[start..<end].contains(scalar)
+    }
+
+    /// Whether `start..<end` holds "://".
+    private func containsSchemeSeparator(_ start: Int, _ end: Int) -> Bool {
+        guard end - start >= 3 else { return false }
+        return (start...(end - 3)).contains { k in
+            scratch.folded[k] == Self.colon && scratch.folded[k + 1] == Self.slash && scratch.folded[k + 2] == Self.slash
+        }
     }
 
     private func isDigit(_ k: Int) -> Bool { scratch.classes[k] == .digit }
@@ -348,7 +373,7 @@ private struct ChunkWalker {
         if atPosition > start, atPosition < end - 3, scratch.folded[(atPosition + 2)..<end].contains(Self.dot) {
             return (.email, 1)
         }
-        if text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("www.") || text.contains("://") {
+        if text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("www.") || containsSchemeSeparator(start, end) {
             return (.url, 1)
         }
         if digits == 0 {
@@ -372,7 +397,7 @@ private struct ChunkWalker {
         }
         if hasCurrency { return (.money, 1) }
         if letters == 0, let date = dateOrTime(text) { return (date, 1) }
-        if letters > 0, others == 0 || text.contains(".") || text.contains(","), let money = moneyWithSuffix(text) { return (money, 1) }
+        if letters > 0, others == 0 || contains(Self.dot, start, end) || contains(Self.comma, start, end), let money = moneyWithSuffix(text) { return (money, 1) }
         if letters > 0, let time = timeWithLetters(text) { return (time, 1) }
         // Phone numbers: +33..., 0..., whole or in groups.
         let first = scratch.folded[start]
@@ -432,7 +457,7 @@ private struct ChunkWalker {
             let lengths = groups.map(\.count)
             if groups.count == 3, lengths[0] == 4, lengths[1] <= 2, lengths[2] <= 2 { return .date }
             if lengths[0] <= 2, lengths[1] <= 2, groups.count == 2 || (lengths[2] == 2 || lengths[2] == 4) {
-                if text.contains(".") && groups.count == 2 { return nil }  // 12.50 is a number
+                if groups.count == 2 && text.unicodeScalars.contains(".") { return nil }  // 12.50 is a number
                 return .date
             }
         }
