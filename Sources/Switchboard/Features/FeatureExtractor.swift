@@ -136,9 +136,13 @@ public struct FeatureExtractor: Sendable {
     /// The named features of the message this extractor last read (with ``extract(_:into:characters:)`` or
     /// ``namedFeatures(_:wordsOnly:only:)``), among `wanted`, without tokenising it again; `characters: false`
     /// skips character n-grams (when none is wanted).
-    mutating func namedFeaturesOfLastMessage(only wanted: Set<UInt64>, characters: Bool = true) -> [(hash: UInt64, name: String)] {
-        var sink = NamedSink(wordsOnly: !characters, wanted: wanted)
-        emit(sink: &sink, characters: characters)
+    ///
+    /// Each wanted feature is named once (at its first occurrence), and the extractor's record of the last
+    /// message is left as it is: an explanation works on a copy of the scorer's extractor, and rewriting
+    /// that record would copy its buffers.
+    mutating func namedFeaturesOfLastMessage(only wanted: [UInt64], characters: Bool = true) -> [(hash: UInt64, name: String)] {
+        var sink = NamedSink(wordsOnly: !characters, few: wanted)
+        emit(sink: &sink, characters: characters, record: false)
         return sink.features
     }
 
@@ -147,13 +151,16 @@ public struct FeatureExtractor: Sendable {
         emit(sink: &sink, characters: characters)
     }
 
-    /// The features of the tokens in `scratch` (the last message tokenised), into `sink`.
-    private mutating func emit<Sink: FeatureSink>(sink: inout Sink, characters: Bool) {
+    /// The features of the tokens in `scratch` (the last message tokenised), into `sink`; with `record`,
+    /// also the message's ``lastTokens`` and ``lastLengthFeature``.
+    private mutating func emit<Sink: FeatureSink>(sink: inout Sink, characters: Bool, record: Bool = true) {
         let tokens = scratch.tokens
-        lastTokens.hashes.removeAll(keepingCapacity: true)
-        lastTokens.isWord.removeAll(keepingCapacity: true)
-        lastTokens.inSequence.removeAll(keepingCapacity: true)
-        lastTokens.foreignScriptWords = 0
+        if record {
+            lastTokens.hashes.removeAll(keepingCapacity: true)
+            lastTokens.isWord.removeAll(keepingCapacity: true)
+            lastTokens.inSequence.removeAll(keepingCapacity: true)
+            lastTokens.foreignScriptWords = 0
+        }
         // Word unigrams (every token) and n-grams (tokens in sequence).
         var sequence: [(index: Int, raw: UInt64)] = []
         sequence.reserveCapacity(tokens.count)
@@ -165,10 +172,12 @@ public struct FeatureExtractor: Sendable {
                 raw = FeatureHash.step(raw, scalar)
                 if scalar >= 0x370 { foreign = true }
             }
-            lastTokens.hashes.append(raw)
-            lastTokens.isWord.append(span.kind == .word)
-            lastTokens.inSequence.append(span.inSequence)
-            if foreign && span.kind == .word { lastTokens.foreignScriptWords += 1 }
+            if record {
+                lastTokens.hashes.append(raw)
+                lastTokens.isWord.append(span.kind == .word)
+                lastTokens.inSequence.append(span.inSequence)
+                if foreign && span.kind == .word { lastTokens.foreignScriptWords += 1 }
+            }
             if settings.wordMinN <= 1 { sink.word(FeatureHash.word(raw), tokens: index..<(index + 1), scratch: scratch) }
             if span.inSequence { sequence.append((index, raw)) }
         }
@@ -177,9 +186,9 @@ public struct FeatureExtractor: Sendable {
             for span in tokens where span.kind == .word && span.inSequence { words += 1 }
             let bucket = FeatureHash.lengthBucket(words: words)
             let hash = FeatureHash.length(bucket: bucket)
-            lastLengthFeature = hash
+            if record { lastLengthFeature = hash }
             sink.length(hash, bucket: bucket)
-        } else {
+        } else if record {
             lastLengthFeature = nil
         }
         if settings.wordMaxN >= 2, sequence.count >= 2 {
@@ -225,9 +234,13 @@ private struct NamedSink: FeatureSink {
     /// When set, only these hashes are named (names cost an allocation each).
     var wanted: Set<UInt64>?
     /// The wanted hashes as an array when they are few (an explanation asks for five): a linear scan of a
-    /// few words is several times cheaper than hashing every n-gram of the message for a set lookup.
+    /// few words is several times cheaper than hashing every n-gram of the message for a set lookup. Given
+    /// this way, each is named once, at its first occurrence.
     var few: [UInt64]?
+    var onlyFirst = false
     var features: [(hash: UInt64, name: String)] = []
+    /// The bytes of the name being built, reused from one name to the next.
+    private var name: [UInt8] = []
 
     init(wordsOnly: Bool, wanted: Set<UInt64>?) {
         self.wordsOnly = wordsOnly
@@ -235,15 +248,26 @@ private struct NamedSink: FeatureSink {
         if let wanted, wanted.count <= 16 { few = Array(wanted) }
     }
 
+    /// A sink naming each of `few` once.
+    init(wordsOnly: Bool, few: [UInt64]) {
+        self.wordsOnly = wordsOnly
+        self.few = few
+        self.onlyFirst = true
+        features.reserveCapacity(few.count)
+    }
+
     @inline(__always)
     func isWanted(_ hash: UInt64) -> Bool {
-        if let few { return few.contains(hash) }
+        if let few {
+            guard few.contains(hash) else { return false }
+            return !onlyFirst || !features.contains { $0.hash == hash }
+        }
         return wanted?.contains(hash) ?? true
     }
 
     mutating func word(_ hash: UInt64, tokens: Range<Int>, scratch: TokenScratch) {
         if !isWanted(hash) { return }
-        var name = Self.utf8("w:")
+        start("w:")
         for index in tokens {
             let span = scratch.tokens[index]
             if tokens.count > 1 && !span.inSequence { continue }
@@ -253,13 +277,12 @@ private struct NamedSink: FeatureSink {
         features.append((hash, String(decoding: name, as: UTF8.self)))
     }
 
-    /// A name's bytes, built in one buffer and made a String once: appending scalars to a String one
-    /// n-gram at a time cost about fifteen allocations a name.
-    private static func utf8(_ prefix: StaticString) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(48)
-        prefix.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        return bytes
+    /// Starts a name: its bytes are built in one reused buffer and made a String once (appending scalars
+    /// to a String one n-gram at a time cost about fifteen allocations a name).
+    private mutating func start(_ prefix: StaticString) {
+        name.removeAll(keepingCapacity: true)
+        if name.capacity < 64 { name.reserveCapacity(64) }
+        prefix.withUTF8Buffer { name.append(contentsOf: $0) }
     }
 
     /// Appends the UTF-8 of `scalars` (invalid values skipped).
@@ -279,7 +302,7 @@ private struct NamedSink: FeatureSink {
     mutating func char(_ hash: UInt64, padded: [UInt32], start: Int, count: Int) {
         if wordsOnly { return }
         if !isWanted(hash) { return }
-        var name = Self.utf8("c:[")
+        self.start("c:[")
         Self.append(padded[start..<(start + count)], to: &name)
         name.append(UInt8(ascii: "]"))
         features.append((hash, String(decoding: name, as: UTF8.self)))

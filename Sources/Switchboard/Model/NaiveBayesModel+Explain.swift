@@ -30,15 +30,14 @@ extension NaiveBayesModel {
             if chosenFeatures.count > limit { chosenFeatures.removeLast() }
         }
         guard !chosenFeatures.isEmpty else { return [] }
-        var names: [UInt64: String] = [:]
-        let wanted = Set(chosenFeatures.map(\.key))
+        let wanted = chosenFeatures.map(\.key)
         // The scratch's extractor still holds the message's tokens: name the features from them, without
         // tokenising again, and without the character n-grams when no character feature is wanted.
         var extractor = scratch.extractor
         let named = extractor.namedFeaturesOfLastMessage(only: wanted, characters: wanted.contains(where: FeatureHash.isChar))
-        for feature in named where names[feature.hash] == nil { names[feature.hash] = feature.name }
         return chosenFeatures.map { item in
-            FeatureContribution(feature: names[item.key] ?? String(format: "#%016llx", item.key), weight: (item.weight * 1000).rounded() / 1000)
+            let name = named.first { $0.hash == item.key }?.name ?? String(format: "#%016llx", item.key)
+            return FeatureContribution(feature: name, weight: (item.weight * 1000).rounded() / 1000)
         }
     }
 }
