@@ -110,7 +110,8 @@ import Testing
         var batch = URLRequest(url: try #require(URL(string: base + "/v1/route/batch")))
         batch.httpMethod = "POST"
         batch.timeoutInterval = 120
-        batch.httpBody = try JSONSerialization.data(withJSONObject: ["messages": (0..<1500).map {
+        // Enough work (about 8 MB of text) to be still in flight 150 ms after it is sent.
+        batch.httpBody = try JSONSerialization.data(withJSONObject: ["messages": (0..<4000).map {
             ["text": String(repeating: texts[$0 % texts.count] + " ", count: 40) + "\($0)"]
         }])
         let batchRequest = batch
@@ -126,7 +127,7 @@ import Testing
         process.terminate()
         let (batchStatus, batchCount) = try await inFlight.value
         #expect(batchStatus == 200)
-        #expect(batchCount == 1500)
+        #expect(batchCount == 4000)
         process.waitUntilExit()
         errors.fileHandleForReading.readabilityHandler = nil
         #expect(process.terminationReason == .exit)

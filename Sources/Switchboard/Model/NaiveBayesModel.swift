@@ -73,8 +73,11 @@ public final class NaiveBayesModel: Sendable {
     /// The labels, in class order.
     public var labels: [String] { statistics.labels }
 
-    /// A stable identifier of the model: its labels, settings and statistics checksum.
-    public var id: String {
+    /// A stable identifier of the model: its labels, settings and statistics checksum. Made once: every
+    /// decision carries it.
+    public let id: String
+
+    private static func identifier(statistics: ModelStatistics, metadata: ModelMetadata) -> String {
         "sbm-\(metadata.training.corpusChecksum.prefix(8))-\(metadata.labels.count)l-\(statistics.documentCount)d"
     }
 
@@ -83,6 +86,7 @@ public final class NaiveBayesModel: Sendable {
         self.statistics = statistics
         self.metadata = metadata
         self.scorer = CompiledScorer(statistics: statistics, parameters: metadata.parameters)
+        self.id = Self.identifier(statistics: statistics, metadata: metadata)
     }
 
     /// The same model with other metadata whose labels and parameters are unchanged (the scorer is reused).
@@ -94,6 +98,7 @@ public final class NaiveBayesModel: Sendable {
         self.statistics = statistics
         self.metadata = metadata
         self.scorer = scorer
+        self.id = Self.identifier(statistics: statistics, metadata: metadata)
     }
 
     /// Buffers for classifying on one thread.

@@ -23,8 +23,16 @@ public enum LanguageDetector {
         ("nl", ["het", "een", "en", "van", "ik", "niet", "met", "mijn", "voor", "dat", "hallo", "bedankt", "verzekering", "heb", "wij", "ook"]),
     ]
 
-    /// The word lists as token hashes, so that detection needs no string per token.
-    private static let hashedLists: [Set<UInt64>] = lists.map { Set($0.1.map(FeatureHash.raw(token:))) }
+    /// Each listed word's token hash, with the lists it is in as bits (bit i: `lists[i]`): one lookup a
+    /// word instead of one per list, and no string per token.
+    private static let listsOfWord: [UInt64: UInt16] = {
+        precondition(lists.count <= 16, "the language lists are kept as 16 bits")
+        var table: [UInt64: UInt16] = [:]
+        for (i, list) in lists.enumerated() {
+            for word in list.1 { table[FeatureHash.raw(token: word), default: 0] |= 1 << i }
+        }
+        return table
+    }()
 
     /// The language of `text`: `fr`, `en`, `other` or `und`.
     public static func detect(_ text: String) -> String {
@@ -36,13 +44,15 @@ public enum LanguageDetector {
 
     /// The language of the tokens of the last message an extractor read (accents must be folded).
     public static func detect(_ tokens: TokenDigest) -> String {
-        var scores = [Double](repeating: 0, count: lists.count)
         var words = 0
+        var scores = [Double](repeating: 0, count: lists.count)
         for (hash, isWord) in zip(tokens.hashes, tokens.isWord) where isWord {
             words += 1
-            for (i, list) in hashedLists.enumerated() where list.contains(hash) {
-                // Words in several lists count a little for each.
-                scores[i] += 1
+            guard var bits = listsOfWord[hash] else { continue }
+            // Words in several lists count for each.
+            while bits != 0 {
+                scores[bits.trailingZeroBitCount] += 1
+                bits &= bits - 1
             }
         }
         guard words > 0 else { return undetermined }
