@@ -73,6 +73,8 @@ public struct RoutingServer: Sendable {
         let modelID = engine.model.id
         return Application(
             router: makeRouter(),
+            // A response in flight at shutdown is sent whole before its connection closes.
+            server: .http1(additionalChannelHandlers: [FlushBeforeCloseHandler()]),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
             services: [reloader],

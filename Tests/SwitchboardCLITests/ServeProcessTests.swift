@@ -33,7 +33,7 @@ import Testing
         process.arguments = ["serve", "--model", Self.root.appendingPathComponent("models/default.sbm").path,
                              "--policy", Self.root.appendingPathComponent("models/policy.yaml").path,
                              "--port", "0", "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
-                             "--max-batch", "20000", "--max-body", "16777216"]
+                             "--max-batch", "20000", "--max-body", "67108864"]
             + (eventLoopExecutor ? [] : ["--no-event-loop-executor"])
         let errors = Pipe()
         process.standardError = errors
@@ -110,9 +110,10 @@ import Testing
         var batch = URLRequest(url: try #require(URL(string: base + "/v1/route/batch")))
         batch.httpMethod = "POST"
         batch.timeoutInterval = 120
-        // Enough work (about 8 MB of text) to be still in flight 150 ms after it is sent.
-        batch.httpBody = try JSONSerialization.data(withJSONObject: ["messages": (0..<4000).map {
-            ["text": String(repeating: texts[$0 % texts.count] + " ", count: 40) + "\($0)"]
+        // Enough work (about 19 MB of text, over a second of routing on two cores) to be still in flight
+        // 150 ms after it is sent, however fast the machine.
+        batch.httpBody = try JSONSerialization.data(withJSONObject: ["messages": (0..<8000).map {
+            ["text": String(repeating: texts[$0 % texts.count] + " ", count: 60) + "\($0)"]
         }])
         let batchRequest = batch
         let answered = Mutex(false)
@@ -127,7 +128,7 @@ import Testing
         process.terminate()
         let (batchStatus, batchCount) = try await inFlight.value
         #expect(batchStatus == 200)
-        #expect(batchCount == 4000)
+        #expect(batchCount == 8000)
         process.waitUntilExit()
         errors.fileHandleForReading.readabilityHandler = nil
         #expect(process.terminationReason == .exit)

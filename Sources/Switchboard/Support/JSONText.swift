@@ -172,3 +172,17 @@ public struct JSONBuffer: Sendable {
         nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10
     }
 }
+
+/// ASCII hexadecimal digits, for the hand-written JSON readers' `\u` escapes (batch exports, server bodies).
+package enum HexDigit {
+    /// The value of `byte` as a hexadecimal digit (`0-9`, `A-F`, `a-f`), or nil.
+    @inline(__always)
+    package static func value(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+}

@@ -1,3 +1,5 @@
+import Switchboard
+
 /// A strict JSON (RFC 8259) parser over UTF-8 bytes.
 ///
 /// Written by hand rather than using Foundation's `JSONSerialization` because it sits on the hot
@@ -232,14 +234,7 @@ struct JSONScanner {
         guard index + 4 <= bytes.count else { throw error("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            default: throw error("invalid \\u escape")
-            }
+            guard let digit = HexDigit.value(bytes[index]) else { throw error("invalid \\u escape") }
             value = value << 4 | UInt32(digit)
             index += 1
         }
