@@ -7,9 +7,7 @@
 public enum JSONText {
     /// Appends `value` as a JSON string literal (with quotes) to `output`.
     public static func appendString(_ value: String, to output: inout String) {
-        var buffer = JSONBuffer(capacity: value.utf8.count + 8)
-        buffer.appendString(value)
-        output.append(buffer.text)
+        output.append(string(value))
     }
 
     /// A JSON string literal for `value`.
@@ -23,14 +21,6 @@ public enum JSONText {
     public static func appendNumber(_ value: Double, to output: inout String) {
         var buffer = JSONBuffer(capacity: 24)
         buffer.appendNumber(value)
-        output.append(buffer.text)
-    }
-
-    /// Appends `[{"<nameKey>": name, "<valueKey>": value}, ...]`: the shape of alternatives and explanations.
-    public static func appendPairs<Pairs: Sequence>(_ pairs: Pairs, nameKey: String, valueKey: String, to output: inout String)
-    where Pairs.Element == (String, Double) {
-        var buffer = JSONBuffer(capacity: 256)
-        buffer.appendPairs(pairs, nameKey: nameKey, valueKey: valueKey)
         output.append(buffer.text)
     }
 }
@@ -114,13 +104,7 @@ public struct JSONBuffer: Sendable {
         var digits = 4
         while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
         bytes.append(0x2E)
-        var divisor: UInt = 1
-        for _ in 1..<digits { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(0x30 + UInt8(fraction / divisor))
-            fraction %= divisor
-            divisor /= 10
-        }
+        appendDigits(fraction, minimumDigits: digits)
     }
 
     /// Appends `{"<nameKey>":name,"<valueKey>":value}`.
@@ -136,31 +120,12 @@ public struct JSONBuffer: Sendable {
         appendRaw("}")
     }
 
-    /// Appends `[{"<nameKey>": name, "<valueKey>": value}, ...]`.
-    public mutating func appendPairs<Pairs: Sequence>(_ pairs: Pairs, nameKey: String, valueKey: String)
-    where Pairs.Element == (String, Double) {
-        bytes.append(0x5B)
-        var first = true
-        for (name, value) in pairs {
-            if !first { bytes.append(0x2C) }
-            first = false
-            appendRaw("{")
-            appendString(nameKey)
-            appendRaw(":")
-            appendString(name)
-            appendRaw(",")
-            appendString(valueKey)
-            appendRaw(":")
-            appendNumber(value)
-            appendRaw("}")
-        }
-        bytes.append(0x5D)
-    }
-
-    private mutating func appendDigits(_ value: UInt) {
+    /// Appends `value` in decimal, with leading zeros up to `minimumDigits` ("0069").
+    private mutating func appendDigits(_ value: UInt, minimumDigits: Int = 1) {
         var remaining = value
         var divisor: UInt = 1
-        while remaining / divisor >= 10 { divisor *= 10 }
+        var digits = 1
+        while remaining / divisor >= 10 || digits < minimumDigits { divisor *= 10; digits += 1 }
         while divisor > 0 {
             bytes.append(0x30 + UInt8(remaining / divisor))
             remaining %= divisor

@@ -40,14 +40,18 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 
     static func line(_ result: Classification) -> String {
-        var line = "{\"label\":"
-        JSONText.appendString(result.label, to: &line)
-        line += ",\"confidence\":"
-        JSONText.appendNumber(result.confidence, to: &line)
-        line += ",\"top\":"
-        JSONText.appendPairs(result.top(3).lazy.map { ($0.label, $0.probability) }, nameKey: "label", valueKey: "probability", to: &line)
-        line += "}\n"
-        return line
+        var line = JSONBuffer(capacity: 160)
+        line.appendRaw("{\"label\":")
+        line.appendString(result.label)
+        line.appendRaw(",\"confidence\":")
+        line.appendNumber(result.confidence)
+        line.appendRaw(",\"top\":[")
+        for (index, top) in result.top(3).enumerated() {
+            if index > 0 { line.appendRaw(",") }
+            line.appendPair(name: top.label, value: top.probability, nameKey: "label", valueKey: "probability")
+        }
+        line.appendRaw("]}\n")
+        return line.text
     }
 }
 
