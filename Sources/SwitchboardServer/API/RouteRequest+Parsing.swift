@@ -29,42 +29,29 @@ private struct JSONObjectReader {
 
     mutating func readRouteRequest() -> RouteRequest? {
         var text: String?, id: String?, channel: String?, explain: Bool?
-        // Which members were read (bits 0-3), to give up on a repeated one.
-        var seen: UInt8 = 0
         skipWhitespace()
         guard take(0x7B) else { return nil }  // {
         skipWhitespace()
         if !take(0x7D) {  // not an empty object
+            // Which members were read (a bit each), to give up on a repeated one.
+            var seen: UInt8 = 0
             while true {
                 skipWhitespace()
-                guard let key = readString() else { return nil }
-                let bit: UInt8 = switch key {
-                case "text": 1
-                case "id": 2
-                case "channel": 4
-                case "explain": 8
-                default: 0
-                }
-                guard bit != 0, seen & bit == 0 else { return nil }
-                seen |= bit
+                guard let key = readString(), let member = Member(rawValue: key), seen & member.bit == 0 else { return nil }
+                seen |= member.bit
                 skipWhitespace()
                 guard take(0x3A) else { return nil }  // :
                 skipWhitespace()
-                switch key {
-                case "text":
+                switch member {
+                case .text:
                     guard let value = readString() else { return nil }
                     text = value
-                case "id":
+                case .id, .channel:
                     guard let value = readOptionalString() else { return nil }
-                    id = value
-                case "channel":
-                    guard let value = readOptionalString() else { return nil }
-                    channel = value
-                case "explain":
+                    if member == .id { id = value } else { channel = value }
+                case .explain:
                     guard let value = readOptionalBool() else { return nil }
                     explain = value
-                default:
-                    return nil
                 }
                 skipWhitespace()
                 if take(0x2C) { continue }  // ,
@@ -75,6 +62,20 @@ private struct JSONObjectReader {
         skipWhitespace()
         guard index == bytes.count, let text else { return nil }
         return RouteRequest(text: text, id: id, channel: channel, metadata: nil, explain: explain)
+    }
+
+    /// The members this reader takes; any other sends the body to `JSONDecoder`.
+    enum Member: String {
+        case text, id, channel, explain
+
+        var bit: UInt8 {
+            switch self {
+            case .text: 1
+            case .id: 2
+            case .channel: 4
+            case .explain: 8
+            }
+        }
     }
 
     /// A string, or nil for `null`; `.none` when neither.
@@ -137,7 +138,7 @@ private struct JSONObjectReader {
                         return nil
                     }
                     guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
-                    out.append(contentsOf: UTF8.encode(scalar).map { Array($0) } ?? [])
+                    UTF8.encode(scalar) { out.append($0) }
                 default:
                     return nil
                 }
