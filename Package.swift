@@ -82,6 +82,8 @@ let package = Package(
                 "SwitchboardServer",
                 "Switchboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
