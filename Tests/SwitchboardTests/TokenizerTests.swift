@@ -62,6 +62,17 @@ func placeholdersReplacePersonalAndVariableData(text: String, placeholder: Strin
     #expect(!tokens.contains { $0.kind == .word && $0.text.count >= 3 && $0.text.allSatisfy(\.isNumber) })
 }
 
+@Test func placeholderChecksOnPunctuationInsideAToken() {
+    // "://" anywhere in a token makes it a URL, not only after http or https.
+    #expect(words("lien ftp://files.example.org/doc") == ["lien", "<url>"])
+    // An amount with a decimal point or comma before a currency suffix is money.
+    #expect(words("payé 45,90eur hier") == ["paye", "<money>", "hier"])
+    #expect(words("payé 12.50e hier") == ["paye", "<money>", "hier"])
+    // Two short groups joined by a dot are a number, not a date; with a slash they are a date.
+    #expect(words("reste 12.50 à payer") == ["reste", "<num>", "a", "payer"])
+    #expect(words("le 12/05 au soir") == ["le", "<date>", "au", "soir"])
+}
+
 @Test func shortNumbersAndOrdinals() {
     #expect(words("3 semaines") == ["<num>", "semaines"])
     #expect(words("le 1er janvier 2026") == ["le", "1er", "janvier", "<year>"])
