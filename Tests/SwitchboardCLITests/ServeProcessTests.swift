@@ -115,18 +115,40 @@ import Testing
         batch.httpBody = try JSONSerialization.data(withJSONObject: ["messages": (0..<8000).map {
             ["text": String(repeating: texts[$0 % texts.count] + " ", count: 60) + "\($0)"]
         }])
-        let batchRequest = batch
+        // The request and the signal are timed off the cooperative pool: when other suites keep its threads
+        // busy, a `Task.sleep` can wake seconds late, after the batch was answered, and the check would
+        // prove nothing. A thread's sleep is scheduled by the kernel, whatever the pool is doing.
         let answered = Mutex(false)
-        let inFlight = Task {
-            let (data, response) = try await URLSession.shared.data(for: batchRequest)
-            answered.withLock { $0 = true }
-            let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, object["count"] as? Int)
+        let (batchStatus, batchCount, answeredBeforeSIGTERM) = await withCheckedContinuation {
+            (done: CheckedContinuation<(Int, Int?, Bool), Never>) in
+            // The answer and the signal, in whichever order they come; the continuation is resumed once, by
+            // whichever of the two comes second.
+            struct Progress { var answeredBeforeSignal: Bool?; var reply: (status: Int, count: Int?)?; var resumed = false }
+            let progress = Mutex(Progress())
+            let finish: @Sendable (@Sendable (inout Progress) -> Void) -> Void = { update in
+                let outcome: (Int, Int?, Bool)? = progress.withLock { state in
+                    update(&state)
+                    guard !state.resumed, let before = state.answeredBeforeSignal, let reply = state.reply else { return nil }
+                    state.resumed = true
+                    return (reply.status, reply.count, before)
+                }
+                if let outcome { done.resume(returning: outcome) }
+            }
+            let task = URLSession.shared.dataTask(with: batch) { data, response, _ in
+                answered.withLock { $0 = true }
+                let object = (data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) ?? [:]
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0, count = object["count"] as? Int
+                finish { $0.reply = (status, count) }
+            }
+            task.resume()
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 0.15)
+                let before = answered.withLock { $0 }
+                process.terminate()
+                finish { $0.answeredBeforeSignal = before }
+            }
         }
-        try await Task.sleep(for: .milliseconds(150))
-        #expect(answered.withLock { $0 } == false, "the batch was answered before SIGTERM: the check below proves nothing")
-        process.terminate()
-        let (batchStatus, batchCount) = try await inFlight.value
+        #expect(answeredBeforeSIGTERM == false, "the batch was answered before SIGTERM: the check below proves nothing")
         #expect(batchStatus == 200)
         #expect(batchCount == 8000)
         process.waitUntilExit()
