@@ -127,7 +127,7 @@ private let probes = [
     let a = try count(smallCorpus)
     var options = TrainingOptions()
     options.shard = true
-    options.features.charMaxN = 4
+    options.features.charMaxN = 3
     let b = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }.model
     #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, b]) }
     options = TrainingOptions()

@@ -160,7 +160,7 @@ func messagesCarryTheirLengthInWords(text: String, bucket: String) {
     #expect(extractor.lastLengthFeature == nil)
     // Model files written before the setting existed have no such key: they read as without it.
     let old = Data(#"{"wordMinN":1,"wordMaxN":2,"charMinN":2,"charMaxN":5,"foldDiacritics":true}"#.utf8)
-    #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(lengthFeature: false))
+    #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(charMaxN: 5, lengthFeature: false))
     let now = try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(FeatureSettings.default))
     #expect(now == .default && now.lengthFeature)
 }
