@@ -58,7 +58,7 @@ struct CompiledScorer: Sendable {
         let denseFrom = PreparedCorpus.denseThreshold(classes: c)
         // A feature seen in every class is a full row whatever the threshold, so that a range of `classCount`
         // entries always means a dense row.
-        var ranges: [(start: UInt32, end: UInt32)] = [], dense: [Float] = [], sparse: [SparseEntry] = []
+        var ranges: [(start: UInt32, count: UInt16)] = [], dense: [Float] = [], sparse: [SparseEntry] = []
         ranges.reserveCapacity(v)
         for f in 0..<v {
             let range = Int(s.featureStart[f])..<Int(s.featureStart[f + 1])
@@ -66,16 +66,16 @@ struct CompiledScorer: Sendable {
                 let start = dense.count
                 dense.append(contentsOf: repeatElement(0, count: c))
                 for e in range { dense[start + Int(s.entryClass[e])] = weights[e] }
-                ranges.append((UInt32(start), UInt32(dense.count)))
+                ranges.append((UInt32(start), UInt16(c)))
             } else {
                 let start = sparse.count
                 for e in range { sparse.append(SparseEntry(weight: weights[e], classIndex: UInt32(s.entryClass[e]))) }
-                ranges.append((UInt32(start), UInt32(sparse.count)))
+                ranges.append((UInt32(start), UInt16(sparse.count - start)))
             }
         }
         denseWeight = dense
         sparseEntry = sparse
-        slots = FeatureSlots(keys: s.featureKeys, ranges: ranges, idf: idf, isChar: isChar)
+        slots = FeatureSlots(keys: s.featureKeys, ranges: ranges, idf: p.idf ? idf : nil, isChar: isChar)
         if p.uniformPriors || n == 0 {
             bias = Array(repeating: 0, count: c)
         } else {
@@ -93,6 +93,8 @@ public struct ClassificationScratch: Sendable {
     /// scorer's table, so that the passes after the lookup read them in order, where reading the table
     /// again would jump about a table of megabytes.
     var touchedEntries: [FeatureSlot] = []
+    /// Their IDFs, for a model that uses IDF (empty otherwise).
+    var touchedIDF: [Float] = []
     /// Their values (term frequency, then transformed and scaled).
     var values: [Float] = []
     var scores: [Double]
@@ -156,7 +158,9 @@ extension CompiledScorer {
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
         scratch.touchedEntries.removeAll(keepingCapacity: true)
+        scratch.touchedIDF.removeAll(keepingCapacity: true)
         scratch.values.removeAll(keepingCapacity: true)
+        let useIDF = parameters.idf
         scratch.resetAccumulator(hashCount: scratch.hashes.count)
         let generation = scratch.generation
         let mask = scratch.accumulatorSlot.count - 1
@@ -195,6 +199,7 @@ extension CompiledScorer {
                         accPosition[probe] = Int32(scratch.values.count)
                         let entry = table[Int(slot)]
                         scratch.touchedEntries.append(entry)
+                        if useIDF { scratch.touchedIDF.append(slots.idf[Int(slot)]) }
                         scratch.values.append(1)
                         break
                     }
@@ -228,7 +233,7 @@ extension CompiledScorer {
             for i in scratch.values.indices {
                 let entry = entries[i]
                 let scale = entry.isChar ? charScale * charWeight : wordScale
-                scratch.values[i] *= scale * entry.idf
+                scratch.values[i] *= scale * (useIDF ? scratch.touchedIDF[i] : 1)
             }
         }
     }
@@ -253,7 +258,7 @@ extension CompiledScorer {
                     for i in scratch.values.indices {
                         let entry = entries[i]
                         let x = scratch.values[i]
-                        let first = Int(entry.start), end = Int(entry.end)
+                        let first = Int(entry.start), end = entry.end
                         if isDense(entry), let row = dense.baseAddress {
                             VectorMath.addScaled(x, row + first, into: base, count: classCount)
                         } else {
@@ -275,7 +280,7 @@ extension CompiledScorer {
         let slot = slots.table.withUnsafeBufferPointer { slots.find(key, in: $0) }
         guard slot >= 0 else { return [] }
         let entry = slots.table[Int(slot)]
-        let range = Int(entry.start)..<Int(entry.end)
+        let range = Int(entry.start)..<entry.end
         if isDense(entry) { return range.map { ($0 - range.lowerBound, denseWeight[$0]) } }
         return range.map { (Int(sparseEntry[$0].classIndex), sparseEntry[$0].weight) }
     }
@@ -284,13 +289,13 @@ extension CompiledScorer {
     /// sparse entries (in ``sparseEntry``): the one place that tells them apart.
     @inline(__always)
     func isDense(_ entry: FeatureSlot) -> Bool {
-        Int(entry.end) - Int(entry.start) == classCount
+        Int(entry.count) == classCount
     }
 
     /// A feature's weight for class `c` (0 for a class it was never seen in).
     func weight(_ entry: FeatureSlot, forClass c: Int) -> Float {
         if isDense(entry) { return denseWeight[Int(entry.start) + c] }
-        for e in Int(entry.start)..<Int(entry.end) where Int(sparseEntry[e].classIndex) == c { return sparseEntry[e].weight }
+        for e in Int(entry.start)..<entry.end where Int(sparseEntry[e].classIndex) == c { return sparseEntry[e].weight }
         return 0
     }
 }
@@ -301,42 +306,51 @@ struct SparseEntry: Sendable {
     var classIndex: UInt32
 }
 
-/// A feature's scoring data, in one record (20 bytes, 24 with alignment): its hash, entry range, IDF and group.
+/// A feature's scoring data, in one 16-byte record: its hash, its entry range and its group.
+///
+/// Four records share a cache line. The IDF is not here: it lives in ``FeatureSlots/idf``, read only by
+/// models that use it (cross-validation turns it off on every data set measured so far), so that the table
+/// of a model without it is two thirds the size it would be with it (24-byte records).
 struct FeatureSlot: Sendable {
     var key: UInt64
     var start: UInt32
-    var end: UInt32
-    /// The IDF, negated for a character n-gram (the sign carries the group).
-    var signedIDF: Float
+    /// The number of entries: `classCount` for a dense row. Labels number at most `UInt16.max`.
+    var count: UInt16
+    /// 1 for a character n-gram, 0 for a word feature.
+    var charFlag: UInt16
 
-    var idf: Float { abs(signedIDF) }
-    var isChar: Bool { signedIDF.sign == .minus }
+    var end: Int { Int(start) + Int(count) }
+    var isChar: Bool { charFlag != 0 }
 }
 
 /// Open addressing (linear probing) from feature hash to ``FeatureSlot``.
 ///
 /// Written by hand for the hot path: one probe brings the key and everything scoring needs into the cache
-/// together, where separate arrays (hash table, entry offsets, IDF, group) cost a cache miss each, per
-/// feature, per message. Empty slots have key 0 (feature hashes are never 0). Load factor at most 2/3.
+/// together, where separate arrays (hash table, entry offsets, group) cost a cache miss each, per feature,
+/// per message. Empty slots have key 0 (feature hashes are never 0). Load factor at most 2/3.
 struct FeatureSlots: Sendable {
     let table: [FeatureSlot]
     let mask: Int
 
+    /// Each slot's IDF (1 where the slot is empty), for models that use IDF; empty for the others.
+    let idf: [Float]
+
     /// `ranges[f]`: feature f's entries, in ``CompiledScorer/denseWeight`` when `classCount` long, else in
-    /// ``CompiledScorer/sparseEntry``.
-    init(keys: [UInt64], ranges: [(start: UInt32, end: UInt32)], idf: [Float], isChar: [Bool]) {
+    /// ``CompiledScorer/sparseEntry``. `idf` is nil for a model without IDF.
+    init(keys: [UInt64], ranges: [(start: UInt32, count: UInt16)], idf: [Float]?, isChar: [Bool]) {
         var capacity = 16
         while capacity * 2 < keys.count * 3 { capacity <<= 1 }
-        var table = [FeatureSlot](repeating: FeatureSlot(key: 0, start: 0, end: 0, signedIDF: 0), count: capacity)
+        var table = [FeatureSlot](repeating: FeatureSlot(key: 0, start: 0, count: 0, charFlag: 0), count: capacity)
+        var slotIDF = idf == nil ? [] : [Float](repeating: 1, count: capacity)
         let mask = capacity - 1
         for (f, key) in keys.enumerated() {
             var slot = Int(truncatingIfNeeded: key >> 7) & mask
             while table[slot].key != 0 && table[slot].key != key { slot = (slot + 1) & mask }
-            // The IDF is at least 1, so its sign is free to carry the group.
-            table[slot] = FeatureSlot(key: key, start: ranges[f].start, end: ranges[f].end,
-                                      signedIDF: isChar[f] ? -max(idf[f], 1e-30) : max(idf[f], 1e-30))
+            table[slot] = FeatureSlot(key: key, start: ranges[f].start, count: ranges[f].count, charFlag: isChar[f] ? 1 : 0)
+            if let idf { slotIDF[slot] = idf[f] }
         }
         self.table = table
+        self.idf = slotIDF
         self.mask = mask
     }
 
