@@ -3,8 +3,10 @@
 # machine whose speed moves from one minute to the next, only figures taken side by side compare.
 #
 #   Benchmarks/serve-ab.sh OLD_BINARY NEW_BINARY [PAIRS]     # default 3 pairs
+#   OLD_MODEL=old.sbm Benchmarks/serve-ab.sh OLD NEW         # the old side serves another model file
 #
-# For each pair, for OLD then NEW: start `BINARY serve` with the shipped model and policy on a loopback
+# For each pair, for OLD then NEW: start `BINARY serve` with the shipped model (or OLD_MODEL / NEW_MODEL,
+# to compare a change of model as well as of code) and policy on a loopback
 # port, 2 s of warm-up load, then 10 s of wrk at concurrency 16 (POST /v1/route, explained, the bodies of
 # Benchmarks/serve.sh), and stop the server with SIGTERM. Prints one line per run and the ratio of each
 # pair (NEW / OLD requests/s) with their median. Needs wrk.
@@ -12,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: $0 OLD_BINARY NEW_BINARY [PAIRS]" >&2; exit 2; }
 OLD=$1; NEW=$2; PAIRS=${3:-3}
+OLD_MODEL=${OLD_MODEL:-models/default.sbm}; NEW_MODEL=${NEW_MODEL:-models/default.sbm}
 PORT=${PORT:-18183}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
@@ -26,10 +29,10 @@ with open("examples/inbox.txt", encoding="utf-8") as src, open(sys.argv[1], "w",
 PY
 export SWITCHBOARD_BENCH_BODIES="$WORK/bodies.jsonl"
 
-one_run() {  # binary -> prints requests/s
-  local binary=$1 server rps
+one_run() {  # binary model -> prints requests/s
+  local binary=$1 model=$2 server rps
   rm -f "$WORK/feedback.sqlite"
-  "$binary" serve --model models/default.sbm --policy models/policy.yaml --port "$PORT" \
+  "$binary" serve --model "$model" --policy models/policy.yaml --port "$PORT" \
     --feedback-db "$WORK/feedback.sqlite" 2>"$WORK/server.log" &
   server=$!
   for _ in $(seq 1 100); do
@@ -45,12 +48,12 @@ one_run() {  # binary -> prints requests/s
 }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "old: $OLD"
-echo "new: $NEW"
+echo "old: $OLD ($OLD_MODEL)"
+echo "new: $NEW ($NEW_MODEL)"
 ratios=()
 for pair in $(seq 1 "$PAIRS"); do
-  old_rps=$(one_run "$OLD")
-  new_rps=$(one_run "$NEW")
+  old_rps=$(one_run "$OLD" "$OLD_MODEL")
+  new_rps=$(one_run "$NEW" "$NEW_MODEL")
   ratio=$(python3 -c "print(f'{$new_rps / $old_rps:.2f}')")
   ratios+=("$ratio")
   echo "pair $pair: old $old_rps, new $new_rps requests/s at c=16: new/old $ratio"
