@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Switchboard
+import Synchronization
 
 /// `switchboard serve`: the routing engine behind a JSON HTTP API on Hummingbird 2.
 ///
@@ -73,8 +75,11 @@ public struct RoutingServer: Sendable {
         let modelID = engine.model.id
         return Application(
             router: makeRouter(),
-            // A response in flight at shutdown is sent whole before its connection closes.
-            server: .http1(additionalChannelHandlers: [FlushBeforeCloseHandler()]),
+            // A response in flight at shutdown is sent whole before its connection closes; a connection that
+            // sends nothing for the idle timeout is closed.
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [FlushBeforeCloseHandler()],
+                idleTimeout: configuration.idleTimeout.map(TimeAmount.init))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
             services: [reloader],
@@ -103,9 +108,36 @@ public struct RoutingServer: Sendable {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets requests in flight finish.
+    /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets requests in flight finish,
+    /// for at most ``ServerConfiguration/shutdownTimeout``; connections still open then are closed.
     public func run() async throws {
-        try await makeApplication().runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let stopping = Mutex<ContinuousClock.Instant?>(nil)
+        let service = GracefulShutdownObserver(service: makeApplication()) {
+            stopping.withLock { $0 = .now }
+        }
+        var group = ServiceGroupConfiguration(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        try await ServiceGroup(configuration: group).run()
+        if let since = stopping.withLock({ $0 }), since.duration(to: .now) >= configuration.shutdownTimeout {
+            logger.warning("shutdown timeout reached: connections still open were closed", metadata: [
+                "shutdown_timeout": .stringConvertible(configuration.shutdownTimeout)
+            ])
+        }
         logger.info("switchboard stopped")
+    }
+}
+
+/// Runs a service and notes when its graceful shutdown begins (the signal's arrival).
+private struct GracefulShutdownObserver<Wrapped: Service>: Service {
+    let service: Wrapped
+    let onShutdown: @Sendable () -> Void
+
+    func run() async throws {
+        // The wrapped service sees the same graceful shutdown: the handler is added beside its own.
+        try await withGracefulShutdownHandler {
+            try await service.run()
+        } onGracefulShutdown: {
+            onShutdown()
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Synchronization
+@testable import SwitchboardCLI
 import Testing
 
 /// `switchboard serve` as a process: the executor choice is process-wide, so it is tested in its own process.
@@ -28,38 +29,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        let process = Process()
-        process.executableURL = try Self.executable()
-        process.arguments = ["serve", "--model", Self.root.appendingPathComponent("models/default.sbm").path,
-                             "--policy", Self.root.appendingPathComponent("models/policy.yaml").path,
-                             "--port", "0", "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
-                             "--max-batch", "20000", "--max-body", "67108864"]
-            + (eventLoopExecutor ? [] : ["--no-event-loop-executor"])
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let log = Mutex(Data())
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            log.withLock { $0.append(chunk) }
-        }
-        try process.run()
+        let server = try await ServerProcess.start(
+            ["--policy", Self.root.appendingPathComponent("models/policy.yaml").path,
+             "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
+             "--max-batch", "20000", "--max-body", "67108864"] + (eventLoopExecutor ? [] : ["--no-event-loop-executor"]))
+        let process = server.process
         defer { if process.isRunning { process.terminate() } }
-        func logText() -> String { log.withLock { String(decoding: $0, as: UTF8.self) } }
-
-        // The port it was given, from its "serving" log line.
-        var port: Int?
-        for _ in 0..<600 where port == nil {
-            if let line = logText().split(separator: "\n").first(where: { $0.contains("switchboard serving") }),
-               let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
-               let number = address.split(separator: ":").last.flatMap({ Int($0) }) {
-                port = number
-            } else {
-                #expect(process.isRunning, "the server exited early: \(logText())")
-                if !process.isRunning { return }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        func logText() -> String { server.logText() }
+        let port: Int? = server.port
         let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "the server did not say where it listens: \(logText())")
 
         // Requests at once, each answered with its own decision.
@@ -152,11 +129,185 @@ import Testing
         #expect(batchStatus == 200)
         #expect(batchCount == 8000)
         process.waitUntilExit()
-        errors.fileHandleForReading.readabilityHandler = nil
+        server.stopReadingLog()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         #expect(logText().contains("switchboard stopped"))
         // The message texts stay out of the log (no --log-text).
         #expect(!logText().contains("incendie"))
     }
+
+    @Test func timeoutOptionsAreChecked() throws {
+        let model = Self.root.appendingPathComponent("models/default.sbm").path
+        for bad in [["--shutdown-timeout", "0"], ["--shutdown-timeout", "nan"], ["--idle-timeout", "-1"],
+                    ["--idle-timeout", "inf"], ["--reload-interval", "1e300"]] {
+            #expect(throws: (any Error).self, "\(bad)") { try ServeCommand.parse(["--model", model] + bad) }
+        }
+        _ = try ServeCommand.parse(["--model", model, "--idle-timeout", "0", "--shutdown-timeout", "0.5", "--reload-interval", "0"])
+    }
+
+    @Test func anIdleConnectionIsClosedAndServingGoesOn() async throws {
+        let directory = NSTemporaryDirectory() + "serve-idle-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await ServerProcess.start(["--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
+                                                    "--idle-timeout", "0.5"])
+        defer { if server.process.isRunning { server.process.terminate() } }
+
+        // A client that sends half a request, then nothing: the server closes it after the idle timeout.
+        let upload = try StalledUpload(port: server.port)
+        let start = ContinuousClock.now
+        let closed = await onThread { upload.waitForClose(seconds: 20) }
+        let waited = ContinuousClock.now - start
+        #expect(closed, "the server kept a silent connection open for 20 s")
+        #expect(waited >= .milliseconds(400) && waited < .seconds(10), "closed after \(waited), not after about 0.5 s")
+        // The request is logged as a client's fault, not as a server error.
+        for _ in 0..<100 where !server.logText().contains("incomplete_request") { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(server.logText().contains("http.status=400"))
+        #expect(!server.logText().contains("request failed"))
+
+        // The server goes on serving.
+        let (_, response) = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(server.port)/healthz")))
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        server.process.terminate()
+        await onThread { server.process.waitUntilExit() }
+        #expect(server.process.terminationStatus == 0)
+    }
+
+    @Test func aStalledUploadDoesNotHoldUpShutdown() async throws {
+        let directory = NSTemporaryDirectory() + "serve-stall-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // No idle timeout: only the shutdown timeout can end the stalled request.
+        let server = try await ServerProcess.start(["--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
+                                                    "--idle-timeout", "0", "--shutdown-timeout", "1"])
+        defer { if server.process.isRunning { server.process.terminate() } }
+
+        let upload = try StalledUpload(port: server.port)
+        // Time for the request's head to be read, so that the request is in flight when the signal comes.
+        await onThread { Thread.sleep(forTimeInterval: 0.3) }
+        let start = ContinuousClock.now
+        server.process.terminate()
+        let exited = await onThread { () -> Bool in
+            for _ in 0..<200 where server.process.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+            return !server.process.isRunning
+        }
+        let waited = ContinuousClock.now - start
+        #expect(exited, "the server was still running 10 s after SIGTERM with a 1 s shutdown timeout")
+        // It waited for the request in flight, then gave up on it.
+        #expect(waited >= .milliseconds(900), "exited after \(waited): it did not wait for the request in flight")
+        #expect(server.process.terminationStatus == 0)
+        server.stopReadingLog()
+        #expect(server.logText().contains("shutdown timeout reached"))
+        // The request cut short is logged as such (503), not as a server fault.
+        #expect(server.logText().contains("error.code=shutting_down"))
+        #expect(!server.logText().contains("request failed"))
+        #expect(server.logText().contains("switchboard stopped"))
+        #expect(upload.waitForClose(seconds: 5))
+    }
+}
+
+/// A `switchboard serve` process on a free loopback port, with the shipped model, and its log.
+final class ServerProcess: Sendable {
+    let process: Process
+    let port: Int
+    private let log: LogSink
+    private let errors: Pipe
+
+    /// The bytes the process has written to standard error.
+    final class LogSink: Sendable {
+        let data = Mutex(Data())
+        var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    private init(process: Process, port: Int, log: LogSink, errors: Pipe) {
+        self.process = process
+        self.port = port
+        self.log = log
+        self.errors = errors
+    }
+
+    /// Starts the server with `arguments` added to `serve --model models/default.sbm --port 0`, and waits
+    /// until it logs where it listens.
+    static func start(_ arguments: [String]) async throws -> ServerProcess {
+        let process = Process()
+        process.executableURL = try ServeProcessTests.executable()
+        process.arguments = ["serve", "--model", ServeProcessTests.root.appendingPathComponent("models/default.sbm").path,
+                             "--port", "0"] + arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let log = LogSink()
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            log.data.withLock { $0.append(chunk) }
+        }
+        try process.run()
+        func logText() -> String { log.text }
+        // The port it was given, from its "serving" log line.
+        for _ in 0..<600 {
+            if let line = logText().split(separator: "\n").first(where: { $0.contains("switchboard serving") }),
+               let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+               let port = address.split(separator: ":").last.flatMap({ Int($0) }) {
+                return ServerProcess(process: process, port: port, log: log, errors: errors)
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning { process.terminate() }
+        throw ServerStartError(log: logText())
+    }
+
+    /// What the server has written to standard error so far.
+    func logText() -> String { log.text }
+
+    /// Stops collecting the log (once the process has exited).
+    func stopReadingLog() {
+        errors.fileHandleForReading.readabilityHandler = nil
+    }
+}
+
+struct ServerStartError: Error, CustomStringConvertible {
+    let log: String
+    var description: String { "the server did not say where it listens: \(log)" }
+}
+
+/// Runs blocking work on a thread of its own, off Swift's cooperative pool, and returns its result.
+func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: work()) }
+    }
+}
+
+/// A client that sends the head of a `POST /v1/route` and the start of its body, then nothing more.
+final class StalledUpload: Sendable {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard descriptor >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let head = Array("POST /v1/route HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\": \"bon".utf8)
+        guard head.withUnsafeBytes({ send(descriptor, $0.baseAddress, $0.count, 0) }) == head.count else { throw POSIXError(.EIO) }
+    }
+
+    /// Reads until the server closes the connection (true) or `seconds` pass without a byte (false).
+    func waitForClose(seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return true }
+            if count < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    deinit { close(descriptor) }
 }

@@ -14,8 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         Listens on loopback by default. SIGHUP, or a change to the model or policy file, reloads them \
         (a file that fails to load leaves the old one serving); SIGTERM or SIGINT stops accepting \
-        connections and lets requests in flight finish. Logs go to standard error and never carry \
-        message text unless --log-text is given.
+        connections and lets requests in flight finish, for --shutdown-timeout seconds at most. Logs go \
+        to standard error and never carry message text unless --log-text is given.
         """
     )
 
@@ -46,6 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How often to check the model and policy files for changes, in seconds (0: only on SIGHUP).")
     var reloadInterval = 1.0
 
+    @Option(help: "Close a connection that sends nothing for this many seconds, between requests or in the middle of one (0: never).")
+    var idleTimeout = 60.0
+
+    @Option(help: "After SIGTERM or SIGINT, wait at most this many seconds for requests in flight, then close the connections still open and exit.")
+    var shutdownTimeout = 25.0
+
     @Flag(help: "Log message text with each decision (off by default: messages hold personal data).")
     var logText = false
 
@@ -55,6 +61,23 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "The lowest log level written: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        // Whole milliseconds up to a day: a NaN, an infinity or an absurd value would not convert.
+        func check(_ seconds: Double, _ name: String, allowZero: Bool) throws {
+            guard seconds.isFinite, seconds <= 86_400, allowZero ? seconds >= 0 : seconds >= 0.001 else {
+                throw ValidationError("\(name) takes seconds, \(allowZero ? "from 0" : "from 0.001") to 86400 (got \(seconds))")
+            }
+        }
+        try check(reloadInterval, "--reload-interval", allowZero: true)
+        try check(idleTimeout, "--idle-timeout", allowZero: true)
+        try check(shutdownTimeout, "--shutdown-timeout", allowZero: false)
+    }
+
+    /// Whole milliseconds (at least one) of a number of seconds that ``validate()`` accepted.
+    private static func duration(seconds: Double) -> Duration {
+        .milliseconds(max(1, Int((seconds * 1000).rounded())))
+    }
 
     func run() async throws {
         // First, before the server starts any task: it changes where every task of this process runs.
@@ -85,7 +108,9 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             modelPath: model, policyPath: policy, host: host, port: port, feedbackDatabasePath: feedbackDb,
             token: try tokenFile.map(ServerConfiguration.readToken(from:)), maxBatch: maxBatch, maxBodyBytes: maxBody,
-            logText: logText, reloadInterval: reloadInterval > 0 ? .milliseconds(Int(reloadInterval * 1000)) : nil)
+            logText: logText, reloadInterval: reloadInterval > 0 ? Self.duration(seconds: reloadInterval) : nil,
+            idleTimeout: idleTimeout > 0 ? Self.duration(seconds: idleTimeout) : nil,
+            shutdownTimeout: Self.duration(seconds: shutdownTimeout))
         let server = try RoutingServer(configuration: configuration, logger: logger)
         try await server.run()
     }

@@ -29,6 +29,14 @@ public struct ServerConfiguration: Sendable {
     /// Batches of at most this many messages are routed inline on the request's task; larger ones run
     /// on a dedicated queue over every core, so the tasks that serve other requests are never held up.
     public var inlineBatchLimit: Int
+    /// How long a connection may send nothing, between requests or in the middle of one, before the server
+    /// closes it; `nil` never closes an idle connection. A response being written is not cut short.
+    public var idleTimeout: Duration?
+    /// After SIGTERM or SIGINT, the longest the server waits for requests in flight before it closes the
+    /// connections still open and exits: a client that stalls in the middle of an upload cannot hold the
+    /// process up past it. Set it below the time the supervisor allows before SIGKILL (30 s by default
+    /// in Kubernetes).
+    public var shutdownTimeout: Duration
 
     /// Creates a configuration with the defaults of `switchboard serve`.
     public init(
@@ -42,7 +50,9 @@ public struct ServerConfiguration: Sendable {
         maxBodyBytes: Int = 1 << 20,
         logText: Bool = false,
         reloadInterval: Duration? = .seconds(1),
-        inlineBatchLimit: Int = 8
+        inlineBatchLimit: Int = 8,
+        idleTimeout: Duration? = .seconds(60),
+        shutdownTimeout: Duration = .seconds(25)
     ) {
         self.modelPath = modelPath
         self.policyPath = policyPath
@@ -55,6 +65,8 @@ public struct ServerConfiguration: Sendable {
         self.logText = logText
         self.reloadInterval = reloadInterval
         self.inlineBatchLimit = inlineBatchLimit
+        self.idleTimeout = idleTimeout
+        self.shutdownTimeout = shutdownTimeout
     }
 
     /// Checks the limits; throws ``SwitchboardError`` with code `invalidArgument` when one is out of range.
@@ -65,6 +77,12 @@ public struct ServerConfiguration: Sendable {
         guard maxBatch >= 1 else { throw SwitchboardError(.invalidArgument, "--max-batch must be at least 1, not \(maxBatch)") }
         guard maxBodyBytes >= 64 else { throw SwitchboardError(.invalidArgument, "--max-body must be at least 64 bytes, not \(maxBodyBytes)") }
         guard !host.isEmpty else { throw SwitchboardError(.invalidArgument, "--host must not be empty") }
+        if let idleTimeout, idleTimeout <= .zero {
+            throw SwitchboardError(.invalidArgument, "--idle-timeout must be positive (0 turns it off), not \(idleTimeout)")
+        }
+        guard shutdownTimeout > .zero else {
+            throw SwitchboardError(.invalidArgument, "--shutdown-timeout must be positive, not \(shutdownTimeout)")
+        }
         if let token, token.isEmpty { throw SwitchboardError(.invalidArgument, "the bearer token is empty") }
     }
 

@@ -52,6 +52,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 }
 
 extension APIError {
+    /// The code of a request cut short by the shutdown timeout (503): the server was stopping.
+    static let shuttingDownCode = "shutting_down"
+
     /// 400: the body is not the JSON the endpoint expects.
     static func malformedJSON(_ detail: String) -> APIError {
         APIError(.badRequest, code: "malformed_json", "the request body is not valid JSON: \(detail)")

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Switchboard
 
 /// The outermost middleware: turns every error into a JSON ``APIError`` response, times the request,
@@ -23,7 +24,8 @@ struct RequestObservationMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let apiError = Self.apiError(for: error, request: request)
-            if apiError.status.code >= 500 {
+            // A request cut short because the server is stopping is expected, not a fault to investigate.
+            if apiError.status.code >= 500 && apiError.code != APIError.shuttingDownCode {
                 context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
             }
             response = apiError.response()
@@ -59,7 +61,8 @@ struct RequestObservationMiddleware: RouterMiddleware {
     }
 
     /// Maps any error to the API's JSON error: 404 and 405 for the router's not-found, 413 for an
-    /// oversized body, 400 for decoding errors, 500 only for what should never happen.
+    /// oversized body, 400 for decoding errors and bodies cut off, 503 for a request cut short by the shutdown timeout, 500
+    /// only for what should never happen.
     static func apiError(for error: any Error, request: Request) -> APIError {
         switch error {
         case let error as APIError:
@@ -73,6 +76,13 @@ struct RequestObservationMiddleware: RouterMiddleware {
                             error.body ?? error.status.reasonPhrase)
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, code: "body_too_large", "the request body is too large")
+        case is CancellationError:
+            // The shutdown timeout passed while the request was still being read or handled.
+            return APIError(.serviceUnavailable, code: APIError.shuttingDownCode,
+                            "the server stopped before this request was answered; send it again")
+        case let error as HTTPParserError:
+            // Mostly a body cut off: the client went away, or the idle timeout closed a stalled upload.
+            return APIError(.badRequest, code: "incomplete_request", "the request could not be read in full (\(error))")
         case let error as DecodingError:
             return RequestBody.apiError(for: error)
         case let error as any HTTPResponseError where error.status.code < 500:
