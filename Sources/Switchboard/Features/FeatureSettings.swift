@@ -18,7 +18,7 @@ public struct FeatureSettings: Sendable, Hashable, Codable {
     public var lengthFeature: Bool
 
     /// Creates settings; the defaults suit short French and English messages.
-    public init(wordMinN: Int = 1, wordMaxN: Int = 2, charMinN: Int = 2, charMaxN: Int = 4, foldDiacritics: Bool = true,
+    public init(wordMinN: Int = 1, wordMaxN: Int = 2, charMinN: Int = 2, charMaxN: Int = 5, foldDiacritics: Bool = true,
                 lengthFeature: Bool = true) {
         self.wordMinN = wordMinN
         self.wordMaxN = wordMaxN
@@ -43,7 +43,7 @@ public struct FeatureSettings: Sendable, Hashable, Codable {
         lengthFeature = try c.decodeIfPresent(Bool.self, forKey: .lengthFeature) ?? false
     }
 
-    /// The defaults: word 1-2 grams, character 2-4 grams, accents folded, the length feature.
+    /// The defaults: word 1-2 grams, character 2-5 grams, accents folded, the length feature.
     public static let `default` = FeatureSettings()
 
     /// Whether character n-grams are produced.

@@ -62,8 +62,8 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Word n-gram range, e.g. 1-2.")
     var wordNgrams = "1-2"
 
-    @Option(help: "Character n-gram range inside words, e.g. 2-4; 0 turns them off.")
-    var charNgrams = "2-4"
+    @Option(help: "Character n-gram range inside words, e.g. 2-5; 0 turns them off.")
+    var charNgrams = "2-5"
 
     @Flag(help: "Keep accents (by default 'résilier' and 'resilier' are one feature).")
     var keepDiacritics = false
