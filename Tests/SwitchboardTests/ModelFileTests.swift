@@ -99,3 +99,15 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
     metadata.createdAt = a.metadata.createdAt
     #expect(metadata == a.metadata)
 }
+
+@Test func modelFilesWithAbsurdHyperparametersAreRejected() throws {
+    let model = try trainedModel()
+    // (JSON cannot hold an infinity or a NaN: a huge number is what a file can carry.)
+    for (alpha, weight) in [(1e308, 1.0), (0.1, 1e9), (0.1, -1)] {
+        var metadata = model.metadata
+        metadata.parameters.alpha = alpha
+        metadata.parameters.charWeight = weight
+        let data = try ModelFile.encode(NaiveBayesModel(statistics: model.statistics, metadata: metadata))
+        #expect(throws: SwitchboardError.self, "alpha \(alpha), char weight \(weight)") { _ = try ModelFile.decode(data) }
+    }
+}

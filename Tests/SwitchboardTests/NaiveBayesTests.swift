@@ -141,3 +141,40 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     #expect(small.probabilities == fresh.probabilities)
     #expect(small.label == "billing")
 }
+
+@Test func hyperparametersOutOfRangeAreRefusedNotTrapped() {
+    // An infinite or huge alpha made every score NaN, and the calibration's binning trapped on it.
+    for alpha in [Double.infinity, 1e308, .nan, 0, -1] {
+        for streaming in [false, true] {
+            var options = TrainingOptions()
+            options.alpha = alpha
+            if streaming { options.shard = true }
+            #expect(throws: SwitchboardError.self, "alpha \(alpha), streaming \(streaming)") {
+                if streaming {
+                    _ = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }
+                } else {
+                    _ = try Trainer.train(smallCorpus, options: options)
+                }
+            }
+        }
+    }
+    for weight in [Double.nan, .infinity, -5, 1e4] {
+        var options = TrainingOptions()
+        options.charWeight = weight
+        #expect(throws: SwitchboardError.self, "char weight \(weight)") { _ = try Trainer.train(smallCorpus, options: options) }
+    }
+    // The bounds themselves are accepted.
+    var options = TrainingOptions()
+    options.alpha = NaiveBayesParameters.maximumAlpha
+    options.charWeight = NaiveBayesParameters.maximumCharWeight
+    #expect(throws: Never.self) { _ = try Trainer.train(smallCorpus, options: options) }
+}
+
+@Test func calibrationErrorToleratesConfidencesOutOfRange() {
+    let ece = Calibration.expectedCalibrationError(confidences: [.nan, .infinity, -.infinity, 1.5, -0.2, 0.5],
+                                                   correct: [false, true, false, true, false, true])
+    #expect(ece.isFinite && ece >= 0 && ece <= 1)
+    // Clamped and NaN-as-0 confidences: bins [0, 1/15) hold NaN, -inf and -0.2 (all read as 0, all wrong),
+    // the last bin inf and 1.5 (read as 1, both right), and 0.5 is right: error 0.5 / 6.
+    #expect(abs(ece - 0.5 / 6) < 1e-12)
+}

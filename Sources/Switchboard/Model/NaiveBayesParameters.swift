@@ -42,7 +42,28 @@ public struct NaiveBayesParameters: Sendable, Hashable, Codable, CustomStringCon
 
     /// Checks the values.
     public func validate() throws {
-        guard alpha > 0, alpha.isFinite else { throw SwitchboardError(.invalidArgument, "alpha must be a positive number (got \(alpha))") }
-        guard charWeight >= 0, charWeight.isFinite else { throw SwitchboardError(.invalidArgument, "the character n-gram weight must be 0 or more (got \(charWeight))") }
+        try Self.check(alpha: alpha)
+        try Self.check(charWeight: charWeight)
+    }
+
+    /// The largest smoothing accepted: far beyond any useful value (cross-validation tries up to a few
+    /// units), and small enough that alpha times a vocabulary of billions stays a finite number.
+    public static let maximumAlpha = 1e6
+    /// The largest character n-gram weight accepted (the cross-validation grid goes up to 1).
+    public static let maximumCharWeight = 1e3
+
+    /// Throws unless `alpha` is a number in (0, ``maximumAlpha``]: an infinite or huge one made every
+    /// score NaN.
+    public static func check(alpha: Double) throws {
+        guard alpha > 0, alpha <= maximumAlpha else {
+            throw SwitchboardError(.invalidArgument, "alpha must be a positive number up to \(Int(maximumAlpha)) (got \(alpha))")
+        }
+    }
+
+    /// Throws unless `charWeight` is a number in [0, ``maximumCharWeight``].
+    public static func check(charWeight: Double) throws {
+        guard charWeight >= 0, charWeight <= maximumCharWeight else {
+            throw SwitchboardError(.invalidArgument, "the character n-gram weight must be from 0 to \(Int(maximumCharWeight)) (got \(charWeight))")
+        }
     }
 }

@@ -40,8 +40,10 @@ public enum Calibration {
         guard !confidences.isEmpty else { return 0 }
         var count = [Int](repeating: 0, count: bins), sumConfidence = [Double](repeating: 0, count: bins), hits = [Int](repeating: 0, count: bins)
         for (p, ok) in zip(confidences, correct) {
-            let b = min(bins - 1, max(0, Int(p * Double(bins))))
-            count[b] += 1; sumConfidence[b] += p; hits[b] += ok ? 1 : 0
+            // Confidences are clamped to [0, 1], a NaN read as 0: converting a NaN or an infinity to Int traps.
+            let q = p.isNaN ? 0 : min(max(p, 0), 1)
+            let b = min(bins - 1, Int(q * Double(bins)))
+            count[b] += 1; sumConfidence[b] += q; hits[b] += ok ? 1 : 0
         }
         var error = 0.0
         for b in 0..<bins where count[b] > 0 {

@@ -206,7 +206,8 @@ public enum Trainer {
         let charWeights = options.charWeight.map { [$0] } ?? (usesChars ? options.charWeightGrid : [1])
         let priors = options.uniformPriors.map { [$0] } ?? [false, true]
         let idfs = options.idf.map { [$0] } ?? [true, false]
-        for alpha in alphas where !(alpha > 0) { throw SwitchboardError(.invalidArgument, "alpha must be positive (got \(alpha))") }
+        for alpha in alphas { try NaiveBayesParameters.check(alpha: alpha) }
+        for weight in charWeights { try NaiveBayesParameters.check(charWeight: weight) }
 
         // Two stages when the corpus is large: every (variant, alpha, idf) on a subsample of the held-out rows,
         // then the three best on all of them. Weights, priors and character weights are tried for free in both.
