@@ -164,3 +164,16 @@ func messagesCarryTheirLengthInWords(text: String, bucket: String) {
     let now = try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(FeatureSettings.default))
     #expect(now == .default && now.lengthFeature)
 }
+
+@Test func onlyTheFirstScalarsOfAHugeMessageAreRead() {
+    // 262,143 scalars of "ab " then the words: only the space after the filler is still read.
+    let filler = String(repeating: "ab ", count: Tokenizer.maximumScalars / 3)
+    let huge = Tokenizer().tokens(filler + " sinistre incendie")
+    #expect(huge.count == Tokenizer.maximumScalars / 3)
+    #expect(!huge.contains { $0.text == "sinistre" || $0.text == "incendie" })
+    // The same words after a filler one scalar shorter than the limit allows are read.
+    let fits = Tokenizer().tokens(String(filler.dropFirst(9)) + "sinistre")
+    #expect(fits.last?.text == "sinistre")
+    // A message under the limit is read whole.
+    #expect(Tokenizer().tokens("ab sinistre").map(\.text) == ["ab", "sinistre"])
+}
