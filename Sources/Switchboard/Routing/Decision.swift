@@ -83,24 +83,13 @@ extension Decision {
             out.appendRaw(",\"abstention_reason\":")
             out.appendString(abstentionReason)
         }
-        out.appendRaw(",\"alternatives\":[")
-        for (index, alternative) in alternatives.enumerated() {
-            if index > 0 { out.appendRaw(",") }
-            out.appendPair(name: alternative.label, value: alternative.probability, nameKey: "label", valueKey: "probability")
-        }
-        out.appendRaw("],\"rules\":[")
-        for (index, rule) in rules.enumerated() {
-            if index > 0 { out.appendRaw(",") }
-            out.appendString(rule)
-        }
-        out.appendRaw("]")
+        out.appendRaw(",\"alternatives\":")
+        out.appendArray(alternatives) { $0.appendPair(name: $1.label, value: $1.probability, nameKey: "label", valueKey: "probability") }
+        out.appendRaw(",\"rules\":")
+        out.appendArray(rules) { $0.appendString($1) }
         if includeExplanation {
-            out.appendRaw(",\"explanation\":[")
-            for (index, contribution) in explanation.enumerated() {
-                if index > 0 { out.appendRaw(",") }
-                out.appendPair(name: contribution.feature, value: contribution.weight, nameKey: "feature", valueKey: "weight")
-            }
-            out.appendRaw("]")
+            out.appendRaw(",\"explanation\":")
+            out.appendArray(explanation) { $0.appendPair(name: $1.feature, value: $1.weight, nameKey: "feature", valueKey: "weight") }
         }
         out.appendRaw(",\"language\":")
         out.appendString(language)

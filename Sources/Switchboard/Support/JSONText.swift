@@ -107,6 +107,20 @@ public struct JSONBuffer: Sendable {
         appendDigits(fraction, minimumDigits: digits)
     }
 
+    /// Appends `[e1,e2,...]`, each element written by `appendElement`: the one place arrays get their
+    /// brackets and commas (alternatives, rules and explanations of a decision, `classify`'s top labels).
+    @inlinable
+    public mutating func appendArray<Items: Sequence>(_ items: Items, _ appendElement: (inout JSONBuffer, Items.Element) -> Void) {
+        appendRaw("[")
+        var first = true
+        for item in items {
+            if !first { appendRaw(",") }
+            first = false
+            appendElement(&self, item)
+        }
+        appendRaw("]")
+    }
+
     /// Appends `{"<nameKey>":name,"<valueKey>":value}`.
     public mutating func appendPair(name: String, value: Double, nameKey: StaticString, valueKey: StaticString) {
         appendRaw("{\"")

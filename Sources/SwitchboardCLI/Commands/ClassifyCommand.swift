@@ -45,12 +45,9 @@ struct ClassifyCommand: AsyncParsableCommand {
         line.appendString(result.label)
         line.appendRaw(",\"confidence\":")
         line.appendNumber(result.confidence)
-        line.appendRaw(",\"top\":[")
-        for (index, top) in result.top(3).enumerated() {
-            if index > 0 { line.appendRaw(",") }
-            line.appendPair(name: top.label, value: top.probability, nameKey: "label", valueKey: "probability")
-        }
-        line.appendRaw("]}\n")
+        line.appendRaw(",\"top\":")
+        line.appendArray(result.top(3)) { $0.appendPair(name: $1.label, value: $1.probability, nameKey: "label", valueKey: "probability") }
+        line.appendRaw("}\n")
         return line.text
     }
 }
