@@ -25,19 +25,12 @@ import Testing
 
     @Test(arguments: [true, false])
     func servesRoutesAndStopsOnSIGTERM(eventLoopExecutor: Bool) async throws {
-        let directory = NSTemporaryDirectory() + "serve-process-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-
         let server = try await ServerProcess.start(
             ["--policy", Self.root.appendingPathComponent("models/policy.yaml").path,
-             "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
              "--max-batch", "20000", "--max-body", "67108864"] + (eventLoopExecutor ? [] : ["--no-event-loop-executor"]))
         let process = server.process
-        defer { if process.isRunning { process.terminate() } }
         func logText() -> String { server.logText() }
-        let port: Int? = server.port
-        let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "the server did not say where it listens: \(logText())")
+        let base = "http://127.0.0.1:\(server.port)"
 
         // Requests at once, each answered with its own decision.
         let texts = ["URGENT incendie dans la cuisine cette nuit", "je voudrais résilier mon contrat auto",
@@ -147,12 +140,7 @@ import Testing
     }
 
     @Test func anIdleConnectionIsClosedAndServingGoesOn() async throws {
-        let directory = NSTemporaryDirectory() + "serve-idle-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try await ServerProcess.start(["--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
-                                                    "--idle-timeout", "0.5"])
-        defer { if server.process.isRunning { server.process.terminate() } }
+        let server = try await ServerProcess.start(["--idle-timeout", "0.5"])
 
         // A client that sends half a request, then nothing: the server closes it after the idle timeout.
         let upload = try StalledUpload(port: server.port)
@@ -163,6 +151,7 @@ import Testing
         #expect(waited >= .milliseconds(400) && waited < .seconds(10), "closed after \(waited), not after about 0.5 s")
         // The request is logged as a client's fault, not as a server error.
         for _ in 0..<100 where !server.logText().contains("incomplete_request") { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(server.logText().contains("error.code=incomplete_request"))
         #expect(server.logText().contains("http.status=400"))
         #expect(!server.logText().contains("request failed"))
 
@@ -175,13 +164,8 @@ import Testing
     }
 
     @Test func aStalledUploadDoesNotHoldUpShutdown() async throws {
-        let directory = NSTemporaryDirectory() + "serve-stall-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         // No idle timeout: only the shutdown timeout can end the stalled request.
-        let server = try await ServerProcess.start(["--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0",
-                                                    "--idle-timeout", "0", "--shutdown-timeout", "1"])
-        defer { if server.process.isRunning { server.process.terminate() } }
+        let server = try await ServerProcess.start(["--idle-timeout", "0", "--shutdown-timeout", "1"])
 
         let upload = try StalledUpload(port: server.port)
         // Time for the request's head to be read, so that the request is in flight when the signal comes (a
@@ -209,10 +193,13 @@ import Testing
     }
 }
 
-/// A `switchboard serve` process on a free loopback port, with the shipped model, and its log.
+/// A `switchboard serve` process on a free loopback port, with the shipped model, a feedback database in a
+/// directory of its own, no file watching, and its log. It is stopped, and its directory removed, when the
+/// value goes away.
 final class ServerProcess: Sendable {
     let process: Process
     let port: Int
+    private let directory: String
     private let log: LogSink
     private let errors: Pipe
 
@@ -222,20 +209,23 @@ final class ServerProcess: Sendable {
         var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
     }
 
-    private init(process: Process, port: Int, log: LogSink, errors: Pipe) {
+    private init(process: Process, port: Int, directory: String, log: LogSink, errors: Pipe) {
         self.process = process
         self.port = port
+        self.directory = directory
         self.log = log
         self.errors = errors
     }
 
-    /// Starts the server with `arguments` added to `serve --model models/default.sbm --port 0`, and waits
-    /// until it logs where it listens.
+    /// Starts the server with `arguments` added to `serve --model models/default.sbm --port 0 --feedback-db
+    /// DIR/feedback.sqlite --reload-interval 0`, and waits until it logs where it listens.
     static func start(_ arguments: [String]) async throws -> ServerProcess {
+        let directory = NSTemporaryDirectory() + "serve-process-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = try ServeProcessTests.executable()
         process.arguments = ["serve", "--model", ServeProcessTests.root.appendingPathComponent("models/default.sbm").path,
-                             "--port", "0"] + arguments
+                             "--port", "0", "--feedback-db", directory + "/feedback.sqlite", "--reload-interval", "0"] + arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -251,13 +241,19 @@ final class ServerProcess: Sendable {
             if let line = logText().split(separator: "\n").first(where: { $0.contains("switchboard serving") }),
                let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
                let port = address.split(separator: ":").last.flatMap({ Int($0) }) {
-                return ServerProcess(process: process, port: port, log: log, errors: errors)
+                return ServerProcess(process: process, port: port, directory: directory, log: log, errors: errors)
             }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(atPath: directory)
         throw ServerStartError(log: logText())
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// What the server has written to standard error so far.
