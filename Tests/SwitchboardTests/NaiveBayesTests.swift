@@ -54,6 +54,23 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     #expect(abs(p[0] - 0.6) < 1e-6)
 }
 
+@Test func idfWeightedPosteriorsMatchHandComputation() throws {
+    // IDF = ln((1 + n) / (1 + df)) + 1 over n = 3 documents: x and y are in two (ln(4/3) + 1 = 1.28768),
+    // z in one (ln 2 + 1 = 1.69315). Training counts and the message's counts are both weighted by it:
+    // a = {x: 3 · 1.28768, y: 1.28768} (total 5.15073), b = {y: 1.28768, z: 1.69315} (total 2.98083); V = 3,
+    // alpha = 1, priors 3/5 and 2/5. "x z" has values x 1.28768, z 1.69315:
+    // score_a = ln 0.6 + 1.28768 ln(4.86305 / 8.15073) + 1.69315 ln(1 / 8.15073) = -4.72824,
+    // score_b = ln 0.4 + 1.28768 ln(1 / 5.98083) + 1.69315 ln(2.69315 / 5.98083) = -4.57026; P(a) = 0.460587.
+    var options = textbookOptions(.multinomial, uniformPriors: false)
+    options.idf = true
+    let corpus = [LabeledExample(text: "x x y", label: "a"), LabeledExample(text: "x", label: "a"),
+                  LabeledExample(text: "y z", label: "b")]
+    let model = uncalibrated(try Trainer.train(corpus, options: options).model)
+    var scratch = model.makeScratch()
+    let p = model.probabilities("x z", scratch: &scratch)
+    #expect(abs(p[0] - 0.460587) < 1e-5)
+}
+
 @Test func singleLabelAndEmptyCorporaAreClearErrors() {
     #expect(throws: SwitchboardError.self) { try Trainer.train([], options: TrainingOptions()) }
     do {
