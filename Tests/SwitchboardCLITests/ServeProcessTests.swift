@@ -126,6 +126,8 @@ import Testing
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         #expect(logText().contains("switchboard stopped"))
+        // It stopped of itself, well within the shutdown limit: no warning that the limit was reached.
+        #expect(!logText().contains("shutdown timeout reached"))
         // The message texts stay out of the log (no --log-text).
         #expect(!logText().contains("incendie"))
     }
