@@ -1,18 +1,30 @@
 import Dispatch
 import Foundation
+import Synchronization
 
-/// Runs independent pieces of work on every core.
+/// Runs independent pieces of work on several cores (all of them unless told fewer).
 enum Parallel {
     /// The number of worker threads to use: the active processor count, at least 1.
     static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// Computes `body(i)` for `i` in `0..<count` on up to `workers` threads; results in index order.
+    /// Computes `body(i)` for `i` in `0..<count` on at most `workers` threads; results in index order.
+    ///
+    /// `workers` is a cap, as `--threads` promises: `DispatchQueue.concurrentPerform` alone would spread the
+    /// indices over every core of the machine whatever was asked. Here it runs `min(workers, count)` loops (each
+    /// on a thread of Dispatch's pool, so never more than the cores either), and each loop claims the next
+    /// index from a shared counter until none is left: a loop held up by another tenant of the machine leaves
+    /// the rest of the work to the others instead of keeping its fixed share.
     static func map<T: Sendable>(_ count: Int, workers: Int = defaultWorkers, _ body: @Sendable (Int) -> T) -> [T] {
         guard count > 0 else { return [] }
         if workers <= 1 || count == 1 { return (0..<count).map(body) }
         let slots = ResultSlots<T>(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            slots.store(body(i), at: i)
+        let next = IndexCounter()
+        DispatchQueue.concurrentPerform(iterations: min(workers, count)) { _ in
+            while true {
+                let i = next.claim()
+                guard i < count else { return }
+                slots.store(body(i), at: i)
+            }
         }
         return slots.values()
     }
@@ -23,6 +35,13 @@ enum Parallel {
         let n = max(1, min(pieces, count))
         return (0..<n).map { i in (count * i / n)..<(count * (i + 1) / n) }
     }
+}
+
+/// Hands out 0, 1, 2... to concurrent loops, each number once.
+private final class IndexCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func claim() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
 /// One slot per index, each written by exactly one worker; read after all have finished.
