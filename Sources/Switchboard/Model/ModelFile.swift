@@ -183,6 +183,7 @@ public enum ModelFile {
         try statistics.validate()
         try metadata.features.validate()
         try metadata.parameters.validate()
+        try metadata.calibration.validate()
         return (statistics, metadata)
     }
 

@@ -122,6 +122,18 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
     /// The percentile of messages the known-share check was set to send to a person (5 by default).
     public var knownSharePercentile: Double?
 
+    /// Checks the values routing reads: a model file with a threshold of 5, a negative scale or a known share
+    /// above 1 (its checksum made to match) used to load and send every message to a person.
+    func validate() throws {
+        func invalid(_ what: String, _ value: Double) -> SwitchboardError {
+            SwitchboardError(.invalidModel, "the model's calibration is out of range: \(what) (got \(value))")
+        }
+        guard scale.isFinite, scale > 0, scale <= 1e6 else { throw invalid("the scale must be above 0 and at most 1e6", scale) }
+        guard abstentionThreshold.isFinite, (0...1).contains(abstentionThreshold) else { throw invalid("the abstention threshold must be from 0 to 1", abstentionThreshold) }
+        guard targetPrecision.isFinite, targetPrecision > 0, targetPrecision <= 1 else { throw invalid("the target precision must be above 0 and at most 1", targetPrecision) }
+        if let share = minimumKnownShare, !(share.isFinite && (0...1).contains(share)) { throw invalid("the minimum known share must be from 0 to 1", share) }
+    }
+
     /// Creates a calibration summary.
     public init(scale: Double, eceBefore: Double? = nil, eceAfter: Double? = nil, abstentionThreshold: Double = 0, targetPrecision: Double = 0.95,
                 coverage: Double? = nil, source: String? = nil, minimumKnownShare: Double? = nil, knownSharePercentile: Double? = nil) {

@@ -40,6 +40,9 @@ extension RoutingPolicy {
         for (key, _) in top {
             guard let name = key.string, known.contains(name) else { throw fail("unknown key '\(key.string ?? "?")' (expected: \(known.sorted().joined(separator: ", ")))", key) }
         }
+        if let version = top["version"] {
+            guard version.int == 1 else { throw fail("unsupported policy version '\(version.string ?? "?")': this switchboard reads version 1", version) }
+        }
         let labelSet = Set(labels)
         var policy = RoutingPolicy(queues: [:], queueOfLabel: [:], fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])
         if let fallback = top["fallback_queue"] {
@@ -75,7 +78,7 @@ extension RoutingPolicy {
                 queue.priority = p
             }
             if let within = body["answer_within"] {
-                guard let text = within.string, let seconds = Self.seconds(text) else { throw fail("queue '\(name)': answer_within must be a duration such as 30m, 4h or 2d", within) }
+                guard let text = within.string, let seconds = Self.seconds(text) else { throw fail("queue '\(name)': answer_within must be a duration such as 30m, 4h or 2d, at most 366d", within) }
                 queue.answerWithin = text
                 queue.answerWithinSeconds = seconds
             }
@@ -142,6 +145,10 @@ extension RoutingPolicy {
                 }
             case "languages":
                 rule.languages = Set(try strings(value, "languages"))
+                let detectable: Set<String> = [LanguageDetector.french, LanguageDetector.english, LanguageDetector.other, LanguageDetector.undetermined]
+                if let unknown = rule.languages.subtracting(detectable).sorted().first {
+                    throw fail("rule '\(name)': unknown language '\(unknown)' (the detector gives \(detectable.sorted().joined(separator: ", ")))", value)
+                }
             default:
                 throw fail("rule '\(name)': unknown condition '\(key.string ?? "?")' (expected labels, keywords, pattern, languages)", key)
             }
@@ -165,16 +172,23 @@ extension RoutingPolicy {
         return rule
     }
 
-    /// Seconds in a duration such as `45s`, `30m`, `4h`, `2d`.
+    /// The longest answer-time target a queue may have: a year and a day.
+    static let maximumAnswerSeconds = 366 * 86_400
+
+    /// Seconds in a duration such as `45s`, `30m`, `4h`, `2d`, up to ``maximumAnswerSeconds``; nil otherwise
+    /// (a number of days that overflowed used to trap).
     static func seconds(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let unit = trimmed.last, let number = Int(trimmed.dropLast()), number > 0 else { return nil }
+        let scale: Int
         switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3600
-        case "d": return number * 86400
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
         default: return nil
         }
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: scale)
+        return !overflow && seconds <= maximumAnswerSeconds ? seconds : nil
     }
 }

@@ -78,7 +78,26 @@ public struct NSRegularExpressionBox: @unchecked Sendable {
     /// The source pattern.
     public let pattern: String
 
+    /// How long one pattern may search one message before it counts as not matching.
+    public static let timeLimit: Duration = .milliseconds(50)
+
+    /// Whether the pattern matches somewhere in `text`, within ``timeLimit``.
+    ///
+    /// A pattern with nested repetition such as `(a+)+$` backtracks exponentially: on 28 letters it took 5 s,
+    /// on a few thousand it never returned, and one message held a routing thread for good. ICU calls back
+    /// every so many steps when asked to report progress; the search stops there once the time is up and the
+    /// rule does not fire (the policy's documentation says so).
     func matches(_ text: String) -> Bool {
-        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        let start = ContinuousClock.now
+        var matched = false
+        expression.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(text.startIndex..., in: text)) { result, _, stop in
+            if result != nil {
+                matched = true
+                stop.pointee = true
+            } else if ContinuousClock.now - start > Self.timeLimit {
+                stop.pointee = true
+            }
+        }
+        return matched
     }
 }

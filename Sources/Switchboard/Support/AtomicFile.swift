@@ -5,7 +5,8 @@ import Foundation
 /// A reader never sees a half-written file, and a crash leaves the old file in place.
 public enum AtomicFile {
     /// Writes `data` to `path` atomically.
-    public static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to requested: String) throws {
+        let path = try destination(for: requested)
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = "\(directory)/.\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -43,6 +44,41 @@ public enum AtomicFile {
     }
 }
 
+extension AtomicFile {
+    /// The file that writing to `path` should replace: `path` itself when it is a regular file or does not
+    /// exist yet, the file a symbolic link points to (so that the link stays a link).
+    ///
+    /// Renaming over anything else would replace it: `--output /dev/null` would have turned the device into a
+    /// regular file, and a named pipe would have lost its reader. Those, and directories, are refused.
+    static func destination(for path: String, depth: Int = 0) throws -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return path }
+            throw SwitchboardError(.io, "cannot write here: \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            return path
+        case S_IFLNK:
+            guard depth < 32 else {
+                throw SwitchboardError(.io, "cannot write here: too many levels of symbolic links", location: SourceLocation(file: path))
+            }
+            var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = readlink(path, &target, target.count - 1)
+            guard length > 0 else {
+                throw SwitchboardError(.io, "cannot read the symbolic link: \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+            }
+            let link = String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let resolved = link.hasPrefix("/") ? link : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(link).path
+            return try destination(for: resolved, depth: depth + 1)
+        case S_IFDIR:
+            throw SwitchboardError(.io, "cannot write the output here: it is a directory; give a file path", location: SourceLocation(file: path))
+        default:
+            throw SwitchboardError(.io, "cannot write the output here: it is not a regular file (a device, a pipe or a socket), and the atomic write would replace it; give a file path", location: SourceLocation(file: path))
+        }
+    }
+}
+
 /// Streams a file into place atomically: writes go to a temporary file beside the target, which
 /// ``commit()`` flushes and renames over it; ``abort()`` (or never committing) leaves the target untouched.
 public final class AtomicFileWriter {
@@ -54,7 +90,8 @@ public final class AtomicFileWriter {
     private var done = false
 
     /// Opens a temporary file beside `path`.
-    public init(path: String) throws {
+    public init(path requested: String) throws {
+        let path = try AtomicFile.destination(for: requested)
         self.path = path
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path

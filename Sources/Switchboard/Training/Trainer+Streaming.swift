@@ -37,12 +37,13 @@ extension Trainer {
         func flush() throws {
             guard !chunk.isEmpty else { return }
             let labels = Array(Set(chunk.map(\.label))).sorted()
-            guard labels.count <= Int(UInt16.max) else { throw SwitchboardError(.insufficientData, "too many labels (\(labels.count))") }
+            try Trainer.checkLabelCount(labels.count)
             let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
             let matrix = FeatureMatrix.extract(chunk.map(\.text), settings: options.features, workers: options.workers)
             let values = matrix.transformedValues(isChar: matrix.keys.map(FeatureHash.isChar), sublinearTF: options.sublinearTF, normalizeLength: options.normalizeLength)
             let part = try matrix.statistics(values: values, rowClass: chunk.map { classOf[$0.label] ?? 0 }, labels: labels, workers: options.workers)
             var sum = try total.map { try $0.adding(part) } ?? part
+            try Trainer.checkLabelCount(sum.labels.count)
             if let limit = options.maxFeatures, sum.featureCount > 2 * limit { sum = sum.pruned(toFeatures: limit) }
             total = sum
             chunk.removeAll(keepingCapacity: true)
@@ -105,9 +106,7 @@ extension Trainer {
         metadata.topFeatures = TopFeatures.compute(model: draft, examples: sample, rowClass: sample.map { sampleLabels[$0.label] ?? 0 })
         var warnings = searched.warnings
         warnings.append("hyperparameters and calibration were chosen by cross-validation on a sample of \(sample.count) of the \(documents) messages")
-        for label in statistics.labels where perLabel[label, default: 0] < options.folds {
-            warnings.append("label '\(label)' has only \(perLabel[label, default: 0]) example(s)")
-        }
+        warnings += Trainer.fewExamplesWarnings(labels: statistics.labels, perLabel: perLabel, folds: options.folds, detail: "")
         return TrainingReport(model: draft.with(metadata: metadata), warnings: warnings,
                               timings: [("streamed training", Date().timeIntervalSince(start))] + searched.timings, crossValidation: searched.crossValidation)
     }

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import Switchboard
+
+// Inputs a robustness sweep of the command-line tool found handled badly: each used to crash, hang, replace
+// a file it should not have, or be accepted and then break what read it.
+
+private func rangeTestDirectory() throws -> String {
+    let directory = NSTemporaryDirectory() + "switchboard-range-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+@Suite("Atomic writes keep what is not a regular file")
+struct AtomicDestinationTests {
+    @Test("a symbolic link stays a link, and the file it points to gets the new bytes")
+    func symbolicLink() throws {
+        let directory = try rangeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("old".utf8).write(to: URL(fileURLWithPath: directory + "/target"))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: "target")
+        try AtomicFile.write(Data("new".utf8), to: directory + "/link")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link") == "target")
+        #expect(try String(contentsOfFile: directory + "/target", encoding: .utf8) == "new")
+
+        let writer = try AtomicFileWriter(path: directory + "/link")
+        try writer.write("streamed")
+        try writer.commit()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link") == "target")
+        #expect(try String(contentsOfFile: directory + "/target", encoding: .utf8) == "streamed")
+    }
+
+    @Test("a named pipe and a directory are refused and left as they were")
+    func pipeAndDirectory() throws {
+        let directory = try rangeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pipe = directory + "/pipe"
+        #expect(mkfifo(pipe, 0o600) == 0)
+        for path in [pipe, directory] {
+            #expect(throws: SwitchboardError.self) { try AtomicFile.write(Data("x".utf8), to: path) }
+            #expect(throws: SwitchboardError.self) { _ = try AtomicFileWriter(path: path) }
+        }
+        var info = stat()
+        #expect(lstat(pipe, &info) == 0)
+        #expect(info.st_mode & S_IFMT == S_IFIFO)
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(left == ["pipe"], "no temporary file left behind: \(left)")
+    }
+}
+
+@Suite("Policies out of range")
+struct PolicyRangeTests {
+    private let labels = ["billing", "claim", "other"]
+
+    private func error(_ yaml: String) -> SwitchboardError? {
+        do {
+            _ = try RoutingPolicy.parse(yaml: yaml, labels: labels, file: "policy.yaml")
+            return nil
+        } catch {
+            return error as? SwitchboardError
+        }
+    }
+
+    @Test("an answer time that overflows, or over a year, names its line (it used to trap)")
+    func answerTime() throws {
+        for within in ["106751991167301d", "2562047788015216h", "9223372036854775807m", "367d"] {
+            let failure = try #require(error("queues:\n  claims:\n    labels: [claim]\n    answer_within: \(within)\n"), "\(within) was accepted")
+            #expect(failure.location?.line == 4)
+            #expect(failure.message.contains("answer_within"))
+        }
+        let policy = try RoutingPolicy.parse(yaml: "queues:\n  claims:\n    labels: [claim]\n    answer_within: 366d\n", labels: labels)
+        #expect(policy.queues["claims"]?.answerWithinSeconds == 366 * 86_400)
+    }
+
+    @Test("a version other than 1 and a language the detector never gives are refused")
+    func versionAndLanguage() throws {
+        let version = try #require(error("version: 2\nqueues:\n  claims:\n    labels: [claim]\n"))
+        #expect(version.location?.line == 1)
+        #expect(version.message.contains("version"))
+        let language = try #require(error("queues:\n  claims:\n    labels: [claim]\nrules:\n  - name: r\n    when:\n      languages: [klingon]\n    then: {priority: 1}\n"))
+        #expect(language.message.contains("klingon"))
+        #expect(language.location?.line == 7)
+    }
+
+    @Test("a pattern that backtracks for ever is given up after its time limit; the others still fire")
+    func catastrophicPattern() throws {
+        let yaml = """
+        queues:
+          claims:
+            labels: [claim]
+        rules:
+          - name: evil
+            when:
+              pattern: '(a+)+$'
+            then: {priority: 1}
+          - name: fine
+            when:
+              pattern: 'fire'
+            then: {priority: 2}
+        """
+        var options = TrainingOptions()
+        options.targetPrecision = 0.5
+        let model = try Trainer.train(smallCorpus, options: options).model
+        let engine = try RoutingEngine(model: model, policy: try RoutingPolicy.parse(yaml: yaml, labels: model.labels))
+        // 28 letters took 5 s before the limit, and every letter more doubled it.
+        let text = "fire " + String(repeating: "a", count: 5_000) + "!"
+        let started = ContinuousClock.now
+        let decision = engine.route(text)
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(decision.rules == ["fine"])
+        // The limit does not stop a pattern that matches.
+        #expect(engine.route("fire aaa").rules == ["evil", "fine"])
+    }
+}
+
+@Suite("Corpora and model files out of range")
+struct CorpusAndModelRangeTests {
+    @Test("a label with a tab or a line break is a malformed record that names its line")
+    func controlCharacterInLabel() throws {
+        for label in ["c\nd", "c\td", "c\u{7}d"] {
+            guard case .failure(let error) = CorpusReader.example(text: "hello", label: label, language: nil, location: SourceLocation(file: "c.jsonl", line: 3)) else {
+                Issue.record("label \(label.debugDescription) was accepted")
+                continue
+            }
+            #expect(error.code == .malformedRecord)
+            #expect(error.location?.line == 3)
+        }
+        guard case .success = CorpusReader.example(text: "hello", label: "réclamation 😀", language: nil, location: SourceLocation(file: "c.jsonl", line: 1)) else {
+            Issue.record("an ordinary label was refused")
+            return
+        }
+    }
+
+    @Test("more labels than a model takes is one clear error, in memory and streamed")
+    func tooManyLabels() throws {
+        let examples = (0...Trainer.maximumLabels).map { LabeledExample(text: "message number \($0)", label: "L\($0)") }
+        #expect(throws: SwitchboardError.self) { _ = try Trainer.train(examples) }
+        var options = TrainingOptions()
+        options.maxFeatures = 1_000
+        #expect(throws: SwitchboardError.self) {
+            _ = try Trainer.trainStreaming(options: options) { emit in for example in examples { try emit(example) } }
+        }
+    }
+
+    @Test("a model whose calibration is out of range is refused on load, not used to send everything to a person")
+    func calibrationOutOfRange() throws {
+        let model = try Trainer.train(smallCorpus).model
+        let cases: [(String, (inout CalibrationSummary) -> Void)] = [
+            ("threshold 5", { $0.abstentionThreshold = 5 }),
+            ("scale -1", { $0.scale = -1 }),
+            ("scale 1e300", { $0.scale = 1e300 }),
+            ("known share 5", { $0.minimumKnownShare = 5 }),
+            ("target precision 0", { $0.targetPrecision = 0 }),
+        ]
+        for (name, change) in cases {
+            var metadata = model.metadata
+            change(&metadata.calibration)
+            let data = try ModelFile.encode(model.with(metadata: metadata))
+            #expect(throws: SwitchboardError.self, "\(name)") { _ = try ModelFile.decode(data) }
+        }
+        #expect(try ModelFile.decode(try ModelFile.encode(model)).metadata.calibration == model.metadata.calibration)
+    }
+}
