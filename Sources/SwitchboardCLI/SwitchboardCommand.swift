@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Switchboard
 
 /// The `switchboard` command: a thin layer of subcommands over the Switchboard libraries.
@@ -10,4 +11,19 @@ struct SwitchboardCommand: AsyncParsableCommand {
         version: SwitchboardVersion.current,
         subcommands: [TrainCommand.self, LearnCommand.self, MergeCommand.self, ClassifyCommand.self, EvalCommand.self, InspectCommand.self, RouteCommand.self, BatchCommand.self, ServeCommand.self]
     )
+
+    /// Runs the chosen subcommand, then checks that everything it printed reached standard output.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+            try StandardOutput.finish()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -69,6 +69,10 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        try OptionChecks.threads(threads)
+    }
+
     func run() async throws {
         let engine = try RoutingEngine(modelPath: model, policyPath: policy)
         var options = ExportOptions()
@@ -82,7 +86,7 @@ struct BatchCommand: AsyncParsableCommand {
         let writer = try output.map { try AtomicFileWriter(path: $0) }
         var stdout = OutputBuffer()
         func emit(_ text: String) throws {
-            if let writer { try writer.write(text) } else { stdout.write(text) }
+            if let writer { try writer.write(text) } else { try stdout.write(text) }
         }
         if outputFormat == .csv { try emit(BatchRecord.csvHeader(includeText: includeText, explain: explain)) }
         var summary = BatchSummary()
@@ -126,13 +130,13 @@ struct BatchCommand: AsyncParsableCommand {
                 summary.skipped += reader.statistics.skippedTotal
             }
             try writer?.commit()
-            stdout.flush()
+            try stdout.flush()
         } catch {
             if let writer {
                 // Keep what was decided so far: an honest partial file is better than none in strict mode.
                 if strict { try? writer.commit() } else { writer.abort() }
             }
-            stdout.flush()
+            try? stdout.flush()
             throw error
         }
         Terminal.endProgress()

@@ -21,12 +21,17 @@ struct ClassifyCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        try OptionChecks.threads(threads)
+        if text != nil && input != nil { throw ValidationError("give either --text or a file, not both") }
+    }
+
     func run() async throws {
         let classifier = try ModelFile.read(from: model)
         var output = OutputBuffer()
         if let text {
-            output.write(Self.line(classifier.classify(text)))
-            output.flush()
+            try output.write(Self.line(classifier.classify(text)))
+            try output.flush()
             return
         }
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -34,9 +39,9 @@ struct ClassifyCommand: AsyncParsableCommand {
         while true {
             let lines = try reader.nextStrings(8192)
             if lines.isEmpty { break }
-            for result in classifier.classifyBatch(lines, workers: workers) { output.write(Self.line(result)) }
+            for result in classifier.classifyBatch(lines, workers: workers) { try output.write(Self.line(result)) }
         }
-        output.flush()
+        try output.flush()
     }
 
     static func line(_ result: Classification) -> String {

@@ -26,6 +26,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (model == nil) != (cv == nil) else { throw ValidationError("give either --model MODEL or --cv K") }
+        try OptionChecks.integer(cv, "--cv", in: 2...1_000)
     }
 
     func run() async throws {
@@ -40,6 +41,9 @@ struct EvalCommand: AsyncParsableCommand {
         } else {
             var options = try training.trainingOptions()
             options.folds = cv ?? 5
+            guard options.folds <= examples.count else {
+                throw SwitchboardError(.insufficientData, "--cv \(options.folds) asks for more folds than the \(examples.count) example(s) read")
+            }
             let result = try Trainer.crossValidate(examples, options: options)
             evaluation = result.evaluation
             note = "\(options.folds)-fold cross-validation, \(result.parameters)"

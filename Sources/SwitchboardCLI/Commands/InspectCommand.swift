@@ -18,6 +18,10 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "Features shown per label.")
     var top = 8
 
+    func validate() throws {
+        try OptionChecks.integer(top, "--top", in: 0...10_000)
+    }
+
     func run() async throws {
         let loaded = try ModelFile.read(from: model)
         let m = loaded.metadata
@@ -30,6 +34,10 @@ struct InspectCommand: AsyncParsableCommand {
             object["featureCount"] = loaded.statistics.featureCount
             object["entryCount"] = loaded.statistics.entryCount
             object["learntCorrections"] = loaded.statistics.learntCount
+            // --top applies to the JSON too: the model stores more features per label than the default shows.
+            if let features = object["topFeatures"] as? [String: [Any]] {
+                object["topFeatures"] = features.mapValues { Array($0.prefix(top)) }
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return

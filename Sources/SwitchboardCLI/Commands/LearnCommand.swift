@@ -44,6 +44,7 @@ struct LearnCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give the corrections to learn (or forget): JSONL, TSV or CSV files, or a feedback database") }
+        try OptionChecks.threads(threads)
     }
 
     func run() async throws {

@@ -24,12 +24,16 @@ struct RouteCommand: AsyncParsableCommand {
     @Argument(help: "A file with one message per line, or - for standard input (the default).")
     var input: String?
 
+    func validate() throws {
+        if text != nil && input != nil { throw ValidationError("give either --text or a file, not both") }
+    }
+
     func run() async throws {
         let engine = try RoutingEngine(modelPath: model, policyPath: policy)
         var output = OutputBuffer()
-        func emit(_ decision: Decision) {
+        func emit(_ decision: Decision) throws {
             if json {
-                output.write(decision.json() + "\n")
+                try output.write(decision.json() + "\n")
             } else {
                 var line = "\(decision.queue)\tP\(decision.priority)\t\(decision.label)\t" + String(format: "%.2f", decision.confidence)
                 if let reason = decision.abstentionReason { line += "\tabstained: \(reason)" }
@@ -37,20 +41,20 @@ struct RouteCommand: AsyncParsableCommand {
                 if !decision.explanation.isEmpty {
                     line += "\tbecause: " + decision.explanation.prefix(3).map { String($0.feature.dropFirst(2)) }.joined(separator: ", ")
                 }
-                output.write(line + "\n")
+                try output.write(line + "\n")
             }
         }
         if let text {
-            emit(engine.route(text, explain: true))
-            output.flush()
+            try emit(engine.route(text, explain: true))
+            try output.flush()
             return
         }
         let reader = try LineReader(path: input ?? "-")
         while true {
             let lines = try reader.nextStrings(4096)
             if lines.isEmpty { break }
-            for decision in engine.routeBatch(lines.map { Message(text: $0) }, explain: true) { emit(decision) }
+            for decision in engine.routeBatch(lines.map { Message(text: $0) }, explain: true) { try emit(decision) }
         }
-        output.flush()
+        try output.flush()
     }
 }

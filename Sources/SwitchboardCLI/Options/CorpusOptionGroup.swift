@@ -94,6 +94,10 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        try OptionChecks.threads(threads)
+    }
+
     func trainingOptions() throws -> TrainingOptions {
         var options = TrainingOptions()
         let words = try Self.range(wordNgrams, name: "--word-ngrams")
@@ -115,10 +119,11 @@ struct ModelOptionGroup: ParsableArguments {
     }
 
     static func range(_ text: String, name: String) throws -> (Int, Int) {
-        let parts = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        if parts.count == 1, let n = parts[0] { return (n, n) }
-        guard parts.count == 2, let low = parts[0], let high = parts[1] else {
-            throw ValidationError("\(name) takes a range such as 1-2 (got '\(text)')")
+        // Split on every "-", empty pieces kept: "-1" and "1--2" are errors, not 1-1 and 1-2.
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if parts.count == 1, let n = parts[0], n >= 1 { return (n, n) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 1, low <= high else {
+            throw ValidationError("\(name) takes a size or a range of sizes from 1 up, such as 2 or 1-2 (got '\(text)')")
         }
         return (low, high)
     }

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import SwitchboardCLI
+
+@Suite("Options out of range")
+struct OptionRangeTests {
+    /// Each of these used to crash the process (an overflow or a conversion trap) or be accepted silently.
+    @Test("refused with a usage error that names the option", arguments: [
+        ["train", "-o", "m.sbm", "--chunk-megabytes", "nan", "c.tsv"],
+        ["train", "-o", "m.sbm", "--chunk-megabytes", "1e308", "c.tsv"],
+        ["train", "-o", "m.sbm", "--max-features", "4611686018427387904", "c.tsv"],
+        ["train", "-o", "m.sbm", "--created-at", "nan", "c.tsv"],
+        ["train", "-o", "m.sbm", "--created-at", "-1e20", "c.tsv"],
+        ["train", "-o", "m.sbm", "--threads", "9223372036854775807", "c.tsv"],
+        ["classify", "-m", "m.sbm", "--threads", "0"],
+        ["classify", "-m", "m.sbm", "--threads", "-5"],
+        ["classify", "-m", "m.sbm", "--text", "hi", "file.txt"],
+        ["route", "-m", "m.sbm", "--text", "hi", "file.txt"],
+        ["batch", "-m", "m.sbm", "--threads", "99999", "in.jsonl"],
+        ["learn", "-m", "m.sbm", "-o", "n.sbm", "--threads", "0", "c.jsonl"],
+        ["eval", "--cv", "1", "c.tsv"],
+        ["eval", "--cv", "1000000", "c.tsv"],
+        ["inspect", "m.sbm", "--top=-1"],
+    ])
+    func refused(_ arguments: [String]) throws {
+        do {
+            _ = try SwitchboardCommand.parseAsRoot(arguments)
+            Issue.record("accepted: \(arguments.joined(separator: " "))")
+        } catch {
+            let message = SwitchboardCommand.message(for: error)
+            let option = arguments.first { $0.hasPrefix("--") && $0 != "--text" } ?? "--text"
+            #expect(message.contains(option.split(separator: "=").first.map(String.init) ?? option), "\(message)")
+        }
+    }
+
+    @Test("n-gram ranges: sizes from 1 up, low before high", arguments: ["-1", "-3", "1--2", "0-2", "3-2", "a-b"])
+    func ngramRanges(_ range: String) throws {
+        #expect(throws: (any Error).self) { _ = try ModelOptionGroup.range(range, name: "--word-ngrams") }
+    }
+
+    @Test func ngramRangesThatAreFine() throws {
+        #expect(try ModelOptionGroup.range("2", name: "--char-ngrams") == (2, 2))
+        #expect(try ModelOptionGroup.range("2-5", name: "--char-ngrams") == (2, 5))
+    }
+
+    @Test("inspect --json keeps --top features per label")
+    func inspectJSONTop() async throws {
+        let model = repositoryRootForCLI + "/models/default.sbm"
+        let pipe = Pipe()
+        let process = Process()
+        process.executableURL = try ServeProcessTests.executable()
+        process.arguments = ["inspect", model, "--json", "--top", "2"]
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let features = try #require(object["topFeatures"] as? [String: [Any]])
+        #expect(!features.isEmpty)
+        #expect(features.values.allSatisfy { $0.count == 2 })
+    }
+
+    /// A full disk used to crash `classify` and `route` (a trap inside `FileHandle.write`) and end `inspect` and
+    /// `eval` with status 0 and a truncated report.
+    @Test("a standard output that cannot be written is an error, not a crash or a silent loss", arguments: [
+        ["inspect", "MODEL"],
+        ["route", "-m", "MODEL", "--text", "mon pare-brise est fissuré"],
+        ["classify", "-m", "MODEL", "--text", "mon pare-brise est fissuré"],
+    ])
+    func fullStandardOutput(_ template: [String]) throws {
+        guard let full = FileHandle(forWritingAtPath: "/dev/full") else { return }  // not every system has one
+        let model = repositoryRootForCLI + "/models/default.sbm"
+        let errors = Pipe()
+        let process = Process()
+        process.executableURL = try ServeProcessTests.executable()
+        process.arguments = template.map { $0 == "MODEL" ? model : $0 }
+        process.standardOutput = full
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("cannot write to standard output"), "\(stderr)")
+    }
+}
