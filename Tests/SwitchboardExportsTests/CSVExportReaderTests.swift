@@ -61,4 +61,17 @@ import Switchboard
         options.textField = "body"
         #expect(throws: SwitchboardError.self) { try CSVExportReader(path: fixture("csv/french.csv"), options: options) }
     }
+
+    /// A file that is not a CSV export has a message for its "header": the error used to quote it, IBAN and all.
+    @Test func missingTextColumnErrorDoesNotQuoteTheLine() throws {
+        let path = try temporaryFile("whatsapp.csv", Array("27/11/2026, 21:14 - Zoé: Mon IBAN est FR7630006000011234567890189\n".utf8))
+        do {
+            _ = try CSVExportReader(path: path)
+            Issue.record("a file without a text column was read")
+        } catch let error as SwitchboardError {
+            #expect(error.location?.line == 1)
+            #expect(error.message.contains("'text'"))
+            for fragment in ["IBAN", "FR76", "Zoé", "21:14"] { #expect(!error.description.contains(fragment), "\(error)") }
+        }
+    }
 }

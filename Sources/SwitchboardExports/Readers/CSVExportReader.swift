@@ -52,7 +52,9 @@ public final class CSVExportReader: ExportReader {
         func column(_ name: String) -> Int? { names.firstIndex(of: name.lowercased()) }
         guard let text = column(options.textField) else {
             throw SwitchboardError(
-                .malformedRecord, "no column '\(options.textField)' in the header (\(header.joined(separator: ", ")))",
+                // The fields are not quoted: when the file is not a CSV export at all, its first line is a
+                // message, and errors never show message text.
+                .malformedRecord, "no column '\(options.textField)' in the header line (\(header.count) field(s)); name the text column with --text-column, or give the file's real format with --format",
                 location: SourceLocation(file: input.path, line: 1))
         }
         textColumn = text
