@@ -201,10 +201,6 @@ enum BatchRecord {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func timestamp(_ date: Date?) -> String? {
-        date.map { ISO8601DateFormatter().string(from: $0) }
-    }
-
     static func line(message: Message, decision: Decision, format: BatchCommand.OutputFormat, includeText: Bool, explain: Bool) -> String {
         let source = message.source?.description ?? ""
         switch format {
@@ -213,7 +209,7 @@ enum BatchRecord {
             var out = JSONBuffer(capacity: 768 + (includeText ? message.text.utf8.count : 0))
             out.appendRaw("{\"source\":")
             out.appendString(source)
-            if let time = timestamp(message.timestamp) {
+            if let time = message.timestampISO8601 {
                 out.appendRaw(",\"timestamp\":")
                 out.appendString(time)
             }
@@ -231,7 +227,7 @@ enum BatchRecord {
             out.appendRaw("}\n")
             return out.text
         case .csv:
-            var fields = [source, message.id ?? "", timestamp(message.timestamp) ?? "", message.sender ?? "", decision.label, decision.queue,
+            var fields = [source, message.id ?? "", message.timestampISO8601 ?? "", message.sender ?? "", decision.label, decision.queue,
                           String(decision.priority), String(format: "%.4f", decision.confidence), String(decision.abstained),
                           decision.abstentionReason ?? "", decision.language, ""]
             if explain { fields.append(decision.explanation.map { "\($0.feature)=\($0.weight)" }.joined(separator: " ")) }

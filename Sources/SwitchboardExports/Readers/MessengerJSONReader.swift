@@ -116,9 +116,9 @@ public final class MessengerJSONReader: ExportReader {
         }
         var message = Message(text: text, sender: sender, channel: options.channel ?? "messenger", source: location)
         if let milliseconds = entry["timestamp_ms"]?.doubleValue {
-            message.timestamp = Date(timeIntervalSince1970: milliseconds / 1000)
+            message.timestamp = CivilTime.plausible(Date(timeIntervalSince1970: milliseconds / 1000))
         } else if let seconds = entry["timestamp"]?.doubleValue {
-            message.timestamp = Date(timeIntervalSince1970: seconds)
+            message.timestamp = CivilTime.plausible(Date(timeIntervalSince1970: seconds))
         }
         return .message(message)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Switchboard
 
 /// Date arithmetic without `Calendar`, fast enough to run once per message.
 enum CivilTime {
@@ -33,7 +34,7 @@ enum CivilTime {
         let first = asUTC - offset
         // Re-check the offset at the corrected instant (around daylight-saving changes).
         let offset2 = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(first)))
-        return Date(timeIntervalSince1970: TimeInterval(asUTC - offset2))
+        return plausible(Date(timeIntervalSince1970: TimeInterval(asUTC - offset2)))
     }
 
     /// Reads an ISO 8601 date-time: `2026-11-27`, `2026-11-27T21:14`, `2026-11-27 21:14:05.123+01:00`, `...Z`.
@@ -93,15 +94,70 @@ enum CivilTime {
         guard isValid(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
         if let offsetSeconds {
             let seconds = epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offsetSeconds
-            return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+            return plausible(Date(timeIntervalSince1970: TimeInterval(seconds) + fraction))
         }
-        return date(year: year, month: month, day: day, hour: hour, minute: minute, second: second, timeZone: timeZone)?
-            .addingTimeInterval(fraction)
+        return plausible(date(year: year, month: month, day: day, hour: hour, minute: minute, second: second, timeZone: timeZone)?
+            .addingTimeInterval(fraction))
     }
 
-    /// A Unix time in seconds, or in milliseconds when it is too large to be seconds.
+    /// A Unix time in seconds, or in milliseconds when it is too large to be seconds; nil outside
+    /// ``plausibleSeconds``.
     static func unixDate(_ value: Double) -> Date? {
         guard value.isFinite else { return nil }
-        return Date(timeIntervalSince1970: abs(value) >= 100_000_000_000 ? value / 1000 : value)
+        return plausible(Date(timeIntervalSince1970: abs(value) >= 100_000_000_000 ? value / 1000 : value))
+    }
+
+    /// The instants a message can carry: 1900-01-01 to 9999-12-31T23:59:59Z. Outside them an export's number
+    /// is a mistake, and it came out as "5838270-09-20T00:00:00Z", the sign lost.
+    static let plausibleSeconds: ClosedRange<Double> = -2_208_988_800...253_402_300_799
+
+    /// `date` when it is within ``plausibleSeconds``, else nil (the record then has no timestamp).
+    static func plausible(_ date: Date?) -> Date? {
+        guard let date, plausibleSeconds.contains(date.timeIntervalSince1970) else { return nil }
+        return date
+    }
+
+    /// `2026-11-27T21:14:05Z`: the UTC second of `date`, exactly as `ISO8601DateFormatter` writes it (rounded to
+    /// the millisecond, then truncated; checked on 200,000 random instants of the plausible range).
+    ///
+    /// Written by hand for the hot path: `batch` writes one per record, and a new `ISO8601DateFormatter` per
+    /// record made any export with timestamps about 20 times slower (50,000 JSONL lines: 6.6 s against 0.34 s).
+    static func iso8601(_ date: Date) -> String {
+        let total = Int(((date.timeIntervalSince1970 * 1000).rounded() / 1000).rounded(.down))
+        var days = total / 86_400, seconds = total % 86_400
+        if seconds < 0 { seconds += 86_400; days -= 1 }
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var out = [UInt8]()
+        out.reserveCapacity(20)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
+        out.append(UInt8(ascii: "T")); digits(seconds / 3600, 2); out.append(UInt8(ascii: ":")); digits(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":")); digits(seconds % 60, 2); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Message {
+    /// The message's timestamp as `2026-11-27T21:14:05Z` (UTC), as `batch` writes it; nil without one.
+    public var timestampISO8601: String? {
+        timestamp.map(CivilTime.iso8601)
     }
 }
