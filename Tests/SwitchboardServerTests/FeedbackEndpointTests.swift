@@ -111,6 +111,35 @@ import Testing
         #expect(try await server.feedback.count() == 0)
     }
 
+    /// A NUL cut what SQLite stored short (id "a\u0000b" stored as "a", then "a\u0000c" was a conflict with it);
+    /// a line break in the id went raw into the log line; a blank text was stored for `learn` to train on.
+    @Test func idsAndTextsThatWouldBeStoredOrLoggedWrongGet400() async throws {
+        let server = try makeServer()
+        let longID = String(repeating: "x", count: ServerAPI.maximumFeedbackIDBytes + 1)
+        let refused = [
+            #"{"id": "a\u0000b", "text": "t", "label": "claim"}"#,
+            #"{"id": "x\n2026-11-30T14:21:00+0000 critical switchboard: FORGED", "text": "t", "label": "claim"}"#,
+            "{\"id\": \"\(longID)\", \"text\": \"t\", \"label\": \"claim\"}",
+            #"{"id": "y", "text": "ma voiture\u0000 secret", "label": "claim"}"#,
+            #"{"id": "z", "text": "  ", "label": "claim"}"#,
+        ]
+        try await server.makeApplication().test(.router) { client in
+            for request in refused {
+                try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { response in
+                    #expect(response.status == .badRequest, "\(request.prefix(60))")
+                    #expect(response.object["code"] as? String == "invalid_field")
+                }
+            }
+            // Line breaks and tabs in the text are fine; so is an id of exactly the limit.
+            let fine = "{\"id\": \"\(String(longID.dropLast()))\", \"text\": \"ligne 1\\nligne 2\\tfin\", \"label\": \"claim\"}"
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(fine)) { response in
+                #expect(response.status == .created)
+            }
+        }
+        #expect(try await server.feedback.count() == 1)
+        #expect(try await server.feedback.record(id: String(longID.dropLast()))?.text == "ligne 1\nligne 2\tfin")
+    }
+
     @Test func concurrentDuplicatesAreStoredOnce() async throws {
         let server = try makeServer()
         try await server.makeApplication().test(.router) { client in

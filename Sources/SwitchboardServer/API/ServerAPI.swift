@@ -116,12 +116,26 @@ struct ServerAPI: Sendable {
         return .json(out)
     }
 
+    /// The longest feedback id accepted, in UTF-8 bytes.
+    static let maximumFeedbackIDBytes = 256
+
     /// `POST /v1/feedback`: stored (and synced) before the reply. 201 when new; 200 with
     /// `"duplicate": true` when the same id, text and label were already stored; 409 when the id was
     /// stored with another text or label (the first stands).
     func recordFeedback(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let body = try await RequestBody.decode(FeedbackRequest.self, from: request, limit: configuration.maxBodyBytes)
         guard !body.id.isEmpty else { throw APIError.invalidField("id", "must not be empty") }
+        // The id goes into the log line of each stored correction: a line break in it could forge log lines,
+        // and SQLite's text functions stop at a NUL (an id 'a\u{0}b' was stored as 'a').
+        guard body.id.utf8.count <= Self.maximumFeedbackIDBytes else {
+            throw APIError.invalidField("id", "must be at most \(Self.maximumFeedbackIDBytes) bytes")
+        }
+        guard !body.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError.invalidField("id", "must not contain control characters")
+        }
+        guard !body.text.allSatisfy(\.isWhitespace) else { throw APIError.invalidField("text", "must not be empty") }
+        // A NUL would cut the stored text short, and `learn` would train on the part before it.
+        guard !body.text.unicodeScalars.contains("\u{0}") else { throw APIError.invalidField("text", "must not contain NUL characters") }
         let model = engine.model
         guard model.labels.contains(body.label) else {
             throw APIError(.badRequest, code: "unknown_label",
