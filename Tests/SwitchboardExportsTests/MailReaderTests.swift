@@ -76,6 +76,26 @@ import Switchboard
         #expect(failures.first?.location?.file.hasSuffix("02-unknown-charset.eml") == true)
     }
 
+    /// Both used to read as nothing at all, with exit status 0.
+    @Test func inputsThatAreNotMailboxesAreNotReadAsEmptyOnes() throws {
+        let single = try temporaryFile("one.mbox", Array("Subject: sinistre\n\nMa voiture a été volée.\n".utf8))
+        let (messages, failures, statistics) = try drain(try MboxReader(path: single))
+        #expect(messages.isEmpty)
+        #expect(failures.count == 1)
+        #expect(failures.first?.location?.line == 1)
+        #expect(failures.first?.message.contains("From ") == true)
+        #expect(statistics.inputMessages == 1)
+
+        let other = try temporaryFile("export.jsonl", Array(#"{"text": "bonjour"}"#.utf8))
+        let directory = URL(fileURLWithPath: other).deletingLastPathComponent().path
+        #expect(throws: SwitchboardError.self) { _ = try EMLReader(path: directory) }
+        // Beside e-mails, the other files are counted as not messages.
+        try FileManager.default.copyItem(atPath: fixture("mail/eml/01-resiliation.eml"), toPath: directory + "/01.eml")
+        let mixed = try EMLReader(path: directory)
+        #expect(mixed.files.count == 1)
+        #expect(mixed.statistics.ignored == 1)
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

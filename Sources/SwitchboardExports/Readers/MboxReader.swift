@@ -7,7 +7,8 @@ import Switchboard
 /// location is that line. Lines escaped as `>From ` (mboxrd, and mboxo's `>From `) lose one `>`.
 /// Each message is parsed as ``MailMessageReader`` describes; a message larger than
 /// ``ExportLimits/maxMessageBytes`` becomes a failure without being kept in memory. Text before
-/// the first `From ` line is not a message (counted in ``ExportStatistics/ignored``).
+/// the first `From ` line is not a message (counted in ``ExportStatistics/ignored``); text with no
+/// `From ` line at all is one failure record (the input is not a mailbox).
 ///
 /// Limitation: in an mboxo file whose writer did not escape a body line starting with `From `
 /// after a blank line, that line is taken as the start of a new message (as `mutt` and `formail`
@@ -46,6 +47,15 @@ public final class MboxReader: ExportReader {
         while !finished {
             guard let line = try lines.next() else {
                 finished = true
+                if preamble && statistics.inputMessages == 0 && current == nil {
+                    // Text and no `From ` line at all: not a mailbox (most often one e-mail saved as .mbox).
+                    // Reading it as an empty mailbox would lose it without a word.
+                    let record = ExportRecord.failure(SwitchboardError(
+                        .malformedRecord, "no 'From ' line: this is not an mbox mailbox (one e-mail? read it with --format eml)",
+                        location: SourceLocation(file: lines.path, line: 1)))
+                    statistics.count(record)
+                    return record
+                }
                 if preamble { statistics.ignored += 1 }
                 return finish()
             }
@@ -103,7 +113,8 @@ public final class MboxReader: ExportReader {
 }
 
 /// Reads e-mails saved as files: one `.eml` file, or every `.eml` file under a directory
-/// (recursively, in path order). Each file is one message, located by its path and its 0-based
+/// (recursively, in path order; the other files are counted in ``ExportStatistics/ignored``, and a
+/// directory without any `.eml` file is an error). Each file is one message, located by its path and its 0-based
 /// position among the files. A file that cannot be read or is larger than
 /// ``ExportLimits/maxMessageBytes`` becomes a failure; reading goes on with the next file.
 public final class EMLReader: ExportReader {
@@ -130,11 +141,22 @@ public final class EMLReader: ExportReader {
             guard let enumerator = FileManager.default.enumerator(atPath: path) else {
                 throw SwitchboardError(.io, "cannot list \(path)", location: SourceLocation(file: path))
             }
-            var found: [String] = []
+            var found: [String] = [], others = 0
             while let relative = enumerator.nextObject() as? String {
-                if relative.lowercased().hasSuffix(".eml") { found.append((path as NSString).appendingPathComponent(relative)) }
+                if relative.lowercased().hasSuffix(".eml") {
+                    found.append((path as NSString).appendingPathComponent(relative))
+                } else if enumerator.fileAttributes?[.type] as? FileAttributeType != .typeDirectory {
+                    others += 1
+                }
+            }
+            // A directory is read as e-mails; one without any would have been read as nothing, exit status 0.
+            guard !found.isEmpty else {
+                throw SwitchboardError(.io, "no .eml file under this directory (\(others) other file(s)): give the export files themselves as inputs, for example \(path)/*.jsonl",
+                                       location: SourceLocation(file: path))
             }
             files = found.sorted()
+            // Files beside the e-mails are not messages: counted, so that the summary shows them.
+            statistics.ignored = others
         } else {
             files = [path]
         }
