@@ -54,3 +54,33 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     #expect(records.last?["error"] != nil)
     #expect(records.filter { $0["error"] != nil }.count == 1)
 }
+
+/// SIGTERM (or Ctrl-C) during `batch --output` used to leave the temporary file of the output, megabytes of
+/// it, beside the target. The input is a pipe left open, so the command is surely mid-run when signalled.
+@Test func aSignalledBatchLeavesNoTemporaryFile() throws {
+    let directory = NSTemporaryDirectory() + "batch-signal-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    func temporaries() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".tmp") }
+    }
+    let input = Pipe()
+    let process = Process()
+    process.executableURL = try ServeProcessTests.executable()
+    process.arguments = ["batch", "--model", root + "/models/default.sbm", "--format", "jsonl", "--output", directory + "/out.jsonl", "-"]
+    process.standardInput = input
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { try? input.fileHandleForWriting.close() }
+    input.fileHandleForWriting.write(Data("{\"text\": \"ma voiture a été rayée\"}\n".utf8))
+    let deadline = Date().addingTimeInterval(60)
+    while temporaries().isEmpty && process.isRunning && Date() < deadline { usleep(20_000) }
+    #expect(temporaries().count == 1, "the output's temporary file never appeared")
+    usleep(200_000)  // let the command settle into waiting for input
+    process.terminate()
+    process.waitUntilExit()
+    #expect(process.terminationReason == .exit)
+    #expect(process.terminationStatus == 128 + SIGTERM)
+    #expect(temporaries().isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: directory + "/out.jsonl"))
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Writes files atomically: into a temporary file beside the target, flushed to disk, then renamed over it.
 ///
@@ -14,6 +15,8 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw SwitchboardError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
         }
+        PendingTemporaryFiles.add(temporary)
+        defer { PendingTemporaryFiles.remove(temporary) }
         var failure: SwitchboardError?
         data.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
@@ -45,6 +48,13 @@ public enum AtomicFile {
 }
 
 extension AtomicFile {
+    /// Removes the temporary files of the atomic writes in progress, for a command stopped by a signal: the
+    /// targets are untouched either way, and this leaves no `.name.pid.n.tmp` of megabytes beside them.
+    /// Only `unlink` calls, under a lock; call it from a signal-handling queue, then exit.
+    public static func removeTemporaryFiles() {
+        PendingTemporaryFiles.unlinkAll()
+    }
+
     /// The file that writing to `path` should replace: `path` itself when it is a regular file or does not
     /// exist yet, the file a symbolic link points to (so that the link stays a link).
     ///
@@ -96,10 +106,12 @@ public final class AtomicFileWriter {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         temporary = "\(directory)/.\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw SwitchboardError(.io, "cannot create a temporary file in \(directory)", location: SourceLocation(file: path))
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw SwitchboardError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
         }
-        self.handle = handle
+        PendingTemporaryFiles.add(temporary)
+        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
     /// Appends text.
@@ -129,8 +141,10 @@ public final class AtomicFileWriter {
         guard rename(temporary, path) == 0 else {
             let message = String(cString: strerror(errno))
             unlink(temporary)
+            PendingTemporaryFiles.remove(temporary)
             throw SwitchboardError(.io, "cannot move the output into place: \(message)", location: SourceLocation(file: path))
         }
+        PendingTemporaryFiles.remove(temporary)
         done = true
     }
 
@@ -139,8 +153,18 @@ public final class AtomicFileWriter {
         guard !done else { return }
         try? handle.close()
         unlink(temporary)
+        PendingTemporaryFiles.remove(temporary)
         done = true
     }
 
     deinit { abort() }
+}
+
+/// The temporary files of atomic writes in progress, so that a command stopped by a signal can remove them.
+enum PendingTemporaryFiles {
+    private static let paths = Mutex<Set<String>>([])
+
+    static func add(_ path: String) { paths.withLock { _ = $0.insert(path) } }
+    static func remove(_ path: String) { paths.withLock { _ = $0.remove(path) } }
+    static func unlinkAll() { paths.withLock { for path in $0 { unlink(path) } } }
 }

@@ -74,6 +74,7 @@ struct BatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        InterruptCleanup.install()
         let engine = try RoutingEngine(modelPath: model, policyPath: policy)
         var options = ExportOptions()
         options.format = format

@@ -48,6 +48,7 @@ struct LearnCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        InterruptCleanup.install()
         let base = try ModelFile.read(from: model)
         var corrections: [LabeledExample] = []
         var skipped: [SwitchboardError] = []

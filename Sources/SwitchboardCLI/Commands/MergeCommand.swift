@@ -40,6 +40,7 @@ struct MergeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        InterruptCleanup.install()
         let inputs = try models.map { try ModelFile.read(from: $0) }
         var parameters: NaiveBayesParameters?
         var calibration: CalibrationSummary?

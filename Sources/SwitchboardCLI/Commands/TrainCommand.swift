@@ -64,6 +64,7 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        InterruptCleanup.install()
         let start = Date()
         var options = try model.trainingOptions()
         if let createdAt { options.createdAt = Date(timeIntervalSince1970: createdAt) }
