@@ -97,6 +97,10 @@ public enum ModelFile {
         // the two are never in memory together (for a 2.7 MB banking77 model, 2.7 MB less at the peak).
         let parts = try { () throws -> (ModelStatistics, ModelMetadata) in
             let data: Data
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                throw SwitchboardError(.io, "cannot read the model file: it is not a regular file (a directory, a device or a pipe)", location: SourceLocation(file: path))
+            }
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
             } catch {

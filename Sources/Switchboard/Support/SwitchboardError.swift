@@ -46,7 +46,23 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
         var text = ""
         if let location { text += "\(location): " }
         text += message
-        if let cause { text += " (\(cause))" }
+        if let cause { text += " (\(Self.describe(cause)))" }
         return text
+    }
+
+    /// A cause in a few words: the system's reason ("No such file or directory", "Is a directory") for a
+    /// Foundation file error, rather than the NSError dump with its domains and user-info dictionary.
+    static func describe(_ cause: any Error) -> String {
+        if cause is SwitchboardError { return "\(cause)" }
+        let error = cause as NSError
+        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(truncatingIfNeeded: error.code))) }
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? any Error {
+            let posix = underlying as NSError
+            if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(truncatingIfNeeded: posix.code))) }
+        }
+        if error.domain == NSCocoaErrorDomain, !error.localizedDescription.isEmpty, error.localizedDescription != "(null)" {
+            return error.localizedDescription
+        }
+        return "\(cause)"
     }
 }
