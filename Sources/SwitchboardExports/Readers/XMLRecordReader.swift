@@ -133,7 +133,9 @@ public final class XMLRecordReader: ExportReader {
             if status < 0 {
                 let message = errors.message ?? "malformed XML"
                 let line = errors.line ?? Int(xmlTextReaderGetParserLineNumber(reader))
-                return failure("malformed XML: \(message)", line: line)
+                // libxml2 stops at a fatal error, and may not have handed over the records it parsed just
+                // before it: say so, since those records get no line of their own.
+                return failure("malformed XML: \(message); reading stopped here, so this file's records after the last one output from it are missing", line: line)
             }
             let type = xmlTextReaderNodeType(reader)
             let depth = Int(xmlTextReaderDepth(reader))
