@@ -62,7 +62,7 @@ public final class JSONLinesReader: ExportReader {
         do {
             fields = try selector.select(bytes, maxDepth: options.limits.maxDepth)
         } catch let error as JSONSyntaxError {
-            return .failure(SwitchboardError(.malformedRecord, "invalid JSON: \(error)", location: location, cause: error))
+            return .failure(SwitchboardError(.malformedRecord, "invalid JSON: \(error)", location: location))
         } catch {
             return .failure(SwitchboardError(.malformedRecord, "invalid JSON", location: location))
         }

@@ -59,7 +59,7 @@ public final class MessengerJSONReader: ExportReader {
             entries = messages
             title = document["title"]?.stringValue.map(TextCleaning.fixingLatin1Mojibake)
         } catch {
-            pendingFailure = SwitchboardError(.malformedRecord, "invalid JSON: \(error)", location: location, cause: error as? JSONSyntaxError)
+            pendingFailure = SwitchboardError(.malformedRecord, "invalid JSON: \(error)", location: location)
         }
     }
 
