@@ -23,6 +23,18 @@ import Switchboard
         #expect(failures.map(\.message) == ["empty text"])
         #expect(statistics.inputMessages == 1)
     }
+
+    @Test func documentWithOutsizedTextIsAFailure() throws {
+        var options = ExportOptions()
+        options.limits.maxMessageBytes = 1_000
+        let page = "<html><body>" + String(repeating: "<p>Bonjour, ma voiture a un sinistre.</p>\n", count: 40) + "</body></html>"
+        let (messages, failures, statistics) = try drain(HTMLDocumentReader(bytes: Array(page.utf8), name: "big.html", options: options))
+        #expect(messages.isEmpty)
+        #expect(failures.first?.message.contains("larger than 1000 bytes") == true)
+        #expect(statistics.inputMessages == 1)
+        options.limits.maxMessageBytes = 10_000
+        #expect(try drain(HTMLDocumentReader(bytes: Array(page.utf8), name: "big.html", options: options)).messages.count == 1)
+    }
 }
 
 @Suite struct FormatDetectionTests {
