@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Switchboard
@@ -156,5 +157,32 @@ import Testing
             #expect(statuses.filter { $0 == .ok }.count == 7)
         }
         #expect(try await server.feedback.count() == 1)
+    }
+}
+
+/// A database edited by hand or by another tool can hold values that are not text: reading them used to trap
+/// inside GRDB, and the trap's message printed the row, the customer's text included.
+@Suite struct FeedbackRowDecodingTests {
+    @Test func rowsThatAreNotCorrectionsAreReportedOneByOneWithoutTheirValues() async throws {
+        let path = NSTemporaryDirectory() + "feedback-rows-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try FeedbackStore(path: path)
+        _ = try await store.record(FeedbackRecord(id: "good", text: "ma voiture est rayée", label: "claim", createdAt: Date(timeIntervalSince1970: 1), modelID: "m"))
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO feedback (id, text, label, created_at, model_id) VALUES ('blob', x'ff00fe41', 'billing', '2026-11-30T15:00:00.000Z', 'm')")
+            // The id column has text affinity: SQLite stores this 42 as '42', which reads as an id.
+            try db.execute(sql: "INSERT INTO feedback (id, text, label, created_at, model_id) VALUES (42, 'my SECRET text', 'claim', '2026-11-30T15:00:01.000Z', 'm')")
+            try db.execute(sql: "INSERT INTO feedback (id, text, label, created_at, model_id) VALUES ('binary-label', 'my SECRET text', x'41', '2026-11-30T15:00:02.000Z', 'm')")
+        }
+        let rows = try FeedbackStore.readRows(path: path)
+        #expect(rows.count == 4)
+        let records = rows.compactMap { try? $0.get() }
+        #expect(records.map(\.id) == ["good", "42"])
+        let errors = rows.compactMap { row -> SwitchboardError? in if case .failure(let error) = row { return error } else { return nil } }
+        #expect(errors.map(\.location?.index) == [1, 3])
+        #expect(errors.map(\.message) == ["not a correction: its text is binary data, not text", "not a correction: its label is binary data, not text"])
+        #expect(errors.allSatisfy { !$0.description.contains("SECRET") })
+        #expect(throws: SwitchboardError.self) { _ = try FeedbackStore.readAll(path: path) }
     }
 }

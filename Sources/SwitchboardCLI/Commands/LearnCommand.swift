@@ -54,8 +54,13 @@ struct LearnCommand: AsyncParsableCommand {
         var skipped: [SwitchboardError] = []
         for input in inputs {
             if ["sqlite", "sqlite3", "db"].contains(URL(fileURLWithPath: input).pathExtension.lowercased()) {
-                corrections += try FeedbackStore.readAll(path: input).enumerated().map { index, record in
-                    LabeledExample(text: record.text, label: record.label, location: SourceLocation(file: input, index: index), id: record.id)
+                for (index, row) in try FeedbackStore.readRows(path: input).enumerated() {
+                    switch row {
+                    case .success(let record):
+                        corrections.append(LabeledExample(text: record.text, label: record.label, location: SourceLocation(file: input, index: index), id: record.id))
+                    case .failure(let error):
+                        skipped.append(error)
+                    }
                 }
             } else {
                 try CorpusReader.forEach([input], options: corpus.options, skipped: { skipped.append($0) }) { corrections.append($0) }

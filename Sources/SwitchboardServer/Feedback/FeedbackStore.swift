@@ -123,7 +123,19 @@ public final class FeedbackStore: Sendable {
 
     /// Every stored correction of the database at `path`, oldest first, read without writing to it
     /// (`switchboard learn` reads the server's database this way, even while the server runs).
+    ///
+    /// - Throws: ``SwitchboardError`` when the database cannot be read, or names the first row that is not a
+    ///   correction (see ``readRows(path:)``, which reports each such row and reads on).
     public static func readAll(path: String) throws -> [FeedbackRecord] {
+        try readRows(path: path).map { try $0.get() }
+    }
+
+    /// Each row of the database at `path`, oldest first: a correction, or an error that names the row
+    /// (`file#index`) and the column that is not text (NULL, binary, a number) without quoting any value.
+    ///
+    /// SQLite lets any value into any column, and a database edited by hand or by another tool can hold one:
+    /// reading such a row the usual GRDB way traps, and the trap's message printed the row, text included.
+    public static func readRows(path: String) throws -> [Result<FeedbackRecord, SwitchboardError>] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SwitchboardError(.io, "no such feedback database", location: SourceLocation(file: path))
         }
@@ -132,12 +144,38 @@ public final class FeedbackStore: Sendable {
         do {
             let database = try DatabaseQueue(path: path, configuration: configuration)
             return try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, text, label, created_at, model_id FROM feedback ORDER BY created_at, id").map { row in
-                    FeedbackRecord(id: row["id"], text: row["text"], label: row["label"], createdAt: date(row["created_at"]), modelID: row["model_id"])
+                try Row.fetchAll(db, sql: "SELECT id, text, label, created_at, model_id FROM feedback ORDER BY created_at, id").enumerated().map { index, row in
+                    decode(row).mapError { problem in
+                        SwitchboardError(.malformedRecord, "not a correction: \(problem)", location: SourceLocation(file: path, index: index))
+                    }
                 }
             }
         } catch {
             throw SwitchboardError(.io, "cannot read the feedback database (is it one written by `switchboard serve`?)", location: SourceLocation(file: path), cause: error)
+        }
+    }
+
+    /// A row as a correction, or what is wrong with it (never its values).
+    static func decode(_ row: Row) -> Result<FeedbackRecord, FeedbackRowProblem> {
+        func text(_ column: String, numbersAllowed: Bool = false) -> Result<String, FeedbackRowProblem> {
+            let value: DatabaseValue = row[column]
+            switch value.storage {
+            case .string(let string): return .success(string)
+            case .int64(let number) where numbersAllowed: return .success(String(number))
+            case .null: return .failure(FeedbackRowProblem(column: column, kind: "NULL"))
+            case .blob: return .failure(FeedbackRowProblem(column: column, kind: "binary data"))
+            case .int64, .double: return .failure(FeedbackRowProblem(column: column, kind: "a number"))
+            }
+        }
+        return text("id", numbersAllowed: true).flatMap { id in
+            text("text").flatMap { body in
+                text("label").map { label in
+                    let created: DatabaseValue = row["created_at"]
+                    let model: DatabaseValue = row["model_id"]
+                    return FeedbackRecord(id: id, text: body, label: label, createdAt: String.fromDatabaseValue(created).map(date) ?? .distantPast,
+                                          modelID: String.fromDatabaseValue(model) ?? "")
+                }
+            }
         }
     }
 
@@ -155,6 +193,16 @@ public final class FeedbackStore: Sendable {
         guard let row = try Row.fetchOne(db, sql: "SELECT id, text, label, created_at, model_id FROM feedback WHERE id = ?", arguments: [id]) else {
             return nil
         }
-        return FeedbackRecord(id: row["id"], text: row["text"], label: row["label"], createdAt: date(row["created_at"]), modelID: row["model_id"])
+        switch decode(row) {
+        case .success(let record): return record
+        case .failure(let problem): throw SwitchboardError(.malformedRecord, "the stored correction '\(id)' is not one: \(problem)")
+        }
     }
+}
+
+/// A column of a feedback row that does not hold text.
+struct FeedbackRowProblem: Error, CustomStringConvertible {
+    var column: String
+    var kind: String
+    var description: String { "its \(column) is \(kind), not text" }
 }
