@@ -79,4 +79,28 @@ import Testing
         #expect(server.metrics.exposition().contains(#"switchboard_model_reloads_total{result="failure"} 1"#))
         #expect(server.engine.threshold == 0.5)
     }
+
+    /// The server watches a path that is a symbolic link (as Kubernetes mounts a ConfigMap): replacing the file
+    /// behind it, by rename or in place, went unnoticed, since the link itself never changed.
+    @Test func aFileBehindASymbolicLinkIsWatched() async throws {
+        let directory = try temporaryDirectory()
+        let target = directory + "/policy-v1.yaml", link = directory + "/policy.yaml"
+        try FileManager.default.copyItem(atPath: shippedPolicyPath, toPath: target)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "policy-v1.yaml")
+        let server = try makeServer {
+            $0.modelPath = shippedModelPath
+            $0.policyPath = link
+        }
+        let original = try String(contentsOfFile: target, encoding: .utf8)
+        try write(original + "\nabstention:\n  threshold: 0.5\n", to: target)  // renamed over the target
+        await server.reloader.checkForChanges()
+        #expect(server.engine.threshold == 0.5)
+        let handle = try #require(FileHandle(forWritingAtPath: target))  // rewritten in place
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data((original + "\nabstention:\n  threshold: 0.75\n").utf8))
+        try handle.close()
+        await server.reloader.checkForChanges()
+        #expect(server.engine.threshold == 0.75)
+        #expect(server.metrics.exposition().contains(#"switchboard_model_reloads_total{result="success"} 2"#))
+    }
 }

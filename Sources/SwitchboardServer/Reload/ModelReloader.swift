@@ -27,17 +27,25 @@ public actor ModelReloader: Service {
         case failed(String)
     }
 
-    /// What identifies a version of a file.
+    /// What identifies a version of a file: the file a path leads to, symbolic links followed.
+    ///
+    /// `FileManager.attributesOfItem` describes a link itself, so a model behind a link (Kubernetes mounts a
+    /// ConfigMap as a chain of them) could be replaced, by rename or in place, without the server noticing.
     struct FileFingerprint: Equatable, Sendable {
-        var modified: Date?
-        var size: Int?
-        var inode: Int?
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modifiedSeconds: Int
+        var modifiedNanoseconds: Int
 
         init?(path: String) {
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
-            modified = attributes[.modificationDate] as? Date
-            size = (attributes[.size] as? NSNumber)?.intValue
-            inode = (attributes[.systemFileNumber] as? NSNumber)?.intValue
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(truncatingIfNeeded: info.st_dev)
+            inode = UInt64(truncatingIfNeeded: info.st_ino)
+            size = Int64(info.st_size)
+            modifiedSeconds = Int(info.st_mtim.tv_sec)
+            modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
         }
     }
 
