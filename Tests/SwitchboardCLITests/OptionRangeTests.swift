@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 @testable import SwitchboardCLI
+import Switchboard
 
 @Suite("Options out of range")
 struct OptionRangeTests {
@@ -83,5 +84,22 @@ struct OptionRangeTests {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 1)
         #expect(stderr.contains("cannot write to standard output"), "\(stderr)")
+    }
+}
+
+@Suite("Calibration warnings")
+struct CalibrationWarningTests {
+    @Test func heldOutLabelsTheModelLacksAndAThresholdThatRoutesNothingAreSaid() {
+        let heldOut = [LabeledExample(text: "a", label: "claim"), LabeledExample(text: "b", label: "ham"), LabeledExample(text: "c", label: "ham")]
+        let lines = CalibrationWarnings.lines(heldOut: heldOut, labels: ["claim", "billing"], coverage: 0.01)
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("2 of the 3 held-out messages") == true)
+        #expect(lines.first?.contains("ham") == true)
+        #expect(lines.last?.contains("1.0%") == true)
+        #expect(CalibrationWarnings.lines(heldOut: Array(heldOut.prefix(1)), labels: ["claim"], coverage: 0.9).isEmpty)
+    }
+
+    @Test func targetPrecisionWithoutCalibrationIsRefused() {
+        #expect(throws: (any Error).self) { _ = try SwitchboardCommand.parseAsRoot(["learn", "-m", "m.sbm", "-o", "n.sbm", "--target-precision", "0.9", "c.jsonl"]) }
     }
 }

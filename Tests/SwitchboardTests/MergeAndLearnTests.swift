@@ -189,3 +189,15 @@ private let probes = [
     #expect(evaluation.accuracy > 0.5)
     #expect(calibrated.classify("fire in the garage").label == model.classify("fire in the garage").label)
 }
+
+/// Calibrating on messages none of whose labels the model has set the threshold to 1: the model then routed
+/// nothing, and the command said nothing about it.
+@Test func recalibrationNeedsMessagesOfTheModelsLabels() throws {
+    let model = try Trainer.train(smallCorpus).model
+    let foreign = smallCorpus.map { LabeledExample(text: $0.text, label: "spam") }
+    #expect(throws: SwitchboardError.self) { _ = try model.recalibrated(on: foreign, targetPrecision: 0.95) }
+    // Some messages of other labels stay allowed: they stand for what the model should not route.
+    let mixed = smallCorpus + [LabeledExample(text: "quelle est la météo demain à Lyon", label: "weather")]
+    let result = try model.recalibrated(on: mixed, targetPrecision: 0.5)
+    #expect(result.model.metadata.calibration.abstentionThreshold < 1)
+}

@@ -98,6 +98,12 @@ extension NaiveBayesModel {
             truth.append(classOf[example.label] ?? 0)
             known.append(classOf[example.label] != nil)
         }
+        // Messages of other labels count as ones the model should not route; with nothing else, the threshold
+        // would be 1 and the model would route nothing (sms_spam's ham and spam against the shipped model did).
+        guard known.contains(true) else {
+            let others = Set(examples.map(\.label)).sorted()
+            throw SwitchboardError(.insufficientData, "none of the \(examples.count) held-out messages has one of the model's labels (they have \(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", ..." : "")): calibration needs messages of the labels the model routes")
+        }
         let fitted = zip(scores, zip(truth, known)).filter { $0.1.1 }
         let scale = Calibration.fitScale(scores: fitted.map(\.0), truth: fitted.map(\.1.0))
         let predicted = scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }

@@ -45,6 +45,9 @@ struct LearnCommand: AsyncParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give the corrections to learn (or forget): JSONL, TSV or CSV files, or a feedback database") }
         try OptionChecks.threads(threads)
+        if targetPrecision != nil && calibrate.isEmpty {
+            throw ValidationError("--target-precision sets the threshold of a recalibration: give --calibrate HELDOUT too")
+        }
     }
 
     func run() async throws {
@@ -85,6 +88,7 @@ struct LearnCommand: AsyncParsableCommand {
             let c = updated.metadata.calibration
             Terminal.warn(String(format: "recalibrated on %d held-out messages: accuracy %.4f, scale %.3f, threshold %.3f (coverage %.1f%%)",
                                  heldOut.count, result.evaluation.accuracy, c.scale, c.abstentionThreshold, 100 * (c.coverage ?? 0)))
+            for line in CalibrationWarnings.lines(heldOut: heldOut, labels: result.model.labels, coverage: result.model.metadata.calibration.coverage) { Terminal.warn(line) }
         }
         try ModelFile.write(updated, to: output)
         print(summary)

@@ -60,6 +60,7 @@ struct MergeCommand: AsyncParsableCommand {
             let c = merged.metadata.calibration
             Terminal.warn(String(format: "calibrated on %d held-out messages: accuracy %.4f, scale %.3f, ECE %.3f -> %.3f, threshold %.3f (coverage %.1f%%)",
                                  heldOut.count, result.evaluation.accuracy, c.scale, c.eceBefore ?? 0, c.eceAfter ?? 0, c.abstentionThreshold, 100 * (c.coverage ?? 0)))
+            for line in CalibrationWarnings.lines(heldOut: heldOut, labels: result.model.labels, coverage: result.model.metadata.calibration.coverage) { Terminal.warn(line) }
         } else if calibration != nil {
             Terminal.warn("calibration and abstention threshold carried over from \(parametersFrom ?? ""): recalibrate with --calibrate HELDOUT for figures fitted to the merged model")
         } else {
