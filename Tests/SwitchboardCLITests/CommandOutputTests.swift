@@ -70,3 +70,27 @@ private func json(_ line: String) throws -> [String: Any] {
 }
 
 let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// `--parameters-from` takes the reference model's settings, and the flags given still win, as the help says:
+/// the feature flags used to be dropped silently (`--char-ngrams 3-4` gave a 2-5 shard).
+@Test func parametersFromKeepsTheFeatureFlagsGiven() async throws {
+    let directory = NSTemporaryDirectory() + "cli-params-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let corpus = directory + "/corpus.tsv"
+    let rows = (0..<12).map { "claim\taccident de voiture numéro \($0)\nbilling\tprélèvement rejeté ce mois \($0)" }
+    try Data(rows.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: corpus))
+    let reference = repositoryRootForCLI + "/models/default.sbm"
+    var plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--shard", "--parameters-from", reference, corpus])
+    try await plain.run()
+    let shipped = try ModelFile.read(from: reference).metadata
+    #expect(try ModelFile.read(from: directory + "/plain.sbm").metadata.features == shipped.features)
+    var flagged = try TrainCommand.parse(["--output", directory + "/flagged.sbm", "--shard", "--parameters-from", reference,
+                                          "--char-ngrams", "3-4", "--word-ngrams", "1", "--keep-diacritics", "--no-length-feature",
+                                          "--no-sublinear-tf", corpus])
+    try await flagged.run()
+    let metadata = try ModelFile.read(from: directory + "/flagged.sbm").metadata
+    #expect(metadata.features == FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 3, charMaxN: 4, foldDiacritics: false, lengthFeature: false))
+    #expect(!metadata.parameters.sublinearTF)
+    #expect(metadata.parameters.normalizeLength == shipped.parameters.normalizeLength)
+}

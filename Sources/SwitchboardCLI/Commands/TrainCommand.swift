@@ -75,6 +75,7 @@ struct TrainCommand: AsyncParsableCommand {
             options.features = reference.metadata.features
             options.fixFree(from: reference.metadata.parameters)
             options.targetPrecision = reference.metadata.calibration.targetPrecision
+            try model.applyGivenFeatureFlags(to: &options)
         }
         options.shard = shard
         options.maxFeatures = maxFeatures

@@ -59,11 +59,12 @@ struct CorpusOptionGroup: ParsableArguments {
 
 /// Options that shape features and the naive-Bayes model.
 struct ModelOptionGroup: ParsableArguments {
-    @Option(help: "Word n-gram range, e.g. 1-2.")
-    var wordNgrams = "1-2"
+    // Optional, so that `train --parameters-from` can tell a range given from the default (the given one wins).
+    @Option(help: "Word n-gram range, e.g. 1-2 (default: 1-2).")
+    var wordNgrams: String?
 
-    @Option(help: "Character n-gram range inside words, e.g. 2-5; 0 turns them off.")
-    var charNgrams = "2-5"
+    @Option(help: "Character n-gram range inside words, e.g. 2-5; 0 turns them off (default: 2-5).")
+    var charNgrams: String?
 
     @Flag(help: "Keep accents (by default 'résilier' and 'resilier' are one feature).")
     var keepDiacritics = false
@@ -100,10 +101,8 @@ struct ModelOptionGroup: ParsableArguments {
 
     func trainingOptions() throws -> TrainingOptions {
         var options = TrainingOptions()
-        let words = try Self.range(wordNgrams, name: "--word-ngrams")
-        let chars = charNgrams == "0" ? (0, 0) : try Self.range(charNgrams, name: "--char-ngrams")
-        options.features = FeatureSettings(wordMinN: words.0, wordMaxN: words.1, charMinN: chars.0, charMaxN: chars.1, foldDiacritics: !keepDiacritics,
-                                           lengthFeature: !noLengthFeature)
+        options.features = FeatureSettings()
+        try applyGivenFeatureFlags(to: &options)
         try hyperparameters.apply(to: &options)
         options.sublinearTF = !noSublinearTf
         options.normalizeLength = !noNormalize
@@ -116,6 +115,26 @@ struct ModelOptionGroup: ParsableArguments {
             options.workers = threads
         }
         return options
+    }
+
+    /// Sets the feature settings and term weighting that the flags given change, and only those: over the
+    /// defaults for an ordinary training, over the settings of `--parameters-from`'s model for a shard (which
+    /// used to drop them silently: `--char-ngrams 3-4` gave a 2-5 shard).
+    func applyGivenFeatureFlags(to options: inout TrainingOptions) throws {
+        if let wordNgrams {
+            let words = try Self.range(wordNgrams, name: "--word-ngrams")
+            options.features.wordMinN = words.0
+            options.features.wordMaxN = words.1
+        }
+        if let charNgrams {
+            let chars = charNgrams == "0" ? (0, 0) : try Self.range(charNgrams, name: "--char-ngrams")
+            options.features.charMinN = chars.0
+            options.features.charMaxN = chars.1
+        }
+        if keepDiacritics { options.features.foldDiacritics = false }
+        if noLengthFeature { options.features.lengthFeature = false }
+        if noSublinearTf { options.sublinearTF = false }
+        if noNormalize { options.normalizeLength = false }
     }
 
     static func range(_ text: String, name: String) throws -> (Int, Int) {
