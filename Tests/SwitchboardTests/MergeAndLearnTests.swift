@@ -136,9 +136,31 @@ private let probes = [
     let c = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }.model
     #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, c]) }
     // Other hyperparameters: refused unless the result's are given.
-    let d = try a.with(parameters: NaiveBayesParameters(variant: .multinomial, alpha: 1))
+    let d = try count(Array(smallCorpus.dropFirst(2))).with(parameters: NaiveBayesParameters(variant: .multinomial, alpha: 1))
     #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, d]) }
     #expect(try NaiveBayesModel.merged([a, d], parameters: fixed).metadata.parameters == fixed)
+}
+
+/// The same shard given twice was added twice without a word: every message counted double.
+@Test func mergeRefusesTheSameCorpusTwiceAndNamesTheFiles() throws {
+    let a = try count(smallCorpus)
+    do {
+        _ = try NaiveBayesModel.merged([a, try count(Array(smallCorpus.prefix(4))), a], names: ["a.sbm", "b.sbm", "again.sbm"])
+        Issue.record("the same corpus was merged twice")
+    } catch let error as SwitchboardError {
+        #expect(error.code == .incompatibleModels)
+        #expect(error.message.hasPrefix("again.sbm counts the same corpus as a.sbm"))
+    }
+    var options = TrainingOptions()
+    options.shard = true
+    options.features.charMaxN = 3
+    let other = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus.prefix(6) { try emit(e) } }.model
+    do {
+        _ = try NaiveBayesModel.merged([a, other], names: ["a.sbm", "chars-2-3.sbm"])
+        Issue.record("other feature settings were merged")
+    } catch let error as SwitchboardError {
+        #expect(error.message.hasPrefix("chars-2-3.sbm was trained with other feature settings"))
+    }
 }
 
 @Test func pruningKeepsTheMostFrequentFeaturesDeterministically() throws {

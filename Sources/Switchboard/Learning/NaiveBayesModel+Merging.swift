@@ -14,18 +14,30 @@ extension NaiveBayesModel {
     ///   - calibration: the calibration of the result (carried over from another model); nil leaves the
     ///     result uncalibrated (scale 1, no abstention threshold, source `none`) until
     ///     ``recalibrated(on:targetPrecision:)`` is called with held-out data.
+    ///   - names: what errors call the models (their files, for instance); "model 1", "model 2"... otherwise.
+    /// - Throws: ``SwitchboardError`` `.incompatibleModels` when the models count other features, or two of them
+    ///   count the same corpus (the same checksum and size: merging would count every message twice).
     public static func merged(_ models: [NaiveBayesModel], parameters: NaiveBayesParameters? = nil,
-                              calibration: CalibrationSummary? = nil) throws -> NaiveBayesModel {
+                              calibration: CalibrationSummary? = nil, names: [String] = []) throws -> NaiveBayesModel {
         guard let first = models.first else { throw SwitchboardError(.invalidArgument, "merge needs at least one model") }
+        func name(_ i: Int) -> String { names.indices.contains(i) ? names[i] : "model \(i + 1)" }
+        var seen: [String: Int] = [:]
+        for (i, model) in models.enumerated() where model.metadata.training.documents > 0 {
+            let corpus = "\(model.metadata.training.corpusChecksum)/\(model.metadata.training.documents)"
+            if let earlier = seen[corpus] {
+                throw SwitchboardError(.incompatibleModels, "\(name(i)) counts the same corpus as \(name(earlier)) (checksum \(model.metadata.training.corpusChecksum), \(model.metadata.training.documents) messages): merging them would count every message twice")
+            }
+            seen[corpus] = i
+        }
         let settings = first.metadata.features
         let transform = (first.metadata.parameters.sublinearTF, first.metadata.parameters.normalizeLength)
         for (i, model) in models.enumerated().dropFirst() {
             guard model.metadata.features == settings else {
-                throw SwitchboardError(.incompatibleModels, "model \(i + 1) was trained with other feature settings (\(Self.describe(model.metadata.features)) against \(Self.describe(settings))): its statistics count other features and cannot be added")
+                throw SwitchboardError(.incompatibleModels, "\(name(i)) was trained with other feature settings (\(Self.describe(model.metadata.features)) against \(Self.describe(settings))): its statistics count other features and cannot be added")
             }
             let p = model.metadata.parameters
             guard (p.sublinearTF, p.normalizeLength) == transform else {
-                throw SwitchboardError(.incompatibleModels, "model \(i + 1) was trained with another term-frequency transform (\(p.sublinearTF ? "sublinear" : "raw") TF, \(p.normalizeLength ? "l2" : "no") normalisation): its statistics cannot be added")
+                throw SwitchboardError(.incompatibleModels, "\(name(i)) was trained with another term-frequency transform (\(p.sublinearTF ? "sublinear" : "raw") TF, \(p.normalizeLength ? "l2" : "no") normalisation): its statistics cannot be added")
             }
         }
         let chosen: NaiveBayesParameters
@@ -37,7 +49,7 @@ extension NaiveBayesModel {
             chosen = parameters
         } else {
             for (i, model) in models.enumerated().dropFirst() where model.metadata.parameters != first.metadata.parameters {
-                throw SwitchboardError(.incompatibleModels, "model \(i + 1) has other hyperparameters (\(model.metadata.parameters)) than model 1 (\(first.metadata.parameters)): choose the result's with --parameters-from or --alpha, --variant, --char-weight, --priors and --idf")
+                throw SwitchboardError(.incompatibleModels, "\(name(i)) has other hyperparameters (\(model.metadata.parameters)) than \(name(0)) (\(first.metadata.parameters)): choose the result's with --parameters-from or --alpha, --variant, --char-weight, --priors and --idf")
             }
             chosen = first.metadata.parameters
         }

@@ -52,7 +52,7 @@ struct MergeCommand: AsyncParsableCommand {
         if !hyperparameters.isEmpty {
             parameters = try hyperparameters.applied(to: parameters ?? inputs[0].metadata.parameters)
         }
-        var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibration: calibration)
+        var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibration: calibration, names: models)
         if !calibrate.isEmpty {
             let heldOut = try corpus.read(calibrate)
             let result = try merged.recalibrated(on: heldOut, targetPrecision: targetPrecision)
