@@ -223,3 +223,26 @@ private let probes = [
     let result = try model.recalibrated(on: mixed, targetPrecision: 0.5)
     #expect(result.model.metadata.calibration.abstentionThreshold < 1)
 }
+
+/// Ids were made of the corpus checksum, the label count and the message count only: a model retrained on
+/// the same corpus with other settings, or recalibrated, had the id of the one it replaced.
+@Test func modelIdsTellApartWhatDecidesTheDecisions() throws {
+    var options = TrainingOptions()
+    options.variant = .multinomial
+    options.alpha = 0.1
+    options.charWeight = 0.5
+    options.uniformPriors = false
+    options.idf = false
+    let base = try Trainer.train(smallCorpus, options: options).model
+    #expect(try Trainer.train(smallCorpus, options: options).model.id == base.id)
+    options.features.charMaxN = 4
+    let otherFeatures = try Trainer.train(smallCorpus, options: options).model
+    options.features.charMaxN = 5
+    options.alpha = 0.2
+    let otherAlpha = try Trainer.train(smallCorpus, options: options).model
+    let recalibrated = try base.recalibrated(on: Array(smallCorpus.prefix(10)), targetPrecision: 0.5).model
+    let learnt = try base.learning([LabeledExample(text: "une toute nouvelle correction", label: base.labels[0], id: "c-1")]).model
+    let ids = [base.id, otherFeatures.id, otherAlpha.id, recalibrated.id, learnt.id]
+    #expect(Set(ids).count == ids.count, "\(ids)")
+    #expect(ids.allSatisfy { $0.hasPrefix("sbm-") && $0.split(separator: "-").count == 5 })
+}

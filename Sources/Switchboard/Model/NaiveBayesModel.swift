@@ -73,12 +73,27 @@ public final class NaiveBayesModel: Sendable {
     /// The labels, in class order.
     public var labels: [String] { statistics.labels }
 
-    /// A stable identifier of the model: its labels, settings and statistics checksum. Made once: every
-    /// decision carries it.
+    /// A stable identifier of the model: `sbm-<corpus checksum>-<labels>l-<messages>d-<settings>`. Made once:
+    /// every decision carries it.
+    ///
+    /// The last part digests what else decides the decisions: the feature settings, the hyperparameters, the
+    /// calibration and the corrections learnt since training. Without it, a model retrained on the same
+    /// corpus with other settings, or recalibrated, had the same id as the one it replaced, and `/v1/model`, the
+    /// logs and the feedback store could not tell which one served. The creation time is left out: the same
+    /// training twice gives the same id.
     public let id: String
 
     private static func identifier(statistics: ModelStatistics, metadata: ModelMetadata) -> String {
-        "sbm-\(metadata.training.corpusChecksum.prefix(8))-\(metadata.labels.count)l-\(statistics.documentCount)d"
+        let f = metadata.features, p = metadata.parameters, c = metadata.calibration
+        var hash = Checksum.fnvOffset
+        let settings = "w\(f.wordMinN)-\(f.wordMaxN) c\(f.charMinN)-\(f.charMaxN) fold\(f.foldDiacritics) length\(f.lengthFeature) "
+            + "\(p.variant.rawValue) a\(p.alpha.bitPattern) cw\(p.charWeight.bitPattern) tf\(p.sublinearTF) idf\(p.idf) norm\(p.normalizeLength) uniform\(p.uniformPriors) "
+            + "s\(c.scale.bitPattern) t\(c.abstentionThreshold.bitPattern) k\(c.minimumKnownShare?.bitPattern ?? 0) "
+            + "learnt\(statistics.learntCount)-\(statistics.learntIDs.reduce(0, &+))"
+        Checksum.fnv1a(settings.utf8, into: &hash)
+        let digest = String(hash >> 48, radix: 16)
+        return "sbm-\(metadata.training.corpusChecksum.prefix(8))-\(metadata.labels.count)l-\(statistics.documentCount)d-"
+            + String(repeating: "0", count: 4 - digest.count) + digest
     }
 
     /// Makes a model from statistics and metadata (its labels, features and parameters).
