@@ -117,13 +117,16 @@ extension NaiveBayesModel {
             throw SwitchboardError(.insufficientData, "none of the \(examples.count) held-out messages has one of the model's labels (they have \(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", ..." : "")): calibration needs messages of the labels the model routes")
         }
         let fitted = zip(scores, zip(truth, known)).filter { $0.1.1 }
-        let scale = Calibration.fitScale(scores: fitted.map(\.0), truth: fitted.map(\.1.0))
+        let fittedScale = Calibration.fitScale(scores: fitted.map(\.0), truth: fitted.map(\.1.0))
         let predicted = scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         let correct = predicted.indices.map { known[$0] && predicted[$0] == truth[$0] }
         func confidences(_ s: Double) -> [Double] { scores.map { Self.softmax($0, scale: s).max() ?? 0 } }
         let before = Calibration.expectedCalibrationError(confidences: confidences(1), correct: correct)
+        // As at training: a scale that makes the calibration error worse is not used.
+        let fittedError = Calibration.expectedCalibrationError(confidences: confidences(fittedScale), correct: correct)
+        let scale = fittedError <= before ? fittedScale : 1
         let calibrated = confidences(scale)
-        let after = Calibration.expectedCalibrationError(confidences: calibrated, correct: correct)
+        let after = min(fittedError, before)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: targetPrecision)
         var m = metadata
         m.calibration = CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold,

@@ -103,6 +103,11 @@ public final class RoutingEngine: Sendable {
             reason = "no word of the message is known to the model"
         } else if !model.metadata.languages.isEmpty, language == LanguageDetector.other {
             reason = "the message is in a language the model was not trained on"
+        } else if snapshot.threshold >= 1 {
+            // A threshold of 1 routes nothing: calibration sets it when no threshold reaches the target precision,
+            // and a policy sets it to send everything to people. A raw posterior can round to exactly 1.0,
+            // which the comparison below would let through.
+            reason = "the abstention threshold is 1: every message goes to a person"
         } else if confidence < snapshot.threshold {
             reason = String(format: "confidence %.3f is below the threshold %.3f", confidence, snapshot.threshold)
         } else if let minimum = snapshot.minimumKnownShare, let share = scratch.knownWordShare, share < minimum {
