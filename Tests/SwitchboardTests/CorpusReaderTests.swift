@@ -130,3 +130,21 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     #expect(examples.count == 1)
     #expect(examples[0].text.contains("\u{FFFD}"))
 }
+
+/// Excel's "Unicode text" is UTF-16: read as UTF-8 it gave errors that pointed elsewhere ("the label contains
+/// a control character", "invalid JSON"). Both byte orders are refused on line 1 with what to do.
+@Test func utf16FilesAreRefusedWithWhatToDo() throws {
+    for mark in [[UInt8(0xFF), 0xFE], [0xFE, 0xFF]] {
+        let utf16 = mark + Array("c\u{0}l\u{0}a\u{0}i\u{0}m\u{0}".utf8)
+        do {
+            _ = try LineReader(bytes: utf16, name: "excel.tsv").next()
+            Issue.record("UTF-16 lines were read")
+        } catch let error as SwitchboardError {
+            #expect(error.location?.line == 1)
+            #expect(error.message.contains("UTF-16"))
+        }
+        #expect(throws: SwitchboardError.self) { _ = try CSVReader(input: ByteInput(bytes: utf16, name: "excel.csv"), hasHeader: true) }
+    }
+    // A UTF-8 byte-order mark is still skipped.
+    #expect(try LineReader(bytes: [0xEF, 0xBB, 0xBF] + Array("claim\tok".utf8)).next()?.string == "claim\tok")
+}

@@ -125,6 +125,21 @@ public final class ByteInput {
         }
     }
 
+    /// Throws when the input starts with a UTF-16 byte-order mark, for the readers of UTF-8 lines and records.
+    ///
+    /// Excel's "Unicode text" and some Windows tools write UTF-16; read as UTF-8, such a file gave errors that
+    /// pointed elsewhere ("the label contains a control character", "invalid JSON").
+    public func refuseUTF16() throws {
+        while available < 2, try fill() {}
+        guard available >= 2 else { return }
+        let first = storage[start], second = storage[start + 1]
+        guard (first == 0xFF && second == 0xFE) || (first == 0xFE && second == 0xFF) else { return }
+        throw SwitchboardError(
+            .malformedRecord,
+            "the file is UTF-16 (it starts with a UTF-16 byte-order mark, as Excel's 'Unicode text' does): save it as UTF-8, or convert it with iconv -f UTF-16 -t UTF-8",
+            location: SourceLocation(file: path, line: 1))
+    }
+
     /// Returns up to `count` of the next bytes without consuming them (for sniffing a format).
     public func peek(upTo count: Int) throws -> [UInt8] {
         while end - start < count, try fill() {}

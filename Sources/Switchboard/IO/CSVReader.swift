@@ -80,6 +80,7 @@ public final class CSVReader {
     }
 
     private func skipByteOrderMark() throws {
+        try input.refuseUTF16()
         while input.available < 3, try input.fill() {}
         if input.available >= 3, input.storage[input.start] == 0xEF,
            input.storage[input.start + 1] == 0xBB, input.storage[input.start + 2] == 0xBF {

@@ -82,6 +82,7 @@ public final class LineReader {
         let input = self.input
         if !checkedByteOrderMark {
             checkedByteOrderMark = true
+            try input.refuseUTF16()
             while input.available < 3, try input.fill() {}
             if input.available >= 3, input.storage[input.start] == 0xEF,
                input.storage[input.start + 1] == 0xBB, input.storage[input.start + 2] == 0xBF {
