@@ -131,7 +131,7 @@ struct CorpusAndModelRangeTests {
 
     @Test("a label with a tab or a line break is a malformed record that names its line")
     func controlCharacterInLabel() throws {
-        for label in ["c\nd", "c\td", "c\u{7}d"] {
+        for label in ["c\nd", "c\td", "c\u{7}d", "r\u{FFFD}clamation"] {
             guard case .failure(let error) = CorpusReader.example(text: "hello", label: label, language: nil, location: SourceLocation(file: "c.jsonl", line: 3)) else {
                 Issue.record("label \(label.debugDescription) was accepted")
                 continue

@@ -180,6 +180,10 @@ public enum CorpusReader {
         guard !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             return .failure(SwitchboardError(.malformedRecord, "the label contains a control character (a tab, a line break...)", location: location))
         }
+        // Texts are repaired (invalid bytes become U+FFFD); a label so repaired would be a new label nobody meant.
+        guard !label.unicodeScalars.contains("\u{FFFD}") else {
+            return .failure(SwitchboardError(.malformedRecord, "the label is not valid UTF-8", location: location))
+        }
         guard !text.allSatisfy(\.isWhitespace) else { return .failure(SwitchboardError(.malformedRecord, "the text is empty", location: location)) }
         return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location,
                                        id: id.flatMap { $0.isEmpty ? nil : $0 }))
