@@ -62,6 +62,17 @@ import Switchboard
         #expect(throws: SwitchboardError.self) { try CSVExportReader(path: fixture("csv/french.csv"), options: options) }
     }
 
+    @Test func aTextColumnNamedTwiceIsRefused() throws {
+        let path = try temporaryFile("twice.csv", Array("id,text,Text\n1,bonjour,hello\n".utf8))
+        do {
+            _ = try CSVExportReader(path: path)
+            Issue.record("a header with two text columns was read")
+        } catch let error as SwitchboardError {
+            #expect(error.message.contains("twice"))
+            #expect(error.location?.line == 1)
+        }
+    }
+
     /// A file that is not a CSV export has a message for its "header": the error used to quote it, IBAN and all.
     @Test func missingTextColumnErrorDoesNotQuoteTheLine() throws {
         let path = try temporaryFile("whatsapp.csv", Array("27/11/2026, 21:14 - Zoé: Mon IBAN est FR7630006000011234567890189\n".utf8))

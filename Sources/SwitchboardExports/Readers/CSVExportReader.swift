@@ -57,6 +57,13 @@ public final class CSVExportReader: ExportReader {
                 .malformedRecord, "no column '\(options.textField)' in the header line (\(header.count) field(s)); name the text column with --text-column, or give the file's real format with --format",
                 location: SourceLocation(file: input.path, line: 1))
         }
+        // Two columns of that name: which one holds the message is a guess, and a wrong guess routes every
+        // record on the wrong text.
+        guard names.lastIndex(of: options.textField.lowercased()) == text else {
+            throw SwitchboardError(
+                .malformedRecord, "the header names the column '\(options.textField)' twice; rename one, or name the text column with --text-column",
+                location: SourceLocation(file: input.path, line: 1))
+        }
         textColumn = text
         idColumn = column(options.idField)
         timestampColumn = column(options.timestampField)
