@@ -8,14 +8,7 @@ public enum AtomicFile {
     /// Writes `data` to `path` atomically.
     public static func write(_ data: Data, to requested: String) throws {
         let path = try destination(for: requested)
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = "\(directory)/.\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw SwitchboardError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
-        }
-        PendingTemporaryFiles.add(temporary)
+        let (temporary, fd) = try createTemporary(beside: path)
         defer { PendingTemporaryFiles.remove(temporary) }
         var failure: SwitchboardError?
         data.withUnsafeBytes { buffer in
@@ -48,6 +41,20 @@ public enum AtomicFile {
 }
 
 extension AtomicFile {
+    /// Creates a new temporary file beside `path` (`.name.pid.random.tmp`, so that the rename stays on one file
+    /// system) and registers it for ``removeTemporaryFiles()``; returns its path and an open descriptor.
+    static func createTemporary(beside path: String) throws -> (path: String, descriptor: Int32) {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = "\(directory)/.\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw SwitchboardError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
+        }
+        PendingTemporaryFiles.add(temporary)
+        return (temporary, fd)
+    }
+
     /// Removes the temporary files of the atomic writes in progress, for a command stopped by a signal: the
     /// targets are untouched either way, and this leaves no `.name.pid.n.tmp` of megabytes beside them.
     /// Only `unlink` calls, under a lock; call it from a signal-handling queue, then exit.
@@ -103,14 +110,8 @@ public final class AtomicFileWriter {
     public init(path requested: String) throws {
         let path = try AtomicFile.destination(for: requested)
         self.path = path
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        temporary = "\(directory)/.\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw SwitchboardError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
-        }
-        PendingTemporaryFiles.add(temporary)
+        let (temporary, fd) = try AtomicFile.createTemporary(beside: path)
+        self.temporary = temporary
         self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
