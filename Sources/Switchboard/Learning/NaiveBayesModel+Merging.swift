@@ -121,12 +121,8 @@ extension NaiveBayesModel {
         let predicted = scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         let correct = predicted.indices.map { known[$0] && predicted[$0] == truth[$0] }
         func confidences(_ s: Double) -> [Double] { scores.map { Self.softmax($0, scale: s).max() ?? 0 } }
-        let before = Calibration.expectedCalibrationError(confidences: confidences(1), correct: correct)
-        // As at training: a scale that makes the calibration error worse is not used.
-        let fittedError = Calibration.expectedCalibrationError(confidences: confidences(fittedScale), correct: correct)
-        let scale = fittedError <= before ? fittedScale : 1
+        let (scale, before, after) = Calibration.chooseScale(fitted: fittedScale, correct: correct, confidences: confidences)
         let calibrated = confidences(scale)
-        let after = min(fittedError, before)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: targetPrecision)
         var m = metadata
         m.calibration = CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold,

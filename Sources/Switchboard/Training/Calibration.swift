@@ -62,6 +62,16 @@ public enum Calibration {
         return sorted[index]
     }
 
+    /// The scale to use and the calibration errors before (scale 1) and after: the scale fitted by
+    /// ``fitScale(scores:truth:)`` unless it makes the error worse than no scaling. The fit minimises the
+    /// log-loss, not the calibration error: on 200 labels of 5 near-identical messages it took the
+    /// cross-validated error from 0.063 to 0.159. Training and recalibration both choose here.
+    static func chooseScale(fitted: Double, correct: [Bool], confidences: (Double) -> [Double]) -> (scale: Double, before: Double, after: Double) {
+        let before = expectedCalibrationError(confidences: confidences(1), correct: correct)
+        let fittedError = expectedCalibrationError(confidences: confidences(fitted), correct: correct)
+        return fittedError <= before ? (fitted, before, fittedError) : (1, before, before)
+    }
+
     /// The lowest confidence threshold at which the messages at or above it reach `targetPrecision`,
     /// and the share of messages it keeps. Returns 1.0 and 0 coverage when no threshold reaches it.
     public static func threshold(confidences: [Double], correct: [Bool], targetPrecision: Double) -> (threshold: Double, coverage: Double) {

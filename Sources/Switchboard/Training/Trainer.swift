@@ -161,13 +161,8 @@ public enum Trainer {
             search.scores.map { NaiveBayesModel.softmax($0, scale: s).max() ?? 0 }
         }
         let correct = zip(search.scores, truth).map { row, y in row.indices.max { row[$0] < row[$1] } == y }
-        let before = Calibration.expectedCalibrationError(confidences: confidences(1), correct: correct)
-        // The scale minimises the log-loss, not the calibration error; on a corpus of very few messages per
-        // label it can make the error worse (200 labels of 5 messages: 0.063 to 0.159). Then it is not used.
-        let fittedError = Calibration.expectedCalibrationError(confidences: confidences(fitted), correct: correct)
-        let scale = fittedError <= before ? fitted : 1
+        let (scale, before, after) = Calibration.chooseScale(fitted: fitted, correct: correct, confidences: confidences)
         let calibrated = confidences(scale)
-        let after = min(fittedError, before)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: options.targetPrecision)
         let minimumKnownShare = Calibration.minimumKnownShare(cv.knownWordShares(), percentile: options.knownSharePercentile)
         let predictedLabels = search.scores.map { row in labels[row.indices.max { row[$0] < row[$1] } ?? 0] }

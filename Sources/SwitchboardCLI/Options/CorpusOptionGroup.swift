@@ -101,19 +101,13 @@ struct ModelOptionGroup: ParsableArguments {
 
     func trainingOptions() throws -> TrainingOptions {
         var options = TrainingOptions()
-        options.features = FeatureSettings()
         try applyGivenFeatureFlags(to: &options)
         try hyperparameters.apply(to: &options)
-        options.sublinearTF = !noSublinearTf
-        options.normalizeLength = !noNormalize
         options.folds = folds
         options.seed = seed
         options.targetPrecision = targetPrecision
         options.knownSharePercentile = knownSharePercentile
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            options.workers = threads
-        }
+        if let threads { options.workers = threads }  // in range: validate() checked it
         return options
     }
 
