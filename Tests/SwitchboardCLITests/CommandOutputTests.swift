@@ -7,13 +7,19 @@ private func json(_ line: String) throws -> [String: Any] {
     try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
 }
 
-@Test func trainWritesALoadableModelFromATSVCorpus() async throws {
-    let directory = NSTemporaryDirectory() + "cli-train-" + UUID().uuidString
+/// A new temporary directory holding `corpus.tsv`: 12 claims and 12 billing messages.
+private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
+    let directory = NSTemporaryDirectory() + "cli-corpus-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
     let corpus = directory + "/corpus.tsv"
     let rows = (0..<12).map { "claim\taccident de voiture numéro \($0)\nbilling\tprélèvement rejeté ce mois \($0)" }
     try Data(rows.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: corpus))
+    return (directory, corpus)
+}
+
+@Test func trainWritesALoadableModelFromATSVCorpus() async throws {
+    let (directory, corpus) = try tinyTSVCorpus()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     var command = try TrainCommand.parse(["--output", directory + "/m.sbm", "--json", corpus])
     try await command.run()
     let model = try ModelFile.read(from: directory + "/m.sbm")
@@ -74,12 +80,8 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
 /// `--parameters-from` takes the reference model's settings, and the flags given still win, as the help says:
 /// the feature flags used to be dropped silently (`--char-ngrams 3-4` gave a 2-5 shard).
 @Test func parametersFromKeepsTheFeatureFlagsGiven() async throws {
-    let directory = NSTemporaryDirectory() + "cli-params-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let (directory, corpus) = try tinyTSVCorpus()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let corpus = directory + "/corpus.tsv"
-    let rows = (0..<12).map { "claim\taccident de voiture numéro \($0)\nbilling\tprélèvement rejeté ce mois \($0)" }
-    try Data(rows.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: corpus))
     let reference = repositoryRootForCLI + "/models/default.sbm"
     var plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--shard", "--parameters-from", reference, corpus])
     try await plain.run()

@@ -64,25 +64,17 @@ import Switchboard
 
     @Test func aTextColumnNamedTwiceIsRefused() throws {
         let path = try temporaryFile("twice.csv", Array("id,text,Text\n1,bonjour,hello\n".utf8))
-        do {
-            _ = try CSVExportReader(path: path)
-            Issue.record("a header with two text columns was read")
-        } catch let error as SwitchboardError {
-            #expect(error.message.contains("twice"))
-            #expect(error.location?.line == 1)
-        }
+        let error = try #require(throws: SwitchboardError.self) { try CSVExportReader(path: path) }
+        #expect(error.message.contains("twice"))
+        #expect(error.location?.line == 1)
     }
 
     /// A file that is not a CSV export has a message for its "header": the error used to quote it, IBAN and all.
     @Test func missingTextColumnErrorDoesNotQuoteTheLine() throws {
         let path = try temporaryFile("whatsapp.csv", Array("27/11/2026, 21:14 - Zoé: Mon IBAN est FR7630006000011234567890189\n".utf8))
-        do {
-            _ = try CSVExportReader(path: path)
-            Issue.record("a file without a text column was read")
-        } catch let error as SwitchboardError {
-            #expect(error.location?.line == 1)
-            #expect(error.message.contains("'text'"))
-            for fragment in ["IBAN", "FR76", "Zoé", "21:14"] { #expect(!error.description.contains(fragment), "\(error)") }
-        }
+        let error = try #require(throws: SwitchboardError.self) { try CSVExportReader(path: path) }
+        #expect(error.location?.line == 1)
+        #expect(error.message.contains("'text'"))
+        for fragment in ["IBAN", "FR76", "Zoé", "21:14"] { #expect(!error.description.contains(fragment), "\(error)") }
     }
 }

@@ -144,23 +144,16 @@ private let probes = [
 /// The same shard given twice was added twice without a word: every message counted double.
 @Test func mergeRefusesTheSameCorpusTwiceAndNamesTheFiles() throws {
     let a = try count(smallCorpus)
-    do {
-        _ = try NaiveBayesModel.merged([a, try count(Array(smallCorpus.prefix(4))), a], names: ["a.sbm", "b.sbm", "again.sbm"])
-        Issue.record("the same corpus was merged twice")
-    } catch let error as SwitchboardError {
-        #expect(error.code == .incompatibleModels)
-        #expect(error.message.hasPrefix("again.sbm counts the same corpus as a.sbm"))
-    }
+    let b = try count(Array(smallCorpus.prefix(4)))
+    let twice = try #require(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, b, a], names: ["a.sbm", "b.sbm", "again.sbm"]) }
+    #expect(twice.code == .incompatibleModels)
+    #expect(twice.message.hasPrefix("again.sbm counts the same corpus as a.sbm"))
     var options = TrainingOptions()
     options.shard = true
     options.features.charMaxN = 3
     let other = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus.prefix(6) { try emit(e) } }.model
-    do {
-        _ = try NaiveBayesModel.merged([a, other], names: ["a.sbm", "chars-2-3.sbm"])
-        Issue.record("other feature settings were merged")
-    } catch let error as SwitchboardError {
-        #expect(error.message.hasPrefix("chars-2-3.sbm was trained with other feature settings"))
-    }
+    let settings = try #require(throws: SwitchboardError.self) { try NaiveBayesModel.merged([a, other], names: ["a.sbm", "chars-2-3.sbm"]) }
+    #expect(settings.message.hasPrefix("chars-2-3.sbm was trained with other feature settings"))
 }
 
 @Test func pruningKeepsTheMostFrequentFeaturesDeterministically() throws {

@@ -118,14 +118,10 @@ struct CorpusAndModelRangeTests {
     @Test("a model path that is missing, a directory or a device gets a reason in a few words, not an NSError dump")
     func unreadableModelPaths() throws {
         for (path, reason) in [("/nonexistent/model.sbm", "No such file or directory"), (NSTemporaryDirectory(), "not a regular file"), ("/dev/null", "not a regular file")] {
-            do {
-                _ = try ModelFile.read(from: path)
-                Issue.record("\(path) was read as a model")
-            } catch let error as SwitchboardError {
-                #expect(error.code == .io)
-                #expect(error.description.contains(reason), "\(error)")
-                #expect(!error.description.contains("Domain="), "\(error)")
-            }
+            let error = try #require(throws: SwitchboardError.self, "\(path) was read as a model") { try ModelFile.read(from: path) }
+            #expect(error.code == .io)
+            #expect(error.description.contains(reason), "\(error)")
+            #expect(!error.description.contains("Domain="), "\(error)")
         }
     }
 
