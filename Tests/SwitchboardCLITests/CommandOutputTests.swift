@@ -96,3 +96,14 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     #expect(!metadata.parameters.sublinearTF)
     #expect(metadata.parameters.normalizeLength == shipped.parameters.normalizeLength)
 }
+
+/// `eval --cv K` with fewer examples than folds reported "K-fold" results over empty folds.
+@Test func evalRefusesMoreFoldsThanExamples() async throws {
+    let (directory, corpus) = try tinyTSVCorpus()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let command = try EvalCommand.parse(["--cv", "25", corpus])
+    let error = try await #require(throws: SwitchboardError.self) { try await command.run() }
+    #expect(error.message.contains("more folds than the 24 example(s)"))
+    let fine = try EvalCommand.parse(["--cv", "24", "--json", corpus])
+    try await fine.run()
+}

@@ -55,6 +55,15 @@ import Switchboard
         #expect(failure(at: 11)?.contains("invalid JSON") == true)
     }
 
+    /// The parser's reason was both in the message and in the cause, so it printed twice.
+    @Test func syntaxErrorsSayTheirReasonOnce() throws {
+        let (_, failures, _) = try drain(try JSONLinesReader(path: fixture("jsonl/messages.jsonl")))
+        let failure = try #require(failures.first { $0.location?.line == 4 })
+        let reason = try #require(failure.message.components(separatedBy: "invalid JSON: ").last)
+        #expect(!reason.isEmpty)
+        #expect(failure.description.components(separatedBy: reason).count == 2, "\(failure)")
+    }
+
     @Test func followsDottedPaths() throws {
         var options = ExportOptions()
         options.textField = "message.body"

@@ -37,6 +37,17 @@ import Switchboard
         #expect(failures.first?.location?.index == 2)
     }
 
+    /// A fatal error stops libxml2, which may not have handed over the records just before it: the failure
+    /// says that the file's later records are missing, where it said only "malformed XML".
+    @Test func aFatalErrorSaysTheRestOfTheFileIsMissing() throws {
+        let xml = "<tickets><ticket><id>1</id><body>bonjour</body></ticket><ticket><id>2</id><body>hel<lo</body></ticket><ticket><id>3</id><body>x</body></ticket></tickets>"
+        let path = try temporaryFile("bad.xml", Array(xml.utf8))
+        let (_, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.hasPrefix("malformed XML: ") == true)
+        #expect(failures.first?.message.contains("reading stopped here") == true)
+    }
+
     @Test func externalEntitiesAreNeverResolved() throws {
         let passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "root:x:0:0"
         let firstLine = String(passwd.split(separator: "\n").first ?? "root:x:0:0")
