@@ -20,7 +20,7 @@ private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
 @Test func trainWritesALoadableModelFromATSVCorpus() async throws {
     let (directory, corpus) = try tinyTSVCorpus()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var command = try TrainCommand.parse(["--output", directory + "/m.sbm", "--json", corpus])
+    let command = try TrainCommand.parse(["--output", directory + "/m.sbm", "--json", corpus])
     try await command.run()
     let model = try ModelFile.read(from: directory + "/m.sbm")
     #expect(model.labels == ["billing", "claim"])
@@ -29,12 +29,12 @@ private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
     #expect(model.metadata.calibration.knownSharePercentile == 5)
 
     // The feature and the check can be turned off; a percentile out of range is refused.
-    var plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--no-length-feature", "--known-share-percentile", "0", corpus])
+    let plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--no-length-feature", "--known-share-percentile", "0", corpus])
     try await plain.run()
     let without = try ModelFile.read(from: directory + "/plain.sbm")
     #expect(!without.metadata.features.lengthFeature)
     #expect(without.metadata.calibration.minimumKnownShare == nil)
-    var wrong = try TrainCommand.parse(["--output", directory + "/never.sbm", "--known-share-percentile", "100", corpus])
+    let wrong = try TrainCommand.parse(["--output", directory + "/never.sbm", "--known-share-percentile", "100", corpus])
     await #expect(throws: SwitchboardError.self) { try await wrong.run() }
     #expect(!FileManager.default.fileExists(atPath: directory + "/never.sbm"))
 }
@@ -45,7 +45,7 @@ private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let corpus = directory + "/bad.tsv"
     try Data("claim\taccident\nno tab here\n".utf8).write(to: URL(fileURLWithPath: corpus))
-    var command = try TrainCommand.parse(["--output", directory + "/m.sbm", corpus])
+    let command = try TrainCommand.parse(["--output", directory + "/m.sbm", corpus])
     do {
         try await command.run()
         Issue.record("trained on a malformed corpus")
@@ -83,11 +83,11 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     let (directory, corpus) = try tinyTSVCorpus()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let reference = repositoryRootForCLI + "/models/default.sbm"
-    var plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--shard", "--parameters-from", reference, corpus])
+    let plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--shard", "--parameters-from", reference, corpus])
     try await plain.run()
     let shipped = try ModelFile.read(from: reference).metadata
     #expect(try ModelFile.read(from: directory + "/plain.sbm").metadata.features == shipped.features)
-    var flagged = try TrainCommand.parse(["--output", directory + "/flagged.sbm", "--shard", "--parameters-from", reference,
+    let flagged = try TrainCommand.parse(["--output", directory + "/flagged.sbm", "--shard", "--parameters-from", reference,
                                           "--char-ngrams", "3-4", "--word-ngrams", "1", "--keep-diacritics", "--no-length-feature",
                                           "--no-sublinear-tf", corpus])
     try await flagged.run()
