@@ -10,20 +10,26 @@ import Glibc
 import Musl
 #endif
 
-/// Reads records from an XML export of a CRM or help desk, streamed with libxml2's `xmlTextReader`.
+/// Reads records from an XML export of a CRM or help desk, streamed with libxml2's SAX2 push parser.
 ///
 /// Each element named ``ExportOptions/xmlRecordElement`` is one message; the text is the content
 /// of its descendant ``ExportOptions/xmlTextElement`` and the id that of
 /// ``ExportOptions/xmlIdElement`` (names match the element's local or qualified name). Records
 /// carry their 0-based index and the line they start on.
 ///
-/// Only the current node is kept in memory, so files of any size stream. Hostile input is safe:
-/// entities are never substituted, DTDs are never loaded, external entities are never resolved
-/// (an unexpanded entity reference in a record makes that record a failure), and libxml2's own
-/// limits (no `XML_PARSE_HUGE`) stop entity-expansion bombs, too-deep nesting and huge text nodes
-/// with an error; the reader adds ``ExportLimits/maxDepth`` and ``ExportLimits/maxMessageBytes``.
-/// When the XML turns out malformed mid-file, the reader yields one failure at that point (with
-/// the line) and stops reading the file.
+/// The file is read 64 KiB at a time and handed to the parser, whose callbacks keep only the record
+/// being read, so files of any size stream. SAX rather than `xmlTextReader`: the text reader parses
+/// ahead of the node it returns, and when it meets a fatal error it drops the records it had parsed
+/// but not yet returned; the SAX callbacks see each record as soon as its end tag is parsed, so every
+/// record before a fatal error is output.
+///
+/// Hostile input is safe: entities are never substituted, DTDs are never loaded, external entities
+/// are never resolved (an unexpanded entity reference in a record makes that record a failure), and
+/// libxml2's own limits (no `XML_PARSE_HUGE`) stop entity-expansion bombs, too-deep nesting and huge
+/// text nodes with an error; the reader adds ``ExportLimits/maxDepth`` and
+/// ``ExportLimits/maxMessageBytes``. When the XML turns out malformed mid-file, the reader yields
+/// every record completed before that point, then one failure there (with the line), and stops
+/// reading the file.
 public final class XMLRecordReader: ExportReader {
     /// The path being read.
     public let path: String
@@ -31,22 +37,15 @@ public final class XMLRecordReader: ExportReader {
     public var format: ExportFormat { .xml }
     /// What has been read so far.
     public private(set) var statistics = ExportStatistics()
+    /// Bytes of the input handed to the parser so far.
+    public var bytesRead: Int? { consumed }
 
-    private let options: ExportOptions
-    private let recordName: String
-    private let textName: String
-    private let idName: String?
-    private var reader: xmlTextReaderPtr?
     private let descriptor: Int32
-    private let errors = ErrorCollector()
-    private var index = 0
-    private var done = false
-
-    /// Collects the first error libxml2 reports for a reader.
-    final class ErrorCollector {
-        var message: String?
-        var line: Int?
-    }
+    private let state: ParseState
+    private var context: xmlParserCtxtPtr?
+    private var consumed = 0
+    private var finished = false
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
 
     /// Opens a file, or standard input when `path` is `-`.
     ///
@@ -57,10 +56,7 @@ public final class XMLRecordReader: ExportReader {
             throw SwitchboardError(.invalidArgument, "XML exports need the record and text element names (--xml-record, --xml-text)")
         }
         self.path = path
-        self.options = options
-        recordName = record
-        textName = text
-        idName = options.xmlIdElement
+        state = ParseState(path: path, options: options, recordName: record, textName: text, idName: options.xmlIdElement)
         if path == "-" {
             descriptor = 0
         } else {
@@ -70,44 +66,107 @@ public final class XMLRecordReader: ExportReader {
             }
             descriptor = fd
         }
-        let collector = errors
-        reader = LibXML2.withLock {
-            // From a descriptor, not a path: the document itself never goes through the entity loader.
-            guard let reader = xmlReaderForFd(descriptor, path, nil, LibXML2.xmlOptions) else { return nil }
-            xmlTextReaderSetStructuredErrorHandler(reader, collectError, Unmanaged.passUnretained(collector).toOpaque())
-            return reader
+        let opaque = Unmanaged.passUnretained(state).toOpaque()
+        context = LibXML2.withLock {
+            var handler = xmlSAXHandler()
+            // The SAX2 defaults keep the document's internal subset (entity declarations, so that an
+            // undeclared entity is an error); the callbacks below replace every one that would build a tree.
+            xmlSAXVersion(&handler, 2)
+            handler.startElementNs = xmlStartElement
+            handler.endElementNs = xmlEndElement
+            handler.startElement = nil
+            handler.endElement = nil
+            handler.characters = xmlCharacters
+            handler.cdataBlock = xmlCharacters
+            handler.ignorableWhitespace = xmlCharacters
+            handler.reference = xmlReference
+            handler.comment = { _, _ in }
+            handler.processingInstruction = { _, _, _ in }
+            // Errors are read from the context after each chunk; libxml2's default handler would print
+            // the offending line, message text included, to standard error.
+            handler.serror = { _, _ in }
+            handler.error = nil
+            handler.warning = nil
+            handler.fatalError = nil
+            // No user data: the default handlers take the parser context as theirs. The reader's state
+            // travels in the context's `_private`.
+            guard let context = xmlCreatePushParserCtxt(&handler, nil, nil, 0, path) else { return nil }
+            xmlCtxtUseOptions(context, LibXML2.xmlOptions)
+            context.pointee._private = opaque
+            return context
         }
-        if reader == nil {
+        if context == nil {
             if descriptor != 0 { close(descriptor) }
-            throw SwitchboardError(.io, "libxml2 could not create a reader for \(path)", location: SourceLocation(file: path))
+            throw SwitchboardError(.io, "libxml2 could not create a parser for \(path)", location: SourceLocation(file: path))
         }
     }
 
     deinit {
-        if let reader { LibXML2.withLock { xmlFreeTextReader(reader) } }
+        release()
         if descriptor != 0 { close(descriptor) }
     }
 
     /// Returns the next record, or nil at the end of the input (or after a malformed point).
     public func next() throws -> ExportRecord? {
-        guard !done, let reader else { return nil }
-        let record = LibXML2.withLock { readRecord(reader) }
-        if let record { statistics.count(record) } else { finish() }
+        while state.pending.isEmpty && !finished { feed() }
+        guard !state.pending.isEmpty else { return nil }
+        let record = state.pending.removeFirst()
+        statistics.count(record)
         return record
     }
 
-    private func finish() {
-        done = true
-        if let reader {
-            LibXML2.withLock { xmlFreeTextReader(reader) }
-            self.reader = nil
+    /// Reads the next chunk of the file and parses it; at the end of the input or at an error, stops.
+    private func feed() {
+        guard let context else { finished = true; return }
+        var count: Int
+        repeat { count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) } } while count < 0 && errno == EINTR
+        if count < 0 {
+            let reason = String(cString: strerror(errno))
+            state.fail("cannot read the file: \(reason); this file's records after this point are missing", line: nil)
+            release()
+            return
         }
+        consumed += count
+        LibXML2.withLock {
+            _ = buffer.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { xmlParseChunk(context, $0.baseAddress, Int32(count), count == 0 ? 1 : 0) }
+            }
+            if !state.stopped, context.pointee.wellFormed == 0 {
+                let error = xmlCtxtGetLastError(context)
+                let message = error?.pointee.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "malformed XML"
+                let line = error.map { Int($0.pointee.line) } ?? Int(xmlSAX2GetLineNumber(context))
+                state.fail("malformed XML: \(message); reading stopped here, so this file's records after this point are missing", line: line)
+            }
+        }
+        if count == 0 || state.stopped { release() }
     }
 
-    private enum Capture { case none, text, id }
+    /// Frees the parser (once); nothing is read after.
+    private func release() {
+        finished = true
+        guard let context else { return }
+        LibXML2.withLock {
+            if let document = context.pointee.myDoc { xmlFreeDoc(document) }
+            context.pointee.myDoc = nil
+            xmlFreeParserCtxt(context)
+        }
+        self.context = nil
+    }
 
-    /// Reads up to the end of the next record. Called holding the libxml2 lock.
-    private func readRecord(_ reader: xmlTextReaderPtr) -> ExportRecord? {
+    enum Capture { case none, text, id }
+
+    /// What the SAX callbacks build: the record being read, and the records finished and not yet returned.
+    final class ParseState {
+        let path: String
+        let options: ExportOptions
+        let recordName: String
+        let textName: String
+        let idName: String?
+        var pending: [ExportRecord] = []
+        /// Set once the parser is stopped, by a limit or an error: nothing after that point is a record.
+        var stopped = false
+        var index = 0
+        var depth = 0
         var inRecord = false
         var recordDepth = 0
         var recordLine = 0
@@ -119,107 +178,138 @@ public final class XMLRecordReader: ExportReader {
         var tooLong = false
         var entity: String?
 
-        func failure(_ message: String, line: Int?) -> ExportRecord {
-            done = true
-            return .failure(SwitchboardError(.malformedRecord, message, location: SourceLocation(file: path, line: line, index: index)))
+        init(path: String, options: ExportOptions, recordName: String, textName: String, idName: String?) {
+            self.path = path
+            self.options = options
+            self.recordName = recordName
+            self.textName = textName
+            self.idName = idName
         }
 
-        while true {
-            let status = xmlTextReaderRead(reader)
-            if status == 0 {
-                if inRecord { return failure("the document ends inside <\(recordName)>", line: recordLine) }
-                return nil
-            }
-            if status < 0 {
-                let message = errors.message ?? "malformed XML"
-                let line = errors.line ?? Int(xmlTextReaderGetParserLineNumber(reader))
-                // libxml2 stops at a fatal error, and may not have handed over the records it parsed just
-                // before it: say so, since those records get no line of their own.
-                return failure("malformed XML: \(message); reading stopped here, so this file's records after the last one output from it are missing", line: line)
-            }
-            let type = xmlTextReaderNodeType(reader)
-            let depth = Int(xmlTextReaderDepth(reader))
+        /// Queues the failure that ends the file (at the record being read, if any).
+        func fail(_ message: String, line: Int?) {
+            guard !stopped else { return }
+            stopped = true
+            pending.append(.failure(SwitchboardError(.malformedRecord, message, location: SourceLocation(file: path, line: line, index: index))))
+        }
+
+        func startElement(_ context: xmlParserCtxtPtr, localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?) {
+            guard !stopped else { return }
+            depth += 1
             if depth > options.limits.maxDepth {
-                return failure("elements nested deeper than \(options.limits.maxDepth)", line: Int(xmlTextReaderGetParserLineNumber(reader)))
+                fail("elements nested deeper than \(options.limits.maxDepth)", line: Int(xmlSAX2GetLineNumber(context)))
+                xmlStopParser(context)
+                return
             }
-            switch type {
-            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let matches = { (name: String) in
-                    LibXML2.nameEquals(xmlTextReaderConstLocalName(reader), name) || LibXML2.nameEquals(xmlTextReaderConstName(reader), name)
+            let matches = { (name: String) in Self.matches(localName: localName, prefix: prefix, name) }
+            if !inRecord {
+                guard matches(recordName) else { return }
+                inRecord = true
+                recordDepth = depth
+                recordLine = Int(xmlSAX2GetLineNumber(context))
+                text.removeAll(keepingCapacity: true)
+                id.removeAll(keepingCapacity: true)
+                sawText = false
+                capture = .none
+                tooLong = false
+                entity = nil
+            } else if capture == .none {
+                if matches(textName) {
+                    sawText = true
+                    capture = .text
+                    captureDepth = depth
+                } else if let idName, id.isEmpty, matches(idName) {
+                    capture = .id
+                    captureDepth = depth
                 }
-                let empty = xmlTextReaderIsEmptyElement(reader) == 1
-                if !inRecord {
-                    guard matches(recordName) else { continue }
-                    inRecord = true
-                    recordDepth = depth
-                    // The node's own line; the parser's position may already be further on.
-                    recordLine = Int(xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
-                    if empty { return finishRecord(text: text, id: id, sawText: false, tooLong: false, entity: nil, line: recordLine) }
-                } else if capture == .none {
-                    if matches(textName) {
-                        sawText = true
-                        if !empty { capture = .text; captureDepth = depth }
-                    } else if let idName, id.isEmpty, matches(idName), !empty {
-                        capture = .id
-                        captureDepth = depth
-                    }
-                }
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                if capture != .none, depth == captureDepth {
-                    if capture == .text, !text.isEmpty { text.append(0x0A) }
-                    capture = .none
-                }
-                if inRecord, depth == recordDepth {
-                    return finishRecord(text: text, id: id, sawText: sawText, tooLong: tooLong, entity: entity, line: recordLine)
-                }
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
-                 Int32(XML_READER_TYPE_WHITESPACE.rawValue), Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
-                guard capture != .none, let value = xmlTextReaderConstValue(reader) else { continue }
-                let count = Int(xmlStrlen(value))
-                if text.count + id.count + count > options.limits.maxMessageBytes {
-                    tooLong = true
-                    continue
-                }
-                let buffer = UnsafeBufferPointer(start: value, count: count)
-                if capture == .text { text.append(contentsOf: buffer) } else { id.append(contentsOf: buffer) }
-            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                if inRecord, capture != .none, entity == nil {
-                    entity = LibXML2.string(xmlTextReaderConstName(reader)) ?? "?"
-                }
-            default:
-                continue
             }
         }
-    }
 
-    private func finishRecord(text: [UInt8], id: [UInt8], sawText: Bool, tooLong: Bool, entity: String?, line: Int) -> ExportRecord {
-        let location = SourceLocation(file: path, line: line, index: index)
-        index += 1
-        if tooLong {
-            return .failure(SwitchboardError(.malformedRecord, "record text longer than \(options.limits.maxMessageBytes) bytes", location: location))
+        func endElement() {
+            guard !stopped else { return }
+            if capture != .none, depth == captureDepth {
+                if capture == .text, !text.isEmpty { text.append(0x0A) }
+                capture = .none
+            }
+            if inRecord, depth == recordDepth {
+                inRecord = false
+                pending.append(finishRecord())
+            }
+            depth -= 1
         }
-        if let entity {
-            return .failure(SwitchboardError(
-                .malformedRecord, "record uses the entity &\(entity); which is not expanded (entities are never substituted)", location: location))
+
+        func characters(_ bytes: UnsafePointer<xmlChar>?, count: Int) {
+            guard !stopped, capture != .none, let bytes, count > 0 else { return }
+            if text.count + id.count + count > options.limits.maxMessageBytes {
+                tooLong = true
+                return
+            }
+            let buffer = UnsafeBufferPointer(start: bytes, count: count)
+            if capture == .text { text.append(contentsOf: buffer) } else { id.append(contentsOf: buffer) }
         }
-        guard sawText else {
-            return .failure(SwitchboardError(.malformedRecord, "record has no <\(textName)> element", location: location))
+
+        func reference(_ name: UnsafePointer<xmlChar>?) {
+            guard !stopped, inRecord, capture != .none, entity == nil else { return }
+            entity = LibXML2.string(name) ?? "?"
         }
-        let string = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
-        guard !string.isEmpty else {
-            return .failure(SwitchboardError(.malformedRecord, "empty text", location: location))
+
+        /// Whether an element's local name, or its qualified name `prefix:local`, is `name` (ignoring case).
+        static func matches(localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, _ name: String) -> Bool {
+            if LibXML2.nameEquals(localName, name) { return true }
+            guard let prefix, let local = LibXML2.string(localName), let prefixString = LibXML2.string(prefix) else { return false }
+            return "\(prefixString):\(local)".caseInsensitiveCompare(name) == .orderedSame
         }
-        let identifier = TextCleaning.trimmed(String(decoding: id, as: UTF8.self))
-        return .message(Message(text: string, id: identifier.isEmpty ? nil : identifier, channel: options.channel, source: location))
+
+        private func finishRecord() -> ExportRecord {
+            let location = SourceLocation(file: path, line: recordLine, index: index)
+            index += 1
+            if tooLong {
+                return .failure(SwitchboardError(.malformedRecord, "record text longer than \(options.limits.maxMessageBytes) bytes", location: location))
+            }
+            if let entity {
+                return .failure(SwitchboardError(
+                    .malformedRecord, "record uses the entity &\(entity); which is not expanded (entities are never substituted)", location: location))
+            }
+            guard sawText else {
+                return .failure(SwitchboardError(.malformedRecord, "record has no <\(textName)> element", location: location))
+            }
+            let string = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
+            guard !string.isEmpty else {
+                return .failure(SwitchboardError(.malformedRecord, "empty text", location: location))
+            }
+            let identifier = TextCleaning.trimmed(String(decoding: id, as: UTF8.self))
+            return .message(Message(text: string, id: identifier.isEmpty ? nil : identifier, channel: options.channel, source: location))
+        }
     }
 }
 
-/// libxml2's structured error callback: keeps the first error (not warnings) of a reader.
-private func collectError(_ context: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {
-    guard let context, let error else { return }
-    let collector = Unmanaged<XMLRecordReader.ErrorCollector>.fromOpaque(context).takeUnretainedValue()
-    guard collector.message == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-    let message = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
-    collector.message = message.trimmingCharacters(in: .whitespacesAndNewlines)
-    collector.line = Int(error.pointee.line)
+/// The reader's state, from the parser context a SAX callback receives.
+private func parseState(_ context: UnsafeMutableRawPointer?) -> (xmlParserCtxtPtr, XMLRecordReader.ParseState)? {
+    guard let context else { return nil }
+    let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
+    guard let opaque = parser.pointee._private else { return nil }
+    return (parser, Unmanaged<XMLRecordReader.ParseState>.fromOpaque(opaque).takeUnretainedValue())
+}
+
+private func xmlStartElement(
+    _ context: UnsafeMutableRawPointer?, _ localName: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?,
+    _ uri: UnsafePointer<xmlChar>?, _ namespaceCount: Int32, _ namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+    _ attributeCount: Int32, _ defaultedCount: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+) {
+    guard let (parser, state) = parseState(context) else { return }
+    state.startElement(parser, localName: localName, prefix: prefix)
+}
+
+private func xmlEndElement(
+    _ context: UnsafeMutableRawPointer?, _ localName: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?
+) {
+    parseState(context)?.1.endElement()
+}
+
+private func xmlCharacters(_ context: UnsafeMutableRawPointer?, _ bytes: UnsafePointer<xmlChar>?, _ count: Int32) {
+    parseState(context)?.1.characters(bytes, count: Int(count))
+}
+
+private func xmlReference(_ context: UnsafeMutableRawPointer?, _ name: UnsafePointer<xmlChar>?) {
+    parseState(context)?.1.reference(name)
 }
