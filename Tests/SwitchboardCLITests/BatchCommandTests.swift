@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Switchboard
 @testable import SwitchboardCLI
 import SwitchboardExports
 
@@ -83,4 +84,16 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     #expect(process.terminationStatus == 128 + SIGTERM)
     #expect(temporaries().isEmpty)
     #expect(!FileManager.default.fileExists(atPath: directory + "/out.jsonl"))
+}
+
+/// A pattern rule that runs out of time is reported in the batch summary, with the number of messages.
+@Test func theSummaryWarnsOfPatternRulesThatRanOutOfTime() throws {
+    let model = try ModelFile.read(from: root + "/models/default.sbm")
+    let yaml = "queues:\n  claims:\n    labels: [claim]\nrules:\n  - name: backtracking\n    when:\n      pattern: '(a+)+$'\n    then: {priority: 1}\n"
+    let engine = try RoutingEngine(model: model, policy: try RoutingPolicy.parse(yaml: yaml, labels: model.labels))
+    var summary = BatchSummary()
+    for text in ["sinistre " + String(repeating: "a", count: 5_000) + "!", "sinistre aaa", "bonjour"] { summary.add(engine.route(text)) }
+    let report = summary.report(seconds: 1)
+    #expect(report.contains("pattern rule 'backtracking' ran out of time on 1 message and did not fire"))
+    #expect(report.components(separatedBy: "ran out of time").count == 2)
 }

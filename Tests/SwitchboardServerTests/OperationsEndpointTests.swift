@@ -131,3 +131,36 @@ import Testing
         #expect(RequestObservationMiddleware.milliseconds(.zero) == "0.000")
     }
 }
+
+@Suite struct RuleTimeoutTests {
+    @Test("a pattern rule that runs out of time is named in the response and counted in the metrics")
+    func ruleTimeoutIsReportedAndCounted() async throws {
+        let policyPath = try temporaryDirectory() + "/policy.yaml"
+        try """
+        queues:
+          claims:
+            labels: [claim]
+        rules:
+          - name: backtracking
+            when:
+              pattern: '(a+)+$'
+            then: {priority: 1}
+        """.write(toFile: policyPath, atomically: true, encoding: .utf8)
+        let server = try makeServer { $0.policyPath = policyPath }
+        try await server.makeApplication().test(.router) { client in
+            let text = "sinistre " + String(repeating: "a", count: 5_000) + "!"
+            try await client.execute(uri: "/v1/route", method: .post, body: body(json: ["text": text])) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["rules_timed_out"] as? [String] == ["backtracking"])
+                #expect(response.object["rules"] as? [String] == [])
+            }
+            try await client.execute(uri: "/v1/route", method: .post, body: body(json: ["text": "sinistre aaa"])) { response in
+                #expect(response.object["rules_timed_out"] == nil)
+                #expect(response.object["rules"] as? [String] == ["backtracking"])
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.text.contains(#"switchboard_rule_timeouts_total{rule="backtracking"} 1"#))
+            }
+        }
+    }
+}

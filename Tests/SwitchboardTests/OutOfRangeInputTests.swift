@@ -82,7 +82,7 @@ struct PolicyRangeTests {
         #expect(language.location?.line == 7)
     }
 
-    @Test("a pattern that backtracks for ever is given up after its time limit; the others still fire")
+    @Test("a pattern that backtracks for ever is given up after its time limit and named in the decision; the others still fire")
     func catastrophicPattern() throws {
         let yaml = """
         queues:
@@ -108,8 +108,13 @@ struct PolicyRangeTests {
         let decision = engine.route(text)
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(decision.rules == ["fine"])
-        // The limit does not stop a pattern that matches.
-        #expect(engine.route("fire aaa").rules == ["evil", "fine"])
+        #expect(decision.rulesTimedOut == ["evil"])
+        #expect(decision.json().contains(#""rules_timed_out":["evil"]"#))
+        // The limit does not stop a pattern that matches, and a decision without a timeout has no such field.
+        let quick = engine.route("fire aaa")
+        #expect(quick.rules == ["evil", "fine"])
+        #expect(quick.rulesTimedOut.isEmpty)
+        #expect(!quick.json().contains("rules_timed_out"))
     }
 }
 

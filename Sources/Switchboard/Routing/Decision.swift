@@ -42,6 +42,9 @@ public struct Decision: Sendable, Hashable {
     public var language: String
     /// The identifier of the model that decided.
     public var modelID: String
+    /// The pattern rules that ran out of time on this message (``NSRegularExpressionBox/timeLimit``) and so
+    /// did not fire, in policy order: a sign that a pattern backtracks too much. Usually empty.
+    public var rulesTimedOut: [String] = []
 }
 
 extension Decision {
@@ -87,6 +90,10 @@ extension Decision {
         out.appendArray(alternatives) { $0.appendPair(name: $1.label, value: $1.probability, nameKey: "label", valueKey: "probability") }
         out.appendRaw(",\"rules\":")
         out.appendArray(rules) { $0.appendString($1) }
+        if !rulesTimedOut.isEmpty {
+            out.appendRaw(",\"rules_timed_out\":")
+            out.appendArray(rulesTimedOut) { $0.appendString($1) }
+        }
         if includeExplanation {
             out.appendRaw(",\"explanation\":")
             out.appendArray(explanation) { $0.appendPair(name: $1.feature, value: $1.weight, nameKey: "feature", valueKey: "weight") }

@@ -117,13 +117,17 @@ public final class RoutingEngine: Sendable {
         let abstained = reason != nil
         var queueName = abstained ? policy.fallbackQueue : (policy.queueOfLabel[label] ?? policy.fallbackQueue)
         var priority = policy.queues[queueName]?.priority ?? 3
-        var fired: [String] = []
+        var fired: [String] = [], timedOut: [String] = []
         if !policy.rules.isEmpty {
             for rule in policy.rules {
                 if !rule.labels.isEmpty && !rule.labels.contains(label) { continue }
                 if !rule.languages.isEmpty && !rule.languages.contains(language) { continue }
                 if !rule.keywordHashes.isEmpty && !rule.keywordHashes.contains(where: { tokens.contains(phrase: $0) }) { continue }
-                if let pattern = rule.pattern, !pattern.matches(message.text) { continue }
+                if let pattern = rule.pattern {
+                    let result = pattern.search(message.text)
+                    if result == .timedOut { timedOut.append(rule.name) }
+                    if result != .matched { continue }
+                }
                 fired.append(rule.name)
                 // An abstained message stays with a person; a rule may still make it more urgent.
                 if let queue = rule.queue, !abstained {
@@ -138,7 +142,8 @@ public final class RoutingEngine: Sendable {
             messageID: message.id, label: label, queue: queueName, priority: priority,
             answerWithin: queue?.answerWithin, answerWithinSeconds: queue?.answerWithinSeconds, confidence: confidence,
             alternatives: order.prefix(3).map { LabelProbability(label: model.labels[$0], probability: probabilities[$0]) },
-            abstained: abstained, abstentionReason: reason, rules: fired, explanation: [], language: language, modelID: model.id)
+            abstained: abstained, abstentionReason: reason, rules: fired, explanation: [], language: language, modelID: model.id,
+            rulesTimedOut: timedOut)
         if explain, order.count >= 2 {
             decision.explanation = model.explain(scratch: scratch, chosen: top, against: order[1])
         }

@@ -81,23 +81,35 @@ public struct NSRegularExpressionBox: @unchecked Sendable {
     /// How long one pattern may search one message before it counts as not matching.
     public static let timeLimit: Duration = .milliseconds(50)
 
+    /// What searching one message gave.
+    enum SearchResult: Equatable {
+        case matched, notMatched, timedOut
+    }
+
     /// Whether the pattern matches somewhere in `text`, within ``timeLimit``.
     ///
     /// A pattern with nested repetition such as `(a+)+$` backtracks exponentially: on 28 letters it took 5 s,
     /// on a few thousand it never returned, and one message held a routing thread for good. ICU calls back
-    /// every so many steps when asked to report progress; the search stops there once the time is up and the
-    /// rule does not fire (the policy's documentation says so).
-    func matches(_ text: String) -> Bool {
+    /// every so many steps when asked to report progress; the search stops there once the time is up, the
+    /// rule does not fire (the policy's documentation says so), and the decision names it in
+    /// ``Decision/rulesTimedOut``.
+    func search(_ text: String) -> SearchResult {
         let start = ContinuousClock.now
-        var matched = false
-        expression.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(text.startIndex..., in: text)) { result, _, stop in
-            if result != nil {
-                matched = true
+        var result = SearchResult.notMatched
+        expression.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(text.startIndex..., in: text)) { match, _, stop in
+            if match != nil {
+                result = .matched
                 stop.pointee = true
             } else if ContinuousClock.now - start > Self.timeLimit {
+                result = .timedOut
                 stop.pointee = true
             }
         }
-        return matched
+        return result
+    }
+
+    /// Whether the pattern matches somewhere in `text`, within ``timeLimit`` (running out of time is no match).
+    func matches(_ text: String) -> Bool {
+        search(text) == .matched
     }
 }

@@ -161,11 +161,14 @@ struct BatchSummary {
     var abstained = 0
     var skipped = 0
     var perQueue: [String: Int] = [:]
+    /// Messages on which each pattern rule ran out of time.
+    var ruleTimeouts: [String: Int] = [:]
 
     mutating func add(_ decision: Decision) {
         records += 1
         perQueue[decision.queue, default: 0] += 1
         if decision.abstained { abstained += 1 }
+        for rule in decision.rulesTimedOut { ruleTimeouts[rule, default: 0] += 1 }
     }
 
     func progressLine(since start: Date, bytes: Int?, total: Int?) -> String {
@@ -186,6 +189,9 @@ struct BatchSummary {
                             records + errors + skipped, records - abstained, abstained, errors, skipped, seconds)]
         for (queue, count) in perQueue.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             lines.append("  \(queue): \(count)")
+        }
+        for (rule, count) in ruleTimeouts.sorted(by: { $0.key < $1.key }) {
+            lines.append("warning: pattern rule '\(rule)' ran out of time on \(count) message\(count == 1 ? "" : "s") and did not fire there (its pattern backtracks too much)")
         }
         return lines.joined(separator: "\n")
     }

@@ -38,6 +38,7 @@ struct RouteCommand: AsyncParsableCommand {
                 var line = "\(decision.queue)\tP\(decision.priority)\t\(decision.label)\t" + String(format: "%.2f", decision.confidence)
                 if let reason = decision.abstentionReason { line += "\tabstained: \(reason)" }
                 if !decision.rules.isEmpty { line += "\trules: \(decision.rules.joined(separator: ","))" }
+                if !decision.rulesTimedOut.isEmpty { line += "\trules out of time: \(decision.rulesTimedOut.joined(separator: ","))" }
                 if !decision.explanation.isEmpty {
                     line += "\tbecause: " + decision.explanation.prefix(3).map { String($0.feature.dropFirst(2)) }.joined(separator: ", ")
                 }

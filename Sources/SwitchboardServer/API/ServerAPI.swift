@@ -35,15 +35,25 @@ struct ServerAPI: Sendable {
         }
     }
 
-    /// Counts decisions per queue and abstentions.
-    private func count(_ decisions: [Decision]) {
+    /// Counts decisions per queue and abstentions, and pattern rules that ran out of time (with a warning
+    /// naming the rule: the message's text is not logged).
+    private func count(_ decisions: [Decision], context: BasicRequestContext) {
         var queues: [String: Int] = [:]
         var abstained = 0
+        var timedOut: [String: Int] = [:]
         for decision in decisions {
             queues[decision.queue, default: 0] += 1
             if decision.abstained { abstained += 1 }
+            for rule in decision.rulesTimedOut { timedOut[rule, default: 0] += 1 }
         }
         metrics.recordDecisions(queues: queues, abstained: abstained)
+        for (rule, messages) in timedOut.sorted(by: { $0.key < $1.key }) {
+            metrics.recordRuleTimeout(rule: rule, messages: messages)
+            context.logger.warning("pattern rule ran out of time and did not fire", metadata: [
+                "rule": .string(rule), "messages": .stringConvertible(messages),
+                "limit_ms": .stringConvertible(NSRegularExpressionBox.timeLimit.components.attoseconds / 1_000_000_000_000_000),
+            ])
+        }
     }
 
     /// Appends the decision's JSON, with the caller's `channel` and `metadata` echoed when given.
@@ -80,7 +90,7 @@ struct ServerAPI: Sendable {
         let body = try await RequestBody.decodeRouteRequest(from: request, limit: configuration.maxBodyBytes)
         let explain = body.explain ?? true
         let decision = engine.route(body.message, explain: explain)
-        count([decision])
+        count([decision], context: context)
         logDecisions([decision], requests: [body], context: context)
         var out = JSONBuffer(capacity: 640)
         appendJSON(decision, for: body, explain: explain, to: &out)
@@ -102,7 +112,7 @@ struct ServerAPI: Sendable {
         } else {
             decisions = await batches.route(messages, engine: engine, explain: explain)
         }
-        count(decisions)
+        count(decisions, context: context)
         logDecisions(decisions, requests: body.messages, context: context)
         var out = JSONBuffer(capacity: 64 + 640 * decisions.count)
         out.appendRaw("{\"count\":")

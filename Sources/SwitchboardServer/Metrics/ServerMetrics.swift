@@ -98,6 +98,12 @@ public final class ServerMetrics: Sendable {
         if abstained > 0 { abstentions.increment(by: abstained) }
     }
 
+    /// Counts messages on which a pattern rule ran out of time (the rule's name comes from the policy, so
+    /// the label set stays bounded).
+    func recordRuleTimeout(rule: String, messages: Int) {
+        counter("switchboard_rule_timeouts_total", [("rule", rule)]).increment(by: messages)
+    }
+
     /// Counts a feedback outcome.
     func recordFeedback(outcome: String) {
         counter("switchboard_feedback_total", [("outcome", outcome)]).increment()
