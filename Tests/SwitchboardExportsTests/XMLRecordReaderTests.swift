@@ -65,6 +65,19 @@ import Switchboard
         #expect(statistics.inputMessages == position + 1)
     }
 
+    /// libxml2 2.9 keeps a node's line in 16 bits: the old reader, which asked the node, gave every record
+    /// past line 65,535 that line. The SAX reader asks the parser's position.
+    @Test func linesPast65535AreRight() throws {
+        let count = 70_000
+        let xml = "<export>\n" + (0..<count).map { "<ticket><id>\($0)</id><body>m</body></ticket>" }.joined(separator: "\n") + "\n</export>\n"
+        let path = try temporaryFile("long.xml", Array(xml.utf8))
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(failures.isEmpty)
+        #expect(messages.count == count)
+        #expect(messages.last?.source?.line == count + 1)
+        #expect(messages[66_000].source?.line == 66_002)
+    }
+
     @Test func externalEntitiesAreNeverResolved() throws {
         let passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "root:x:0:0"
         let firstLine = String(passwd.split(separator: "\n").first ?? "root:x:0:0")
