@@ -107,3 +107,17 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     let fine = try EvalCommand.parse(["--cv", "24", "--json", corpus])
     try await fine.run()
 }
+
+/// `train -o corpus.tsv corpus.tsv` replaced the corpus with the model and exited 0; `batch` could do the same
+/// to an export. Both are refused, and the file is left as it was.
+@Test func anOutputThatIsAnInputIsRefused() async throws {
+    let (directory, corpus) = try tinyTSVCorpus()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let before = try Data(contentsOf: URL(fileURLWithPath: corpus))
+    let train = try TrainCommand.parse(["--output", corpus, "--alpha", "0.1", corpus])
+    await #expect(throws: SwitchboardError.self) { try await train.run() }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    let batch = try BatchCommand.parse(["--model", root + "/models/default.sbm", "--output", corpus, corpus])
+    await #expect(throws: SwitchboardError.self) { try await batch.run() }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: corpus)) == before)
+}

@@ -30,6 +30,40 @@ struct AtomicDestinationTests {
         #expect(try String(contentsOfFile: directory + "/target", encoding: .utf8) == "streamed")
     }
 
+    @Test("a replaced file keeps its permissions")
+    func permissionsKept() throws {
+        let directory = try rangeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/model.sbm"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(chmod(path, 0o600) == 0)
+        try AtomicFile.write(Data("new".utf8), to: path)
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write("streamed")
+        try writer.commit()
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "streamed")
+    }
+
+    @Test("an output that is one of the inputs, or in a missing directory, is refused before any work")
+    func outputChecks() throws {
+        let directory = try rangeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let corpus = directory + "/corpus.tsv"
+        try Data("claim\tsinistre\n".utf8).write(to: URL(fileURLWithPath: corpus))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link.tsv", withDestinationPath: "corpus.tsv")
+        for output in [corpus, directory + "/link.tsv", directory + "/./corpus.tsv"] {
+            let error = try #require(throws: SwitchboardError.self) { try AtomicFile.checkOutput(output, notAnyOf: ["-", directory + "/missing.tsv", corpus]) }
+            #expect(error.message.contains("the output is also an input"))
+        }
+        let missing = try #require(throws: SwitchboardError.self) { try AtomicFile.checkOutput(directory + "/nowhere/m.sbm", notAnyOf: [corpus]) }
+        #expect(missing.message.contains("cannot be reached"))
+        try AtomicFile.checkOutput(directory + "/model.sbm", notAnyOf: [corpus])
+        #expect(try String(contentsOfFile: corpus, encoding: .utf8) == "claim\tsinistre\n")
+    }
+
     @Test("a named pipe and a directory are refused and left as they were")
     func pipeAndDirectory() throws {
         let directory = try rangeTestDirectory()

@@ -52,7 +52,46 @@ extension AtomicFile {
             throw SwitchboardError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))", location: SourceLocation(file: path))
         }
         PendingTemporaryFiles.add(temporary)
+        // The new file replaces an old one: keep its permissions (a model kept 0600 stays 0600) and, where the
+        // process may, its owner and group; otherwise the rename would leave 0644 and the writer's identity.
+        var existing = stat()
+        if stat(path, &existing) == 0, existing.st_mode & S_IFMT == S_IFREG {
+            _ = fchown(fd, existing.st_uid, existing.st_gid)
+            _ = fchmod(fd, existing.st_mode & 0o7777)
+        }
         return (temporary, fd)
+    }
+
+    /// Checks, before any work, that `output` can be written and is none of `inputs` (files read by the same
+    /// command; `-` and paths that do not exist are skipped).
+    ///
+    /// `train -o corpus.tsv corpus.tsv` used to replace the corpus with the model and exit 0, and an output in
+    /// a missing directory failed only after the whole training. Files are compared by device and inode, so
+    /// a symbolic link or another spelling of the same path is caught too.
+    public static func checkOutput(_ output: String, notAnyOf inputs: [String]) throws {
+        let path = try destination(for: output)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var directoryInfo = stat()
+        guard stat(directory, &directoryInfo) == 0 else {
+            throw SwitchboardError(.io, "cannot write the output: its directory \(directory) cannot be reached (\(String(cString: strerror(errno))))",
+                                   location: SourceLocation(file: output))
+        }
+        guard directoryInfo.st_mode & S_IFMT == S_IFDIR else {
+            throw SwitchboardError(.io, "cannot write the output: \(directory) is not a directory", location: SourceLocation(file: output))
+        }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw SwitchboardError(.io, "cannot write the output: no permission to create files in \(directory)", location: SourceLocation(file: output))
+        }
+        var outputInfo = stat()
+        guard stat(path, &outputInfo) == 0 else { return }
+        for input in inputs where input != "-" {
+            var inputInfo = stat()
+            guard stat(input, &inputInfo) == 0 else { continue }
+            if inputInfo.st_dev == outputInfo.st_dev && inputInfo.st_ino == outputInfo.st_ino {
+                throw SwitchboardError(.invalidArgument, "the output is also an input (\(input)): writing it would replace what is being read; give another output path",
+                                       location: SourceLocation(file: output))
+            }
+        }
     }
 
     /// Removes the temporary files of the atomic writes in progress, for a command stopped by a signal: the

@@ -75,6 +75,7 @@ struct BatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
+        if let output { try AtomicFile.checkOutput(output, notAnyOf: inputs) }
         let engine = try RoutingEngine(modelPath: model, policyPath: policy)
         var options = ExportOptions()
         options.format = format

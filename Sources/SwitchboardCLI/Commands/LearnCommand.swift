@@ -52,6 +52,7 @@ struct LearnCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
+        try AtomicFile.checkOutput(output, notAnyOf: inputs + calibrate)
         let base = try ModelFile.read(from: model)
         var corrections: [LabeledExample] = []
         var skipped: [SwitchboardError] = []

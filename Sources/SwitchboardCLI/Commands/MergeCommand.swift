@@ -41,6 +41,7 @@ struct MergeCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
+        try AtomicFile.checkOutput(output, notAnyOf: calibrate)
         let inputs = try models.map { try ModelFile.read(from: $0) }
         var parameters: NaiveBayesParameters?
         var calibration: CalibrationSummary?

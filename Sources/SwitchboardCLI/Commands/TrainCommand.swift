@@ -65,6 +65,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
+        try AtomicFile.checkOutput(output, notAnyOf: inputs)
         let start = Date()
         var options = try model.trainingOptions()
         if let createdAt { options.createdAt = Date(timeIntervalSince1970: createdAt) }
