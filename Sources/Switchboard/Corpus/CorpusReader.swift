@@ -77,6 +77,12 @@ public enum CorpusReader {
         case "ft", "fasttext": return .fasttext
         default: break
         }
+        // Looking at the first line reads it, and a pipe (`<(cat corpus)`, standard input) cannot be read
+        // twice: the corpus would start wherever the look stopped, and the records before were lost.
+        var info = stat()
+        if path == "-" || (stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG) {
+            throw SwitchboardError(.invalidArgument, "this input is a pipe or a device, whose format cannot be told from its first line without losing it: give --format (tsv, jsonl, csv, fasttext)", location: SourceLocation(file: path))
+        }
         var firstLine = ""
         if let reader = try? LineReader(path: path) {
             while let line = try? reader.next() {
@@ -142,7 +148,14 @@ public enum CorpusReader {
             }
             let columns = header.map { $0.trimmingCharacters(in: .whitespaces) }
             guard let textColumn = columns.firstIndex(of: options.textField), let labelColumn = columns.firstIndex(of: options.labelField) else {
-                throw SwitchboardError(.malformedRecord, "the CSV header has no '\(options.textField)' or '\(options.labelField)' column (columns: \(columns.joined(separator: ", ")))", location: SourceLocation(file: path, line: 1))
+                // The names are not quoted: in a file without a header the first line is a message, and errors
+                // never show message text.
+                throw SwitchboardError(.malformedRecord, "the CSV header has no '\(options.textField)' or '\(options.labelField)' column (\(columns.count) column(s)); the first line must name the columns, or name them with --text-field and --label-field", location: SourceLocation(file: path, line: 1))
+            }
+            // A column named twice: which one holds the text or the label would be a guess, and a wrong guess
+            // trains every example on the wrong field.
+            for (name, index) in [(options.textField, textColumn), (options.labelField, labelColumn)] where columns.lastIndex(of: name) != index {
+                throw SwitchboardError(.malformedRecord, "the CSV header names the column '\(name)' twice; rename one, or choose the column with --text-field or --label-field", location: SourceLocation(file: path, line: 1))
             }
             let languageColumn = columns.firstIndex(of: options.languageField)
             let idColumn = columns.firstIndex(of: options.idField)
@@ -244,11 +257,19 @@ public enum CorpusReader {
         } catch {
             throw SwitchboardError(.io, "cannot list the directory", location: SourceLocation(file: path), cause: error as NSError)
         }
+        var labelDirectories = 0
         for label in labels {
             let directory = (path as NSString).appendingPathComponent(label)
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-            let files = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+            labelDirectories += 1
+            // A label directory that cannot be listed used to vanish from the model, counts and all.
+            let files: [String]
+            do {
+                files = try manager.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+            } catch {
+                throw SwitchboardError(.io, "cannot list the directory of label '\(label)'", location: SourceLocation(file: directory), cause: error as NSError)
+            }
             for file in files {
                 let filePath = (directory as NSString).appendingPathComponent(file)
                 var fileIsDirectory: ObjCBool = false
@@ -259,6 +280,9 @@ public enum CorpusReader {
                 case .failure(let error): skipped(error)  // an empty file is not worth stopping for
                 }
             }
+        }
+        if labelDirectories == 0 {
+            throw SwitchboardError(.invalidArgument, "a corpus directory holds one subdirectory per label, and this one has none; to read the files in it, give them as inputs (for example \((path as NSString).appendingPathComponent("*.jsonl")))", location: SourceLocation(file: path))
         }
     }
 
