@@ -253,3 +253,17 @@ private let probes = [
     let small = try Trainer.train(smallCorpus).model.metadata.calibration
     #expect(try #require(small.eceAfter) <= #require(small.eceBefore))
 }
+
+/// Corrections get the corpus reader's label checks wherever they come from: a feedback database written by
+/// another tool gave the model labels that were empty, held a line break, or were repaired from bad UTF-8.
+@Test func correctionsWithBadLabelsAreRejected() throws {
+    let base = try count([LabeledExample(text: "accident de voiture", label: "claim"), LabeledExample(text: "facture", label: "billing")])
+    let corrections = ["", "   ", "bil\nling", "bil\tling", "\u{FFFD}", " billing "].enumerated().map {
+        LabeledExample(text: "premium \($0.offset)", label: $0.element, location: SourceLocation(file: "fb.db", index: $0.offset), id: "f\($0.offset)")
+    }
+    let report = try base.learning(corrections)
+    #expect(report.rejected.count == 5)
+    #expect(report.rejected.map { $0.location?.index } == [0, 1, 2, 3, 4])
+    #expect(report.applied == 1)
+    #expect(report.model.labels == ["billing", "claim"])
+}

@@ -187,16 +187,7 @@ public enum CorpusReader {
 
     static func example(text: String, label: String, language: String?, location: SourceLocation, id: String? = nil) -> Result<LabeledExample, SwitchboardError> {
         let label = label.trimmingCharacters(in: .whitespaces)
-        guard !label.isEmpty else { return .failure(SwitchboardError(.malformedRecord, "the label is empty", location: location)) }
-        // A label names a queue, a column of reports and a line of `route`'s output: a tab or a line break in
-        // it would shift or split them.
-        guard !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return .failure(SwitchboardError(.malformedRecord, "the label contains a control character (a tab, a line break...)", location: location))
-        }
-        // Texts are repaired (invalid bytes become U+FFFD); a label so repaired would be a new label nobody meant.
-        guard !label.unicodeScalars.contains("\u{FFFD}") else {
-            return .failure(SwitchboardError(.malformedRecord, "the label is not valid UTF-8", location: location))
-        }
+        if let problem = LabeledExample.labelProblem(label) { return .failure(SwitchboardError(.malformedRecord, problem, location: location)) }
         guard !text.allSatisfy(\.isWhitespace) else { return .failure(SwitchboardError(.malformedRecord, "the text is empty", location: location)) }
         return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location,
                                        id: id.flatMap { $0.isEmpty ? nil : $0 }))

@@ -20,3 +20,17 @@ public struct LabeledExample: Sendable, Hashable {
         self.id = id
     }
 }
+
+extension LabeledExample {
+    /// What is wrong with a (trimmed) label, or nil when it can be one: a label names a queue, a column of
+    /// reports and a line of `route`'s output, so it must not be empty or hold a tab or a line break, and a
+    /// label repaired from invalid UTF-8 (U+FFFD) would be a new label nobody meant.
+    static func labelProblem(_ label: String) -> String? {
+        if label.isEmpty { return "the label is empty" }
+        if label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "the label contains a control character (a tab, a line break...)"
+        }
+        if label.unicodeScalars.contains("\u{FFFD}") { return "the label is not valid UTF-8" }
+        return nil
+    }
+}

@@ -37,7 +37,15 @@ extension NaiveBayesModel {
         var report = LearningReport(model: self)
         var accepted: [LabeledExample] = []
         var acceptedIDs: [UInt64: UInt64] = [:]
-        for correction in corrections {
+        for original in corrections {
+            // The corpus reader's checks, for corrections from anywhere (a feedback database written by another
+            // tool gave labels with line breaks, tabs, or nothing at all, and `route` printed them as such).
+            var correction = original
+            correction.label = original.label.trimmingCharacters(in: .whitespaces)
+            if let problem = LabeledExample.labelProblem(correction.label) {
+                report.rejected.append(SwitchboardError(.malformedRecord, "correction\(original.id.map { " '\($0)'" } ?? ""): \(problem)", location: original.location))
+                continue
+            }
             let id = Self.correctionID(correction)
             let idHash = Self.idHash(id)
             let digest = Trainer.digest(label: correction.label, text: correction.text)
