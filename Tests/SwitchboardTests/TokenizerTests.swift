@@ -177,3 +177,28 @@ func messagesCarryTheirLengthInWords(text: String, bucket: String) {
     // A message under the limit is read whole.
     #expect(Tokenizer().tokens("ab sinistre").map(\.text) == ["ab", "sinistre"])
 }
+
+/// Two shapes of message made the tokenizer's time grow with the square of their length: runs of
+/// three-digit groups ("000 000 ...", whose money look-ahead ran again from every group) and words joined
+/// by apostrophes ("x'x'x'...", whose elision check built a string of the whole word at each one). A
+/// 256 KB message of either took from 30 s to over two minutes, and held a server thread as long. The bound
+/// here is a guard against a hang, far above the fraction of a second they take now.
+@Test(.timeLimit(.minutes(2)), arguments: [
+    String(repeating: "000 ", count: Tokenizer.maximumScalars / 4),
+    String(repeating: "x'", count: Tokenizer.maximumScalars / 2),
+    String(repeating: "x's", count: Tokenizer.maximumScalars / 3),
+])
+func longRunsOfGroupsOrApostrophesTakeLinearTime(text: String) {
+    let started = ContinuousClock.now
+    let tokens = Tokenizer().tokens(text)
+    #expect(!tokens.isEmpty)
+    #expect(ContinuousClock.now - started < .seconds(30))
+}
+
+/// The bounds above keep what they are for: amounts of several thousands groups, and the long elisions.
+@Test func amountsInGroupsAndLongElisionsStillRead() {
+    #expect(words("un sinistre de 1 250 000 000 € hier").contains("<money>"))
+    #expect(words("lorsqu'il puisqu'elle quelqu'un presqu'île quoiqu'il").filter { $0.hasSuffix("que") }.count == 5)
+    // Beyond six groups the look-ahead stops: each group is a number of its own.
+    #expect(words("1 000 000 000 000 000 000 000 000 euros").first == "<num>")
+}

@@ -308,18 +308,24 @@ private struct ChunkWalker {
             }
         case 2:
             return word.elementsEqual([0x71, 0x75]) ? [0x71, 0x75, 0x65] : nil  // qu → que
-        default:
+        case 5, 6:
+            // Only these lengths: this runs at every apostrophe inside a word, and building a string of a
+            // longer word each time made "x'x'x'..." quadratic (130,000 apostrophes took 30 s).
             let text = String(decoding: word.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
             switch text {
             case "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu":
                 return (text + "e").unicodeScalars.map(\.value)
             default: return nil
             }
+        default:
+            return nil
         }
     }
 
     // MARK: Placeholders
 
+    /// How many thousands groups an amount written with spaces may have ("1 250 000 000 €" has three).
+    private static let maximumThousandsGroups = 6
     private static let currencyWords: Set<String> = ["€", "£", "$", "eur", "euro", "euros", "usd", "gbp", "chf", "dollar", "dollars", "pound", "pounds", "livres", "balles", "k€", "keur", "ttc", "ht"]
     private static let moneySuffixes: Set<String> = ["e", "eur", "euro", "euros", "k", "k€", "keur", "€", "£", "$", "ttc", "ht"]
     private static let topLevelDomains: Set<String> = ["com", "fr", "org", "net", "io", "be", "ch", "eu", "co", "uk", "de", "info", "biz", "app", "ly", "me", "gouv", "ca", "es", "it", "nl", "lu"]
@@ -432,7 +438,9 @@ private struct ChunkWalker {
         if letters == 0, (start..<end).allSatisfy({ isDigit($0) || scratch.folded[$0] == Self.dot || scratch.folded[$0] == Self.comma }) {
             var used = 1
             var groupDigits = digits
-            while index + used < scratch.chunks.count {
+            // At most six groups ahead (amounts up to 10^21): the look-ahead runs again from each chunk, and
+            // unbounded it made "000 000 000 ..." quadratic (a 100 KB message took 30 s to route).
+            while index + used < scratch.chunks.count, used <= Self.maximumThousandsGroups {
                 let (a, b) = trimmed(index + used)
                 let next = string(a, b)
                 if Self.currencyWords.contains(next) { return (.money, used + 1) }
