@@ -27,6 +27,28 @@ import Testing
         }
     }
 
+    /// A message over the inline limit is routed off the event loop, to the same decision; so is a batch of
+    /// a few long messages.
+    @Test func longMessagesAreRoutedOffTheEventLoopToTheSameDecision() async throws {
+        let server = try makeServer()
+        let text = String(repeating: "Bonjour, dégât des eaux dans la cuisine, je voudrais déclarer un sinistre. ", count: 400)
+        #expect(text.utf8.count > ServerAPI.inlineTextBytes)
+        let expected = server.engine.route(Message(text: text, id: "long"), explain: true).json()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: body(json: ["text": text, "id": "long"])) { response in
+                #expect(response.status == .ok)
+                #expect(response.text == expected)
+            }
+            try await client.execute(uri: "/v1/route/batch", method: .post,
+                                     body: body(json: ["messages": [["text": text, "id": "long"], ["text": "merci", "id": "short"]]])) { response in
+                #expect(response.status == .ok)
+                let decisions = response.object["decisions"] as? [[String: Any]]
+                #expect(decisions?.map { $0["id"] as? String } == ["long", "short"])
+                #expect(decisions?.first?["label"] as? String == server.engine.route(Message(text: text)).label)
+            }
+        }
+    }
+
     @Test func echoesChannelAndMetadataAndCanSkipTheExplanation() async throws {
         let server = try makeServer()
         try await server.makeApplication().test(.router) { client in
