@@ -363,6 +363,32 @@ private struct ChunkWalker {
 
     private func isDigit(_ k: Int) -> Bool { scratch.classes[k] == .digit }
 
+    /// The at signs written out that e-mail addresses are disguised with.
+    private static let spelledAtSigns: [[UInt32]] = ["(at)", "[at]", "{at}", "(@)", "[@]"].map { $0.unicodeScalars.map(\.value) }
+
+    /// Whether a whole (untrimmed) chunk is an at sign, bare or spelled out.
+    private func isAtSign(_ chunk: (start: Int, end: Int)) -> Bool {
+        let count = chunk.end - chunk.start
+        if count == 1 { return scratch.folded[chunk.start] == Self.at }
+        guard count == 3 || count == 4 else { return false }
+        return Self.spelledAtSigns.contains { $0.elementsEqual(scratch.folded[chunk.start..<chunk.end]) }
+    }
+
+    /// The range of a spelled-out at sign inside `start..<end` ("jean(at)gmail.com"), if there is one.
+    private func spelledAtSign(_ start: Int, _ end: Int) -> (Int, Int)? {
+        var k = start
+        while k < end {
+            let v = scratch.folded[k]
+            if v == 0x28 || v == 0x5B || v == 0x7B {
+                for sign in Self.spelledAtSigns where k + sign.count <= end && sign.elementsEqual(scratch.folded[k..<(k + sign.count)]) {
+                    return (k, k + sign.count)
+                }
+            }
+            k += 1
+        }
+        return nil
+    }
+
     /// Recognises a placeholder starting at chunk `index` (trimmed to `start..<end`); returns it and the chunks it spans.
     func special(at index: Int, start: Int, end: Int) -> (Placeholder, Int)? {
         var digits = 0, letters = 0, others = 0
@@ -379,35 +405,56 @@ private struct ChunkWalker {
             }
         }
         let length = end - start
-        if digits == 0 && atPosition < 0 {
+        // An address written around a separate at sign: "jean.dupont @ gmail.com", "jean (at) gmail.com". The
+        // part after it must be a domain with a dot: in chat, "r u @ home" is "at".
+        if letters > 0, atPosition < 0, index + 2 < scratch.chunks.count, isAtSign(scratch.chunks[index + 1]) {
+            let (a, b) = trimmed(index + 2)
+            if let dot = (a..<b).first(where: { scratch.folded[$0] == Self.dot }), dot > a, b - dot > 2,
+               (a..<dot).contains(where: { scratch.classes[$0] == .letter }) {
+                return (.email, 3)
+            }
+        }
+        let spelledAt = others >= 4 && atPosition < 0 ? spelledAtSign(start, end) : nil
+        if digits == 0 && atPosition < 0 && spelledAt == nil {
             // The common case, a plain word: decide without building a string.
             guard others > 0, (start..<end).contains(where: { scratch.folded[$0] == Self.dot || scratch.folded[$0] == Self.colon }) else { return nil }
         }
-        let text = string(start, end)
-
-        if atPosition > start, atPosition < end - 3, scratch.folded[(atPosition + 2)..<end].contains(Self.dot) {
+        // An e-mail address: something, an at sign, then a domain with a dot, or a name of at least two
+        // characters starting with a letter: no dot is needed ("jeandupont75@gmail" and "jean@gmail,com" are
+        // addresses too, whose local part must not reach the model as words), but "msg@150p" is a price. The at
+        // sign may be spelled "(at)" or "[at]".
+        let atSign = atPosition >= 0 ? (atPosition, atPosition + 1) : spelledAt
+        if let (at, after) = atSign, at > start, end - after >= 2,
+           scratch.classes[after] == .letter || scratch.folded[(at + 2)..<end].contains(Self.dot) {
             return (.email, 1)
         }
+        let text = string(start, end)
+
         if text.hasPrefix("http://") || text.hasPrefix("https://") || text.hasPrefix("www.") || containsSchemeSeparator(start, end) {
             return (.url, 1)
         }
-        if digits == 0 {
-            if others > 0, looksLikeDomain(text) { return (.url, 1) }
-            return nil
-        }
+        // A host name, with or without a path: digits too ("facebook.com/jean.dupont.75" kept "jean", "dupont"
+        // and "75" as words when the check was for names without digits only).
+        if others > 0, letters > 0, looksLikeDomain(text) { return (.url, 1) }
+        if digits == 0 { return nil }
         // IBAN: two letters, two check digits, then letters and digits, whole or in groups of four.
         if length >= 4, scratch.classes[start] == .letter, scratch.classes[start + 1] == .letter,
            isDigit(start + 2), isDigit(start + 3), others == 0 {
             if length >= 14 && length <= 34 { return (.iban, 1) }
             if length == 4 {
-                var total = 4, used = 1
+                // Groups of four, the last one possibly shorter; the longest run of 14 to 34 characters is the
+                // IBAN. A short group ends it, so the words after it ("... 189 svp merci") are neither eaten
+                // nor able to push the total over 34 and leave the IBAN's groups as words.
+                var total = 4, used = 1, best: Int?
                 while index + used < scratch.chunks.count {
                     let (a, b) = trimmed(index + used)
                     guard b - a >= 1, b - a <= 4, (a..<b).allSatisfy({ scratch.classes[$0] == .digit || scratch.classes[$0] == .letter }) else { break }
                     total += b - a; used += 1
                     if total > 34 { break }
+                    if total >= 14 { best = used }
+                    if b - a < 4 { break }
                 }
-                if total >= 14 && total <= 34 { return (.iban, used) }
+                if let best { return (.iban, best) }
             }
         }
         if hasCurrency { return (.money, 1) }
