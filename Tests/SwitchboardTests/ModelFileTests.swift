@@ -111,3 +111,19 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
         #expect(throws: SwitchboardError.self, "alpha \(alpha), char weight \(weight)") { _ = try ModelFile.decode(data) }
     }
 }
+
+/// A file whose labels are out of order (checksum and all recomputed) used to load, and then `learn` and
+/// `merge`, which line classes up by that order, wrote a model that could not be read back. Labels that are
+/// empty or hold a line break are refused too.
+@Test func modelFilesWithUnsortedOrBadLabelsAreRejected() throws {
+    let model = try trainedModel()
+    let original = model.statistics.labels
+    for labels in [Array(original.reversed()), [original[0], original[0]] + original.dropFirst(2), ["", "a"] + original.dropFirst(2), ["a\nb", "c"] + original.dropFirst(2)] {
+        var statistics = model.statistics
+        statistics.labels = labels
+        var metadata = model.metadata
+        metadata.labels = labels
+        let data = try ModelFile.encode(NaiveBayesModel(statistics: statistics, metadata: metadata))
+        expectInvalidModel(data, mentioning: "label")
+    }
+}

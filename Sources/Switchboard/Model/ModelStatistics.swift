@@ -65,7 +65,11 @@ public struct ModelStatistics: Sendable, Equatable {
         let v = featureKeys.count
         func fail(_ what: String) -> SwitchboardError { SwitchboardError(.invalidModel, "the model's statistics are inconsistent: \(what)") }
         guard labels.count >= 1, labels.count <= Int(UInt16.max) else { throw fail("\(labels.count) labels") }
-        guard Set(labels).count == labels.count else { throw fail("duplicate labels") }
+        // Sorted and unique, as every command writes them: merging and learning line classes up by that order,
+        // and a file with the labels swapped (checksum recomputed) loaded, then made them write a model that
+        // could not be read back.
+        for i in labels.indices.dropFirst() where !(labels[i - 1] < labels[i]) { throw fail("labels are not sorted and unique ('\(labels[i])')") }
+        if let problem = labels.lazy.compactMap(LabeledExample.labelProblem).first { throw fail(problem) }
         guard documentFrequency.count == v, featureStart.count == v + 1, classDocuments.count == labels.count else { throw fail("array lengths disagree") }
         guard featureStart.first == 0, Int(featureStart[v]) == entryClass.count, entryValue.count == entryClass.count else { throw fail("entry offsets") }
         guard learntIDs.count == learntDigests.count else { throw fail("learnt corrections") }
