@@ -121,3 +121,12 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     await #expect(throws: SwitchboardError.self) { try await batch.run() }
     #expect(try Data(contentsOf: URL(fileURLWithPath: corpus)) == before)
 }
+
+/// `eval` of a test set whose labels the model does not have said accuracy 0.0000 and nothing else.
+@Test func evalWarnsOfLabelsTheModelDoesNotHave() {
+    #expect(EvalCommand.unknownLabelWarning(["claim", "billing"], modelLabels: ["billing", "claim"]) == nil)
+    let warning = EvalCommand.unknownLabelWarning(["ham", "spam", "Billing", "billing"], modelLabels: ["billing", "claim"])
+    #expect(warning?.contains("3 of 4 example(s)") == true)
+    #expect(warning?.contains("'Billing' for 'billing'") == true)
+    #expect(warning?.contains("'ham', 'spam'") == true)
+}
