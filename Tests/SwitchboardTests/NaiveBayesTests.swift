@@ -195,3 +195,22 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     // the last bin inf and 1.5 (read as 1, both right), and 0.5 is right: error 0.5 / 6.
     #expect(abs(ece - 0.5 / 6) < 1e-12)
 }
+
+/// Repeats of a message share a fold, so that no fold's model has seen the message it scores. A message in
+/// the corpus twice, once in each side of a split, was scored by a model trained on it: banking77's training
+/// split given three times cross-validated at 0.951 (0.889 once), and set an abstention threshold of 0.12.
+@Test func repeatsOfAMessageShareAFold() throws {
+    let texts = smallCorpus.map(\.text)
+    let repeated = texts + texts.map { $0 + " merci beaucoup" } + texts
+    let labels = Array(Set(smallCorpus.map(\.label))).sorted()
+    let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+    let rowClass = (smallCorpus + smallCorpus + smallCorpus).map { classOf[$0.label] ?? 0 }
+    let matrix = FeatureMatrix.extract(repeated, settings: .default, workers: 2)
+    let corpus = PreparedCorpus(matrix: matrix, labels: labels, rowClass: rowClass, sublinearTF: true, normalizeLength: true)
+    let cv = CrossValidation(corpus: corpus, folds: 3, seed: 42)
+    let n = texts.count
+    for row in 0..<n {
+        #expect(cv.rowFold[row] == cv.rowFold[row + 2 * n], "row \(row)")
+    }
+    #expect(Set(cv.rowFold).count == 3)
+}

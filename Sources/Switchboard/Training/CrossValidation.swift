@@ -45,7 +45,14 @@ struct CrossValidation: Sendable {
         }
     }
 
-    /// Assigns rows to folds: each class's rows shuffled with `seed`, then dealt out in turn.
+    /// Assigns rows to folds: each class's rows shuffled with `seed`, then dealt out in turn; then every
+    /// repeat of a message joins the fold of its first occurrence.
+    ///
+    /// A message that is in the corpus twice, once in a fold and once in the others, is scored by a model
+    /// that saw it: banking77's training split given three times cross-validated at 0.951 where the test split
+    /// gives 0.885, and the abstention threshold chosen on those scores routed everything. Repeats are
+    /// recognised by their features (the same features, the same counts), so case, accents and punctuation
+    /// that the features ignore do not hide them. A corpus without repeats gets the same folds as before.
     init(corpus: PreparedCorpus, folds: Int, seed: UInt64) {
         self.corpus = corpus
         self.folds = folds
@@ -57,6 +64,11 @@ struct CrossValidation: Sendable {
         for var rows in byClass {
             rows.shuffle(using: &generator)
             for row in rows { rowFold[row] = next % folds; next += 1 }
+        }
+        var foldOfMessage: [UInt64: Int] = [:]
+        for row in rowFold.indices {
+            let digest = corpus.matrix.rowDigest(row)
+            if let fold = foldOfMessage[digest] { rowFold[row] = fold } else { foldOfMessage[digest] = rowFold[row] }
         }
         self.rowFold = rowFold
         var foldRows = [[Int]](repeating: [], count: folds)

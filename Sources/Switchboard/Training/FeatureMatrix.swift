@@ -132,3 +132,15 @@ struct RowAccumulator {
         }
     }
 }
+
+extension FeatureMatrix {
+    /// A digest of row `row`'s features and counts that does not depend on their order: equal for two
+    /// messages the features cannot tell apart.
+    func rowDigest(_ row: Int) -> UInt64 {
+        var digest: UInt64 = 0x5162_7a3c_0e3f_7c19
+        for cell in rowStart[row]..<rowStart[row + 1] {
+            digest &+= FeatureHash.mix(keys[Int(features[cell])] ^ (UInt64(counts[cell].bitPattern) &* 0x9e37_79b9_7f4a_7c15))
+        }
+        return FeatureHash.mix(digest ^ UInt64(rowStart[row + 1] - rowStart[row]))
+    }
+}
