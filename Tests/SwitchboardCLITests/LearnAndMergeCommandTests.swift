@@ -128,3 +128,20 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     #expect(throws: (any Error).self) { try LearnCommand.parse(["--model", "m.sbm", "--output", "n.sbm"]) }
     #expect(throws: (any Error).self) { try MergeCommand.parse(["--output", "n.sbm"]) }
 }
+
+/// `learn --calibrate` on the corrections it is learning calibrated on messages the model had just seen
+/// (accuracy 1.0, a scale of 30) and wrote a model that routed almost nothing. It is refused.
+@Test func learnRefusesToCalibrateOnTheCorrectionsItLearns() async throws {
+    let directory = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let corpus = directory + "/corpus.tsv"
+    try Data((0..<10).map { "claim\taccident numéro \($0)\nbilling\tfacture numéro \($0)" }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: corpus))
+    let corrections = directory + "/corrections.tsv"
+    try Data("claim\tvitre cassée\nbilling\tprélèvement en double\n".utf8).write(to: URL(fileURLWithPath: corrections))
+    var train = try TrainCommand.parse(["--output", directory + "/m.sbm"] + hyperparameters + [corpus])
+    try await train.run()
+    let learn = try LearnCommand.parse(["--model", directory + "/m.sbm", "--output", directory + "/l.sbm", "--calibrate", corrections, corrections])
+    let error = await #expect(throws: SwitchboardError.self) { try await learn.run() }
+    #expect(error?.message.contains("not held out") == true)
+    #expect(!FileManager.default.fileExists(atPath: directory + "/l.sbm"))
+}

@@ -119,8 +119,9 @@ struct TrainCommand: AsyncParsableCommand {
             fields.append("\"labels\":\(m.labels.count)")
             fields.append("\"features\":\(report.model.statistics.featureCount)")
             fields.append("\"parameters\":\(JSONText.string(m.parameters.description))")
-            fields.append("\"cv_accuracy\":\(cv?.accuracy ?? 0)")
-            fields.append("\"cv_macro_f1\":\(cv?.macroF1 ?? 0)")
+            // null without cross-validation (a shard): 0 would read as a measured accuracy of nothing.
+            fields.append("\"cv_accuracy\":\(cv.map { "\($0.accuracy)" } ?? "null")")
+            fields.append("\"cv_macro_f1\":\(cv.map { "\($0.macroF1)" } ?? "null")")
             fields.append("\"abstention_threshold\":\(m.calibration.abstentionThreshold)")
             fields.append("\"seconds\":\(Date().timeIntervalSince(start))")
             print("{" + fields.joined(separator: ",") + "}")
