@@ -267,3 +267,13 @@ private let probes = [
     #expect(report.applied == 1)
     #expect(report.model.labels == ["billing", "claim"])
 }
+
+/// A model updated by `learn` keeps its corpus checksum and gains messages: merged with the model it came
+/// from, it counted the base corpus twice ("examples 40" from 18 and 22).
+@Test func mergingAModelWithItsLearntUpdateIsRefused() throws {
+    let base = try count([LabeledExample(text: "accident de voiture", label: "claim"), LabeledExample(text: "facture", label: "billing")])
+    let updated = try base.learning([LabeledExample(text: "vitre cassée", label: "claim", id: "c1")]).model
+    let error = try #require(throws: SwitchboardError.self) { try NaiveBayesModel.merged([base, updated], names: ["base.sbm", "updated.sbm"]) }
+    #expect(error.code == .incompatibleModels)
+    #expect(error.message.contains("updated.sbm counts the same corpus as base.sbm"))
+}

@@ -127,3 +127,15 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
         expectInvalidModel(data, mentioning: "label")
     }
 }
+
+/// The header's flags and reserved word are outside the checksum: a file with either set used to load as if
+/// they were 0.
+@Test func unknownHeaderFlagsAreRefused() throws {
+    let data = try ModelFile.encode(trainedModel())
+    var flagged = data
+    flagged[flagged.startIndex + 10] = 1
+    expectInvalidModel(flagged, mentioning: "flags")
+    var reserved = data
+    reserved[reserved.startIndex + 29] = 7
+    expectInvalidModel(reserved, mentioning: "reserved")
+}

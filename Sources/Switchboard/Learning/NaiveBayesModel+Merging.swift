@@ -16,16 +16,20 @@ extension NaiveBayesModel {
     ///     ``recalibrated(on:targetPrecision:)`` is called with held-out data.
     ///   - names: what errors call the models (their files, for instance); "model 1", "model 2"... otherwise.
     /// - Throws: ``SwitchboardError`` `.incompatibleModels` when the models count other features, or two of them
-    ///   count the same corpus (the same checksum and size: merging would count every message twice).
+    ///   count the same corpus: the same checksum once the corrections each learnt are taken out of it (the
+    ///   checksum is a sum of the messages' digests, and ``learning(_:forget:workers:)`` adds the corrections'),
+    ///   so that a model merged with its own update by `learn` is caught too.
     public static func merged(_ models: [NaiveBayesModel], parameters: NaiveBayesParameters? = nil,
                               calibration: CalibrationSummary? = nil, names: [String] = []) throws -> NaiveBayesModel {
         guard let first = models.first else { throw SwitchboardError(.invalidArgument, "merge needs at least one model") }
         func name(_ i: Int) -> String { names.indices.contains(i) ? names[i] : "model \(i + 1)" }
         var seen: [String: Int] = [:]
         for (i, model) in models.enumerated() where model.metadata.training.documents > 0 {
-            let corpus = "\(model.metadata.training.corpusChecksum)/\(model.metadata.training.documents)"
+            var base = UInt64(model.metadata.training.corpusChecksum, radix: 16) ?? 0
+            for digest in model.statistics.learntDigests { base &-= digest }
+            let corpus = Trainer.hex(base)
             if let earlier = seen[corpus] {
-                throw SwitchboardError(.incompatibleModels, "\(name(i)) counts the same corpus as \(name(earlier)) (checksum \(model.metadata.training.corpusChecksum), \(model.metadata.training.documents) messages): merging them would count every message twice")
+                throw SwitchboardError(.incompatibleModels, "\(name(i)) counts the same corpus as \(name(earlier)) (checksum \(corpus) before learnt corrections; \(models[earlier].metadata.training.documents) and \(model.metadata.training.documents) messages): merging them would count its messages twice; to add corrections to a model, use learn")
             }
             seen[corpus] = i
         }

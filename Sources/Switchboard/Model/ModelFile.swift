@@ -135,11 +135,14 @@ public enum ModelFile {
             throw invalid("the model file has format version \(version); this switchboard (\(SwitchboardVersion.current)) reads version \(currentVersion) and older: upgrade switchboard")
         }
         guard version >= 1 else { throw invalid("the model file has an unknown format version \(version)") }
-        _ = try reader.integer(UInt16.self)
+        // Flags and the reserved word are 0 in every file written so far; anything else is a file this reader
+        // does not understand, and the checksum does not cover the header.
+        let flags = try reader.integer(UInt16.self)
+        guard flags == 0 else { throw invalid("the model file has flags \(flags) that this switchboard (\(SwitchboardVersion.current)) does not know: upgrade switchboard") }
         let metadataLength = Int(try reader.integer(UInt32.self))
         let bodyLength = try reader.integer(UInt64.self)
         let storedCRC = try reader.integer(UInt32.self)
-        _ = try reader.integer(UInt32.self)
+        guard try reader.integer(UInt32.self) == 0 else { throw invalid("the model file's reserved header field is not 0: the header is damaged") }
         guard bodyLength == UInt64(data.count - headerSize) else {
             throw invalid("the model file is truncated or has trailing bytes (body is \(data.count - headerSize) bytes, header says \(bodyLength))")
         }
@@ -155,6 +158,9 @@ public enum ModelFile {
             metadata = try decoder.decode(ModelMetadata.self, from: metadataBytes)
         } catch {
             throw SwitchboardError(.invalidModel, "the model file's metadata cannot be read", cause: error as NSError)
+        }
+        guard metadata.formatVersion == version else {
+            throw invalid("the model file's header says format version \(version) and its metadata \(metadata.formatVersion): the file is damaged")
         }
         reader.offset = headerSize + metadataLength
         let v = Int(try reader.integer(UInt32.self))
