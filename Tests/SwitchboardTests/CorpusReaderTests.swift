@@ -177,3 +177,19 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     // A UTF-8 byte-order mark is still skipped.
     #expect(try LineReader(bytes: [0xEF, 0xBB, 0xBF] + Array("claim\tok".utf8)).next()?.string == "claim\tok")
 }
+
+/// true and false used to become the labels "1" and "0" (those of the numbers 1 and 0), 3.0 a label "3.0";
+/// a line holding a number was "invalid JSON". Whole numbers are still labels.
+@Test func jsonLabelsAreStringsOrWholeNumbers() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("{\"text\":\"a\",\"label\":true}\n{\"text\":\"b\",\"label\":3.5}\n42\n{\"text\":\"c\",\"label\":5}\n", to: "j.jsonl", in: dir)
+    var options = CorpusOptions()
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.map(\.label) == ["5"])
+    #expect(result.skipped.map(\.message) == [
+        "the field 'label' is true or false, not a label: give a string or a whole number",
+        "the field 'label' is a fractional number, not a label: give a string or a whole number",
+        "expected a JSON object",
+    ])
+}

@@ -217,7 +217,8 @@ public enum CorpusReader {
     static func parseJSON(_ line: Substring, options: CorpusOptions, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            // Fragments allowed, so that a line holding a number or a string is "not an object", not "invalid JSON".
+            object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
         } catch {
             return .failure(SwitchboardError(.malformedRecord, "invalid JSON", location: location, cause: error as NSError))
         }
@@ -231,6 +232,12 @@ public enum CorpusReader {
         if let string = dictionary[options.labelField] as? String {
             label = string
         } else if let number = dictionary[options.labelField] as? NSNumber {
+            // Whole numbers are labels ("5"); true and false would have become "1" and "0", the same labels as
+            // the numbers 1 and 0, and 3.0 a label "3.0" apart from 3.
+            let type = String(cString: number.objCType)
+            guard type != "c", type != "d", type != "f" else {
+                return .failure(SwitchboardError(.malformedRecord, "the field '\(options.labelField)' is \(type == "c" ? "true or false" : "a fractional number"), not a label: give a string or a whole number", location: location))
+            }
             label = number.stringValue
         } else {
             return .failure(SwitchboardError(.malformedRecord, "no string field '\(options.labelField)'", location: location))
