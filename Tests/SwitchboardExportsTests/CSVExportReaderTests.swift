@@ -52,7 +52,7 @@ import Switchboard
     @Test func reportsUnterminatedQuote() throws {
         let (messages, failures, _) = try drain(try CSVExportReader(path: fixture("csv/unterminated.csv")))
         #expect(messages.map(\.text) == ["fine"])
-        #expect(failures.first?.message.contains("unterminated") == true)
+        #expect(failures.first?.message.contains("never closed: lines 3 to 4 were read as this one record") == true)
         #expect(failures.first?.location?.line == 3)
     }
 

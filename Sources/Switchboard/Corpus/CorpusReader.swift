@@ -164,7 +164,7 @@ public enum CorpusReader {
                 if row.fields.count == 1 && row.fields[0].isEmpty && row.problem == nil { continue }
                 switch row.problem {
                 case .unterminatedQuote?:
-                    try record(.failure(SwitchboardError(.malformedRecord, "a quoted field is never closed", location: location)))
+                    try record(.failure(SwitchboardError(.malformedRecord, "a quoted field opened in this record is never closed: lines \(row.line) to \(reader.currentLine) were read as this one record, so the examples on them are missing", location: location)))
                     continue
                 case .tooLong(let limit)?:
                     try record(.failure(SwitchboardError(.malformedRecord, "the record is longer than \(limit) bytes", location: location)))

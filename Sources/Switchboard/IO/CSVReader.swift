@@ -46,6 +46,8 @@ public final class CSVReader {
     public let maxRecordLength: Int
 
     private var line = 1
+    /// The line the reader has reached (1-based): after an unterminated quote, the file's last line.
+    public var currentLine: Int { line }
     private var started = false
     private var field: [UInt8] = []
     private var fields: [String] = []
@@ -146,6 +148,9 @@ public final class CSVReader {
                 input.discardBuffered()
                 if try !input.fill() {
                     if !sawAnything { return nil }
+                    // The file's last line, for what an unterminated quote swallowed (a final line break
+                    // starts no line).
+                    if field.last == 0x0A { line -= 1 }
                     return finish(quoted && !afterQuote ? .unterminatedQuote : nil)
                 }
             }

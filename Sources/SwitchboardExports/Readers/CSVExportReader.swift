@@ -89,7 +89,7 @@ public final class CSVExportReader: ExportReader {
         let location = SourceLocation(file: csv.path, line: record.line)
         switch record.problem {
         case .unterminatedQuote?:
-            return .failure(SwitchboardError(.malformedRecord, "unterminated quoted field", location: location))
+            return .failure(SwitchboardError(.malformedRecord, "a quoted field opened in this record is never closed: lines \(record.line) to \(csv.currentLine) were read as this one record, so the records on them are missing", location: location))
         case .tooLong(let limit)?:
             return .failure(SwitchboardError(.malformedRecord, "record longer than \(limit) bytes", location: location))
         case nil:
