@@ -193,3 +193,14 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
         "expected a JSON object",
     ])
 }
+
+/// A binary file in a label's directory (an attachment saved beside the messages) was trained on as text.
+@Test func binaryFilesInALabelDirectoryAreSkipped() throws {
+    let dir = try temporaryDirectory()
+    try FileManager.default.createDirectory(atPath: dir + "/claim", withIntermediateDirectories: true)
+    try write("accident de voiture", to: "claim/1.txt", in: dir)
+    try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D]).write(to: URL(fileURLWithPath: dir + "/claim/photo.png"))
+    let result = try CorpusReader.read([dir])
+    #expect(result.examples.map(\.text) == ["accident de voiture"])
+    #expect(result.skipped.first?.message.contains("binary file") == true)
+}

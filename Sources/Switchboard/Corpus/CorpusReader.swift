@@ -273,6 +273,11 @@ public enum CorpusReader {
                 var fileIsDirectory: ObjCBool = false
                 guard manager.fileExists(atPath: filePath, isDirectory: &fileIsDirectory), !fileIsDirectory.boolValue else { continue }
                 let text = try readText(filePath)
+                // A NUL is never in a message: the file is binary (an attachment, an image) and was trained on.
+                if text.utf8.contains(0) {
+                    skipped(SwitchboardError(.malformedRecord, "a binary file (it holds NUL bytes), not a message", location: SourceLocation(file: filePath)))
+                    continue
+                }
                 switch example(text: text, label: label, language: nil, location: SourceLocation(file: filePath)) {
                 case .success(let example): try body(example)
                 case .failure(let error): skipped(error)  // an empty file is not worth stopping for

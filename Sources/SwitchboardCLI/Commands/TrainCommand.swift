@@ -107,6 +107,12 @@ struct TrainCommand: AsyncParsableCommand {
         Terminal.endProgress()
         try ModelFile.write(report.model, to: output)
         for warning in report.warnings { Terminal.warn("warning: \(warning)") }
+        // A corpus too small or too mixed for the precision target gives a threshold that routes (almost)
+        // nothing; the model is still written, but it should not pass unnoticed.
+        if !shard, let coverage = report.model.metadata.calibration.coverage, coverage < 0.05 {
+            Terminal.warn(String(format: "warning: at the threshold chosen for a precision of %.2f, the model routes only %.1f%% of the cross-validated messages itself; the rest would go to a person (more examples per label, or a lower --target-precision, help)",
+                                 report.model.metadata.calibration.targetPrecision, coverage * 100))
+        }
         if timings {
             for (stage, seconds) in report.timings { Terminal.warn(String(format: "%8.3f s  %@", seconds, stage)) }
         }
