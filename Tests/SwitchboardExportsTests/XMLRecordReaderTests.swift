@@ -78,6 +78,52 @@ import Switchboard
         #expect(messages[66_000].source?.line == 66_002)
     }
 
+    /// A SAX parser that builds no tree replayed an internal entity's content at every reference: 300,000
+    /// references to a 100,000-character entity kept the reader busy for 22 s on a 1 MB file, and an entity
+    /// holding markup put text into a record. Internal entities are now declared empty: a reference makes its
+    /// record a failure, and nothing is replayed.
+    @Test(.timeLimit(.minutes(1)))
+    func internalEntitiesAreNeverReplayed() throws {
+        let entity = String(repeating: "x", count: 10_000)
+        let references = String(repeating: "&a;", count: 30_000)
+        let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE export [<!ENTITY a \"\(entity)\"> <!ENTITY t \"<body>injected</body>\">]>\n<export><ticket><id>1</id><body>\(references)</body></ticket><ticket><id>2</id>&t;</ticket><ticket><id>3</id><subject>\(references)</subject><body>after</body></ticket></export>\n"
+        let path = try temporaryFile("entities.xml", Array(xml.utf8))
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(failures.map { $0.location?.index } == [0, 1])
+        #expect(failures.first?.message.contains("&a;") == true)
+        #expect(failures.last?.message.contains("no <body>") == true)
+        #expect(messages.map(\.text) == ["after"])
+        #expect(!messages.contains { $0.text.contains("injected") || $0.text.contains("xxxx") })
+    }
+
+    /// libxml2's messages for some errors dump the bytes at the error on a second line (message text), or
+    /// mislead; the failure gives the first line, or plain words.
+    @Test func errorMessagesNeverShowTheBytesAtTheError() throws {
+        let bad = try temporaryFile("latin.xml", Array("<export><ticket><id>1</id><body>mon iban \u{0}".utf8.dropLast()) + [0xE9] + Array("FR7630006000011234567890189</body></ticket></export>".utf8))
+        let (_, failures, _) = try drain(try XMLRecordReader(path: bad, options: options))
+        let message = try #require(failures.first?.message)
+        #expect(!message.contains("Bytes") && !message.contains("0x46") && !message.contains("\n"))
+        #expect(message.contains("not valid UTF-8"))
+        let empty = try temporaryFile("empty.xml", [])
+        #expect(try drain(try XMLRecordReader(path: empty, options: options)).failures.first?.message.hasPrefix("the file is empty") == true)
+        let json = try temporaryFile("not.xml", Array(#"{"text": "bonjour"}"#.utf8))
+        #expect(try drain(try XMLRecordReader(path: json, options: options)).failures.first?.message.hasPrefix("not an XML document") == true)
+    }
+
+    /// A typo in --xml-record read a whole export as nothing; records nested in records were merged silently.
+    @Test func noRecordElementAndNestedRecordsAreFailures() throws {
+        let none = try temporaryFile("none.xml", Array("<export><tiket><body>a</body></tiket></export>".utf8))
+        let (messages, failures, statistics) = try drain(try XMLRecordReader(path: none, options: options))
+        #expect(messages.isEmpty)
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("no <ticket> element") == true)
+        #expect(statistics.inputMessages == 1)
+        let nested = try temporaryFile("nested.xml", Array("<export><ticket><id>1</id><body>outer</body><ticket><id>2</id><body>inner</body></ticket></ticket><ticket><id>3</id><body>fine</body></ticket></export>".utf8))
+        let result = try drain(try XMLRecordReader(path: nested, options: options))
+        #expect(result.failures.first?.message.contains("must not nest") == true)
+        #expect(result.messages.map(\.id) == ["3"])
+    }
+
     @Test func externalEntitiesAreNeverResolved() throws {
         let passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "root:x:0:0"
         let firstLine = String(passwd.split(separator: "\n").first ?? "root:x:0:0")
