@@ -414,7 +414,7 @@ private struct ChunkWalker {
                 return (.email, 3)
             }
         }
-        let spelledAt = others >= 4 && atPosition < 0 ? spelledAtSign(start, end) : nil
+        let spelledAt = others >= 2 && atPosition < 0 ? spelledAtSign(start, end) : nil
         if digits == 0 && atPosition < 0 && spelledAt == nil {
             // The common case, a plain word: decide without building a string.
             guard others > 0, (start..<end).contains(where: { scratch.folded[$0] == Self.dot || scratch.folded[$0] == Self.colon }) else { return nil }
