@@ -44,6 +44,8 @@ public final class XMLRecordReader: ExportReader {
     private let state: ParseState
     private var context: xmlParserCtxtPtr?
     private var consumed = 0
+    /// The next record of `state.pending` to return.
+    private var pendingHead = 0
     private var finished = false
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
 
@@ -69,8 +71,9 @@ public final class XMLRecordReader: ExportReader {
         let opaque = Unmanaged.passUnretained(state).toOpaque()
         context = LibXML2.withLock {
             var handler = xmlSAXHandler()
-            // The SAX2 defaults keep the document's internal subset (entity declarations, so that an
-            // undeclared entity is an error); the callbacks below replace every one that would build a tree.
+            // The SAX2 defaults keep the document's internal subset (entity declarations, declared empty by
+            // `xmlEntityDeclaration`, so that an undeclared entity is an error); the callbacks below replace
+            // every one that would build a tree.
             xmlSAXVersion(&handler, 2)
             handler.startElementNs = xmlStartElement
             handler.endElementNs = xmlEndElement
@@ -109,9 +112,16 @@ public final class XMLRecordReader: ExportReader {
 
     /// Returns the next record, or nil at the end of the input (or after a malformed point).
     public func next() throws -> ExportRecord? {
-        while state.pending.isEmpty && !finished { feed() }
-        guard !state.pending.isEmpty else { return nil }
-        let record = state.pending.removeFirst()
+        if pendingHead == state.pending.count {
+            // Everything parsed so far was returned: start the queue afresh before parsing more. (Taken from an
+            // index, not with removeFirst, which moved every record behind it: a 64 KiB chunk holds thousands.)
+            state.pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+            while state.pending.isEmpty && !finished { feed() }
+            guard !state.pending.isEmpty else { return nil }
+        }
+        let record = state.pending[pendingHead]
+        pendingHead += 1
         statistics.count(record)
         return record
     }
