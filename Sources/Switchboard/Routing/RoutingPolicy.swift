@@ -107,9 +107,4 @@ public struct NSRegularExpressionBox: @unchecked Sendable {
         }
         return result
     }
-
-    /// Whether the pattern matches somewhere in `text`, within ``timeLimit`` (running out of time is no match).
-    func matches(_ text: String) -> Bool {
-        search(text) == .matched
-    }
 }
