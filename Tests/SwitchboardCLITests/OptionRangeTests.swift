@@ -99,6 +99,17 @@ struct CalibrationWarningTests {
         #expect(CalibrationWarnings.lines(heldOut: Array(heldOut.prefix(1)), labels: ["claim"], coverage: 0.9).isEmpty)
     }
 
+    /// `train` on a corpus too small for the precision target wrote a model that routed nothing, with exit status
+    /// 0 and no word; it now says so with the same rule as `learn` and `merge`.
+    @Test func aThresholdThatRoutesAlmostNothingIsSaidAfterTrainingToo() throws {
+        #expect(CalibrationWarnings.lowCoverage(0.9, of: "the cross-validated messages") == nil)
+        #expect(CalibrationWarnings.lowCoverage(nil, of: "the cross-validated messages") == nil)
+        let six = (0..<6).map { LabeledExample(text: "message number \($0)", label: "label\($0)") }
+        let model = try Trainer.train(six).model
+        let warning = CalibrationWarnings.lowCoverage(model.metadata.calibration.coverage, of: "the cross-validated messages")
+        #expect(warning?.contains("only 0.0% of the cross-validated messages") == true)
+    }
+
     @Test func targetPrecisionWithoutCalibrationIsRefused() {
         #expect(throws: (any Error).self) { _ = try SwitchboardCommand.parseAsRoot(["learn", "-m", "m.sbm", "-o", "n.sbm", "--target-precision", "0.9", "c.jsonl"]) }
     }

@@ -60,14 +60,10 @@ struct EvalCommand: AsyncParsableCommand {
     /// A warning when examples carry labels the model does not have (they all count as errors: a test set of
     /// another task scored 0.0000 without a word), naming a few, and saying when they differ only in case.
     static func unknownLabelWarning(_ truth: [String], modelLabels: [String]) -> String? {
-        let known = Set(modelLabels)
-        let unknown = truth.filter { !known.contains($0) }
-        guard !unknown.isEmpty else { return nil }
-        let names = Array(Set(unknown)).sorted()
-        var warning = "warning: \(unknown.count) of \(truth.count) example(s) have a label the model does not have, so they all count as errors: "
-            + names.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+        guard let unknown = CalibrationWarnings.unknownLabels(truth, modelLabels: modelLabels) else { return nil }
+        var warning = "warning: \(unknown.count) of \(truth.count) example(s) have a label the model does not have, so they all count as errors: " + unknown.names
         let byCase = Dictionary(modelLabels.map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
-        let caseOnly = names.compactMap { name in byCase[name.lowercased()].map { "'\(name)' for '\($0)'" } }
+        let caseOnly = unknown.distinct.compactMap { name in byCase[name.lowercased()].map { "'\(name)' for '\($0)'" } }
         if !caseOnly.isEmpty { warning += " (differing only in case: " + caseOnly.prefix(5).joined(separator: ", ") + ")" }
         return warning + "; the model's labels: " + modelLabels.prefix(20).joined(separator: ", ") + (modelLabels.count > 20 ? ", ..." : "")
     }

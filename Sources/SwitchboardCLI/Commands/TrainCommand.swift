@@ -109,9 +109,9 @@ struct TrainCommand: AsyncParsableCommand {
         for warning in report.warnings { Terminal.warn("warning: \(warning)") }
         // A corpus too small or too mixed for the precision target gives a threshold that routes (almost)
         // nothing; the model is still written, but it should not pass unnoticed.
-        if !shard, let coverage = report.model.metadata.calibration.coverage, coverage < 0.05 {
-            Terminal.warn(String(format: "warning: at the threshold chosen for a precision of %.2f, the model routes only %.1f%% of the cross-validated messages itself; the rest would go to a person (more examples per label, or a lower --target-precision, help)",
-                                 report.model.metadata.calibration.targetPrecision, coverage * 100))
+        if !shard, let warning = CalibrationWarnings.lowCoverage(report.model.metadata.calibration.coverage, of: "the cross-validated messages") {
+            Terminal.warn(warning + String(format: " (the threshold is set for a precision of %.2f: more examples per label, or a lower --target-precision, help)",
+                                           report.model.metadata.calibration.targetPrecision))
         }
         if timings {
             for (stage, seconds) in report.timings { Terminal.warn(String(format: "%8.3f s  %@", seconds, stage)) }
