@@ -139,3 +139,14 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
     reserved[reserved.startIndex + 29] = 7
     expectInvalidModel(reserved, mentioning: "reserved")
 }
+
+/// The metadata repeats the format version; a file whose two disagree (checksum recomputed) is damaged.
+@Test func aMetadataVersionThatDisagreesWithTheHeaderIsRefused() throws {
+    var data = try ModelFile.encode(trainedModel())
+    let field = Data("\"formatVersion\":2".utf8)
+    let range = try #require(data.range(of: field))
+    data.replaceSubrange(range, with: Data("\"formatVersion\":1".utf8))
+    let crc = data.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[ModelFile.headerSize...])) }
+    withUnsafeBytes(of: crc.littleEndian) { data.replaceSubrange((data.startIndex + 24)..<(data.startIndex + 28), with: $0) }
+    expectInvalidModel(data, mentioning: "metadata")
+}
