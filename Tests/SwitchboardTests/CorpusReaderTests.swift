@@ -204,3 +204,20 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     #expect(result.examples.map(\.text) == ["accident de voiture"])
     #expect(result.skipped.first?.message.contains("binary file") == true)
 }
+
+/// A fastText line with two different labels is a malformed record, not its first label in silence; the same
+/// label twice is one label.
+@Test func fastTextLinesWithSeveralLabelsAreRefused() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("__label__claim __label__claim sinistre auto\n__label__claim __label__complaint accident et colère\n__label__billing facture\n", to: "multi.ft", in: dir)
+    var options = CorpusOptions()
+    options.format = .fasttext
+    let error = readError([path], options: options)
+    #expect(error?.code == .malformedRecord)
+    #expect(error?.location?.line == 2)
+    #expect(error?.message.contains("__label__complaint") == true)
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.map(\.label) == ["claim", "billing"])
+    #expect(result.skipped.count == 1)
+}

@@ -211,6 +211,12 @@ public enum CorpusReader {
         guard let label = labels.first else {
             return .failure(SwitchboardError(.malformedRecord, "no __label__ prefix: expected '__label__X text'", location: location))
         }
+        // fastText lines may carry several labels; a naive-Bayes classifier here learns one per message, and
+        // keeping the first in silence would teach the model whatever order the export happened to use.
+        if let other = labels.first(where: { $0 != label }) {
+            let shown = "__label__" + String(label.prefix(60)) + ", __label__" + String(other.prefix(60))
+            return .failure(SwitchboardError(.malformedRecord, "several labels (\(shown)): Switchboard learns one label per message; keep one __label__ per line", location: location))
+        }
         return example(text: String(rest), label: String(label), language: nil, location: location)
     }
 
