@@ -182,7 +182,8 @@ def calibration_report(name, meta, gold, decisions):
         if d["abstained"]:
             key = d.get("abstention_reason", "")
             key = "confidence below the threshold" if key.startswith("confidence") else key
-            key = "too few known words (novelty check)" if key.startswith("only ") and "words are known" in key else key
+            key = "too few known words (known-share check)" if key.startswith("only ") and "words are known" in key else key
+            key = "words unusual for the label (likelihood check)" if "words are unusual for" in key else key
             reasons[key] = reasons.get(key, 0) + 1
     return {
         "name": name,

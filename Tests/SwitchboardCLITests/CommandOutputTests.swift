@@ -26,16 +26,22 @@ private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
     #expect(model.labels == ["billing", "claim"])
     #expect(model.classify("accident de voiture").label == "claim")
     #expect(model.metadata.features.lengthFeature)
-    #expect(model.metadata.calibration.knownSharePercentile == 5)
+    #expect(model.metadata.calibration.knownSharePercentile == 0)
+    #expect(model.metadata.calibration.minimumKnownShare == nil)
+    // The likelihood check is set when cross-validation chose the multinomial variant (the complement has none).
+    #expect((model.metadata.calibration.minimumWordLikelihood != nil) == (model.metadata.parameters.variant == .multinomial))
 
     // The feature and the check can be turned off; a percentile out of range is refused.
-    let plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--no-length-feature", "--known-share-percentile", "0", corpus])
+    let plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--no-length-feature", "--likelihood-percentile", "0", "--known-share-percentile", "10", corpus])
     try await plain.run()
     let without = try ModelFile.read(from: directory + "/plain.sbm")
     #expect(!without.metadata.features.lengthFeature)
-    #expect(without.metadata.calibration.minimumKnownShare == nil)
-    let wrong = try TrainCommand.parse(["--output", directory + "/never.sbm", "--known-share-percentile", "100", corpus])
-    await #expect(throws: SwitchboardError.self) { try await wrong.run() }
+    #expect(without.metadata.calibration.minimumWordLikelihood == nil)
+    #expect(without.metadata.calibration.minimumKnownShare != nil)
+    for flag in ["--known-share-percentile", "--likelihood-percentile"] {
+        let wrong = try TrainCommand.parse(["--output", directory + "/never.sbm", flag, "100", corpus])
+        await #expect(throws: SwitchboardError.self) { try await wrong.run() }
+    }
     #expect(!FileManager.default.fileExists(atPath: directory + "/never.sbm"))
 }
 

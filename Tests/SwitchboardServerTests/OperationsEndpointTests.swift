@@ -21,8 +21,10 @@ import Testing
                 // JSON numbers are decimal text: Foundation's parser may land one unit in the last place away.
                 let threshold = policy?["threshold"] as? Double
                 #expect(threshold.map { abs($0 - server.engine.threshold) <= 1e-12 } == true, "\(String(describing: threshold)) against \(server.engine.threshold)")
-                let share = policy?["minimum_known_share"] as? Double
-                #expect(share != nil && abs((share ?? 0) - (server.engine.minimumKnownShare ?? -1)) <= 1e-12)
+                // The shipped model has the word-likelihood check, not the older known-share one.
+                #expect(policy?["minimum_known_share"] as? Double == nil && server.engine.minimumKnownShare == nil)
+                let likelihood = policy?["minimum_word_likelihood"] as? Double
+                #expect(likelihood != nil && abs((likelihood ?? 0) - (server.engine.minimumWordLikelihood ?? 1)) <= 1e-12)
                 let queues = policy?["queues"] as? [[String: Any]] ?? []
                 let claims = queues.first { $0["name"] as? String == "claims" }
                 #expect(claims?["labels"] as? [String] == ["claim"])

@@ -182,6 +182,27 @@ private let probes = [
     #expect(report.model.classify("burglary last night, they stole the car").label == "claim")
 }
 
+/// The word-likelihood minimum found on a streamed corpus's sample does not carry over to the full model: it is
+/// left unset, with a warning that says how to set it, and recalibrating on held-out messages sets it.
+@Test func streamedTrainingLeavesTheLikelihoodCheckToRecalibration() throws {
+    var options = TrainingOptions()
+    options.maxFeatures = 300
+    options.chunkBytes = 300
+    options.folds = 3
+    options.variant = .multinomial
+    let report = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }
+    #expect(report.model.metadata.calibration.minimumWordLikelihood == nil)
+    #expect(report.model.metadata.calibration.likelihoodPercentile == 5)
+    #expect(report.warnings.contains { $0.contains("word-likelihood check") && $0.contains("--calibrate") })
+    let recalibrated = try report.model.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9).model
+    #expect(recalibrated.metadata.calibration.minimumWordLikelihood != nil)
+    // A percentile of 0 at training is kept through recalibration: the check stays off.
+    options.likelihoodPercentile = 0
+    let off = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }
+    #expect(!off.warnings.contains { $0.contains("word-likelihood check") })
+    #expect(try off.model.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9).model.metadata.calibration.minimumWordLikelihood == nil)
+}
+
 @Test func aVersion1ModelFileIsStillRead() throws {
     let model = try count(smallCorpus)
     let old = try ModelFile.decode(try ModelFile.encode(model, version: 1))
@@ -196,10 +217,16 @@ private let probes = [
     #expect(model.metadata.calibration.minimumKnownShare == nil)
     let (calibrated, evaluation) = try model.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9)
     #expect(calibrated.metadata.calibration.source == "held-out")
-    // The known-share check is set from the held-out messages too (they are training messages here, so
-    // every word is known: the 5th percentile is 1).
-    #expect(calibrated.metadata.calibration.knownSharePercentile == 5)
-    #expect(calibrated.metadata.calibration.minimumKnownShare == 1)
+    // A complement model has no word likelihood; the known-share check, off by default, stays off.
+    #expect(calibrated.metadata.calibration.minimumWordLikelihood == nil)
+    #expect(calibrated.metadata.calibration.minimumKnownShare == nil)
+    // A multinomial model's likelihood check is set from the held-out messages too.
+    var options = TrainingOptions()
+    options.variant = .multinomial
+    let multinomial = try Trainer.train(smallCorpus, options: options).model
+    let recalibrated = try multinomial.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9).model
+    #expect(recalibrated.metadata.calibration.likelihoodPercentile == 5)
+    #expect(recalibrated.metadata.calibration.minimumWordLikelihood.map { $0 < 0 } == true)
     #expect(calibrated.metadata.calibration.scale > 0)
     #expect(evaluation.accuracy > 0.5)
     #expect(calibrated.classify("fire in the garage").label == model.classify("fire in the garage").label)

@@ -124,12 +124,13 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
 @Test func shippedModelSendsUnfamiliarMessagesToAPerson() throws {
     let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
     let calibration = engine.model.metadata.calibration
-    // Set at training from the 5% least familiar cross-validated messages of the corpus.
-    let minimum = try #require(calibration.minimumKnownShare)
-    #expect(minimum > 0.3 && minimum < 0.95)
+    // Set at training from the 5% most unusual cross-validated messages of the corpus.
+    let minimum = try #require(calibration.minimumWordLikelihood)
+    #expect(minimum < 0)
+    #expect(calibration.minimumKnownShare == nil)
     let unfamiliar = engine.route("Hi, my quadcopter's gimbal firmware bricked after the gyroscope recalibration, any ETA on the patch?")
     #expect(unfamiliar.abstained)
-    #expect(unfamiliar.abstentionReason?.contains("words are known") == true, "\(unfamiliar.label) \(unfamiliar.confidence) \(unfamiliar.abstentionReason ?? "routed")")
+    #expect(unfamiliar.abstentionReason?.contains("words are unusual for") == true, "\(unfamiliar.label) \(unfamiliar.confidence) \(unfamiliar.abstentionReason ?? "routed")")
 }
 
 @Test func explanationsNameTheFeaturesOfTheirOwnMessage() throws {

@@ -103,14 +103,20 @@ extension NaiveBayesModel {
             throw SwitchboardError(.invalidArgument, "the target precision must be in (0, 1] (got \(targetPrecision))")
         }
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let percentile = metadata.calibration.knownSharePercentile ?? TrainingOptions().knownSharePercentile
+        // The checks the model was trained with; a model from before the likelihood check keeps its known-share
+        // check, and one with neither recorded (a merge, a shard) gets the default likelihood check.
+        let percentile = metadata.calibration.knownSharePercentile ?? 0
+        let likelihoodPercentile = metadata.calibration.likelihoodPercentile ?? (percentile > 0 ? 0 : TrainingOptions().likelihoodPercentile)
         var scratch = makeScratch()
-        var scores: [[Double]] = [], truth: [Int] = [], known: [Bool] = [], shares: [Double?] = []
+        var scores: [[Double]] = [], truth: [Int] = [], known: [Bool] = [], shares: [Double?] = [], likelihoods: [Double?] = []
         for example in examples {
             rawScores(example.text, scratch: &scratch)
             scores.append(scratch.scores)
-            // Only messages of labels the model knows tell what an ordinary share of known words is.
+            // Only messages of labels the model knows tell what an ordinary share of known words is, and an
+            // ordinary likelihood of their words under the label they are given.
             shares.append(classOf[example.label] != nil ? scratch.knownWordShare : nil)
+            let predicted = scratch.scores.indices.max { scratch.scores[$0] < scratch.scores[$1] } ?? 0
+            likelihoods.append(classOf[example.label] != nil ? wordLogLikelihood(scratch: scratch, forClass: predicted) : nil)
             truth.append(classOf[example.label] ?? 0)
             known.append(classOf[example.label] != nil)
         }
@@ -128,10 +134,12 @@ extension NaiveBayesModel {
         let (scale, before, after) = Calibration.chooseScale(fitted: fittedScale, correct: correct, confidences: confidences)
         let calibrated = confidences(scale)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: targetPrecision)
+        let minimumWordLikelihood = Calibration.lowerPercentile(likelihoods, percentile: likelihoodPercentile)
         var m = metadata
         m.calibration = CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold,
                                            targetPrecision: targetPrecision, coverage: coverage, source: "held-out",
-                                           minimumKnownShare: Calibration.minimumKnownShare(shares, percentile: percentile), knownSharePercentile: percentile)
+                                           minimumKnownShare: Calibration.minimumKnownShare(shares, percentile: percentile), knownSharePercentile: percentile,
+                                           minimumWordLikelihood: minimumWordLikelihood, likelihoodPercentile: likelihoodPercentile)
         let evaluation = Evaluation(truth: examples.map(\.label), predicted: predicted.map { labels[$0] })
         return (NaiveBayesModel(statistics: statistics, metadata: m), evaluation)
     }

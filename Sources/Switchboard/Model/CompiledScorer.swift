@@ -97,6 +97,8 @@ public struct ClassificationScratch: Sendable {
     var touchedIDF: [Float] = []
     /// Their values (term frequency, then transformed and scaled).
     var values: [Float] = []
+    /// Their term frequencies, before any transformation (for ``CompiledScorer/wordLogLikelihood(_:forClass:excluding:)``).
+    var counts: [Float] = []
     var scores: [Double]
     var partial: [Float]
     /// Occurrences of word n-grams in the last message, and how many of them the model knew (the length
@@ -160,6 +162,7 @@ extension CompiledScorer {
         scratch.touchedEntries.removeAll(keepingCapacity: true)
         scratch.touchedIDF.removeAll(keepingCapacity: true)
         scratch.values.removeAll(keepingCapacity: true)
+        scratch.counts.removeAll(keepingCapacity: true)
         let useIDF = parameters.idf
         scratch.resetAccumulator(hashCount: scratch.hashes.count)
         let generation = scratch.generation
@@ -218,6 +221,7 @@ extension CompiledScorer {
         scratch.knownWordOccurrences = 0
         let sublinear = parameters.sublinearTF
         scratch.touchedEntries.withUnsafeBufferPointer { entries in
+            scratch.counts.append(contentsOf: scratch.values)
             for i in scratch.values.indices {
                 var x = scratch.values[i]
                 let isChar = entries[i].isChar
@@ -274,6 +278,24 @@ extension CompiledScorer {
 }
 
 extension CompiledScorer {
+    /// The mean log-probability of the last message's word n-gram occurrences under class `c`'s multinomial
+    /// (unknown ones at the smoothed floor), or nil when the model is not multinomial or the message has no word.
+    ///
+    /// A novelty measure: a message about something the model never learnt is written with words that are rare
+    /// in, or absent from, the messages of the label it is given. With class `c`'s word mass N[c] and
+    /// V word features, log P(f | c) = log(N[f,c] + alpha) - log(N[c] + alpha V) = log(alpha) + weight + slope,
+    /// the weight being 0 where f was never seen in c. `lengthKey`, the length feature, is not a word.
+    func wordLogLikelihood(_ scratch: ClassificationScratch, forClass c: Int, excluding lengthKey: UInt64?) -> Double? {
+        guard parameters.variant == .multinomial, scratch.wordOccurrences > 0, c >= 0, c < classCount else { return nil }
+        var sum: Double = 0
+        for i in scratch.touchedEntries.indices {
+            let entry = scratch.touchedEntries[i]
+            if entry.isChar || entry.key == lengthKey { continue }
+            sum += Double(scratch.counts[i]) * Double(weight(entry, forClass: c))
+        }
+        return log(parameters.alpha) + slopeWord[c] + sum / Double(scratch.wordOccurrences)
+    }
+
     /// The (class, weight) entries of the feature with hash `key`: every class, in order, for a dense row;
     /// none when the model does not know it. For reports such as `inspect`, not for the hot path.
     func entries(ofKey key: UInt64) -> [(classIndex: Int, weight: Float)] {

@@ -119,8 +119,16 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
     /// below it, the message is probably about something the model never learnt. Chosen as the
     /// ``knownSharePercentile``-th percentile of the cross-validated (or held-out) messages' shares; nil: no check.
     public var minimumKnownShare: Double?
-    /// The percentile of messages the known-share check was set to send to a person (5 by default).
+    /// The percentile of messages the known-share check was set to send to a person (off by default since the
+    /// word-likelihood check replaced it; 5 in models trained before).
     public var knownSharePercentile: Double?
+    /// The mean log-probability per word, under the word model of the label a message is given, below which the
+    /// message goes to a person: its words are unusual for that label, so it is probably about something the
+    /// model never learnt. Chosen as the ``likelihoodPercentile``-th percentile of the cross-validated (or
+    /// held-out) messages' values; nil: no check (a complement model, or a model from before this field).
+    public var minimumWordLikelihood: Double?
+    /// The percentile of messages the word-likelihood check was set to send to a person (5 by default).
+    public var likelihoodPercentile: Double?
 
     /// Checks the values routing reads: a model file with a threshold of 5, a negative scale or a known share
     /// above 1 (its checksum made to match) used to load and send every message to a person.
@@ -132,12 +140,17 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
         guard abstentionThreshold.isFinite, (0...1).contains(abstentionThreshold) else { throw invalid("the abstention threshold must be from 0 to 1", abstentionThreshold) }
         guard targetPrecision.isFinite, targetPrecision > 0, targetPrecision <= 1 else { throw invalid("the target precision must be above 0 and at most 1", targetPrecision) }
         if let share = minimumKnownShare, !(share.isFinite && (0...1).contains(share)) { throw invalid("the minimum known share must be from 0 to 1", share) }
+        // A mean log-probability is at most 0.
+        if let likelihood = minimumWordLikelihood, !(likelihood.isFinite && likelihood <= 0) { throw invalid("the minimum word likelihood must be finite and at most 0", likelihood) }
     }
 
     /// Creates a calibration summary.
     public init(scale: Double, eceBefore: Double? = nil, eceAfter: Double? = nil, abstentionThreshold: Double = 0, targetPrecision: Double = 0.95,
-                coverage: Double? = nil, source: String? = nil, minimumKnownShare: Double? = nil, knownSharePercentile: Double? = nil) {
+                coverage: Double? = nil, source: String? = nil, minimumKnownShare: Double? = nil, knownSharePercentile: Double? = nil,
+                minimumWordLikelihood: Double? = nil, likelihoodPercentile: Double? = nil) {
         self.source = source
+        self.minimumWordLikelihood = minimumWordLikelihood
+        self.likelihoodPercentile = likelihoodPercentile
         self.minimumKnownShare = minimumKnownShare
         self.knownSharePercentile = knownSharePercentile
         self.scale = scale

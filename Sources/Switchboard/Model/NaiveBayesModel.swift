@@ -89,6 +89,7 @@ public final class NaiveBayesModel: Sendable {
         let settings = "w\(f.wordMinN)-\(f.wordMaxN) c\(f.charMinN)-\(f.charMaxN) fold\(f.foldDiacritics) length\(f.lengthFeature) "
             + "\(p.variant.rawValue) a\(p.alpha.bitPattern) cw\(p.charWeight.bitPattern) tf\(p.sublinearTF) idf\(p.idf) norm\(p.normalizeLength) uniform\(p.uniformPriors) "
             + "s\(c.scale.bitPattern) t\(c.abstentionThreshold.bitPattern) k\(c.minimumKnownShare?.bitPattern ?? 0) "
+            + (c.minimumWordLikelihood.map { "ll\($0.bitPattern) " } ?? "")
             + "learnt\(statistics.learntCount)-\(statistics.learntIDs.reduce(0, &+))"
         Checksum.fnv1a(settings.utf8, into: &hash)
         let digest = String(hash >> 48, radix: 16)
@@ -152,6 +153,13 @@ public final class NaiveBayesModel: Sendable {
             if scorer.slots.contains(length) { scratch.knownWordOccurrences -= 1 }
         }
         scorer.score(&scratch)
+    }
+
+    /// The mean log-probability per word of the last message classified with `scratch`, under label `c`'s
+    /// word model: low when its words are rare in that label's training messages (see
+    /// ``CalibrationSummary/minimumWordLikelihood``). Nil for a complement model or a message without words.
+    public func wordLogLikelihood(scratch: ClassificationScratch, forClass c: Int) -> Double? {
+        scorer.wordLogLikelihood(scratch, forClass: c, excluding: scratch.extractor.lastLengthFeature)
     }
 
     /// softmax(scale * scores), computed stably.

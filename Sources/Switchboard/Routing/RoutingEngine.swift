@@ -15,6 +15,8 @@ public final class RoutingEngine: Sendable {
         let threshold: Double
         /// Below this share of known word n-grams a message goes to a person (nil: no such check).
         let minimumKnownShare: Double?
+        /// Below this mean log-probability per word under its label a message goes to a person (nil: no such check).
+        let minimumWordLikelihood: Double?
 
         init(model: NaiveBayesModel, policy: RoutingPolicy) {
             self.model = model
@@ -22,6 +24,8 @@ public final class RoutingEngine: Sendable {
             self.threshold = policy.abstentionThreshold ?? model.metadata.calibration.abstentionThreshold
             let share = policy.minimumKnownShare ?? model.metadata.calibration.minimumKnownShare
             self.minimumKnownShare = share.flatMap { $0 > 0 ? $0 : nil }
+            let likelihood = policy.minimumWordLikelihood ?? model.metadata.calibration.minimumWordLikelihood
+            self.minimumWordLikelihood = likelihood.flatMap { $0.isFinite ? $0 : nil }
         }
     }
 
@@ -49,6 +53,9 @@ public final class RoutingEngine: Sendable {
 
     /// The share of known words below which messages go to a person, from the policy or the model (nil: no check).
     public var minimumKnownShare: Double? { current.withLock { $0.minimumKnownShare } }
+    /// The mean log-probability per word, under the label given, below which a message goes to a person, from the
+    /// policy or the model (``CalibrationSummary/minimumWordLikelihood``); nil when there is no such check.
+    public var minimumWordLikelihood: Double? { current.withLock { $0.minimumWordLikelihood } }
 
     /// Swaps in a new model and/or policy, atomically; the policy is checked against the model's labels first.
     public func replace(model: NaiveBayesModel? = nil, policy: RoutingPolicy? = nil) throws {
@@ -113,6 +120,10 @@ public final class RoutingEngine: Sendable {
         } else if let minimum = snapshot.minimumKnownShare, let share = scratch.knownWordShare, share < minimum {
             reason = String(format: "only %.1f%% of the message's words are known to the model (at least %.1f%% expected): it may be about something the model never learnt",
                             share * 100, minimum * 100)
+        } else if let minimum = snapshot.minimumWordLikelihood, let likelihood = model.wordLogLikelihood(scratch: scratch, forClass: top), likelihood < minimum {
+            // The label's name only: a reason never quotes the message.
+            reason = "the message's words are unusual for \(label) ("
+                + String(format: "log-likelihood %.2f per word, under %.2f", likelihood, minimum) + "): it may be about something the model never learnt"
         }
         let abstained = reason != nil
         var queueName = abstained ? policy.fallbackQueue : (policy.queueOfLabel[label] ?? policy.fallbackQueue)

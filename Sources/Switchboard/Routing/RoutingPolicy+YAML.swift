@@ -50,11 +50,12 @@ extension RoutingPolicy {
             policy.fallbackQueue = name
         }
         if let abstention = top["abstention"] {
-            guard let mapping = abstention.mapping, mapping["threshold"] != nil || mapping["minimum_known_share"] != nil else {
-                throw fail("'abstention' must be a mapping with 'threshold' and/or 'minimum_known_share'", abstention)
+            let keys = ["threshold", "minimum_known_share", "minimum_word_likelihood"]
+            guard let mapping = abstention.mapping, mapping.contains(where: { keys.contains($0.key.string ?? "") }) else {
+                throw fail("'abstention' must be a mapping with one or more of 'threshold', 'minimum_known_share', 'minimum_word_likelihood'", abstention)
             }
-            for (field, _) in mapping where !["threshold", "minimum_known_share"].contains(field.string ?? "") {
-                throw fail("'abstention': unknown key '\(field.string ?? "?")' (expected threshold, minimum_known_share)", field)
+            for (field, _) in mapping where !keys.contains(field.string ?? "") {
+                throw fail("'abstention': unknown key '\(field.string ?? "?")' (expected threshold, minimum_known_share, minimum_word_likelihood)", field)
             }
             if let threshold = mapping["threshold"] {
                 guard let value = threshold.float, value >= 0, value <= 1 else { throw fail("'abstention.threshold' must be a number between 0 and 1", threshold) }
@@ -63,6 +64,16 @@ extension RoutingPolicy {
             if let share = mapping["minimum_known_share"] {
                 guard let value = share.float, value >= 0, value <= 1 else { throw fail("'abstention.minimum_known_share' must be a number between 0 (off) and 1", share) }
                 policy.minimumKnownShare = value
+            }
+            if let likelihood = mapping["minimum_word_likelihood"] {
+                if likelihood.string == "off" {
+                    policy.minimumWordLikelihood = -.infinity
+                } else {
+                    guard let value = likelihood.float, value.isFinite, value <= 0 else {
+                        throw fail("'abstention.minimum_word_likelihood' must be a number at most 0 (a mean log-probability per word), or off", likelihood)
+                    }
+                    policy.minimumWordLikelihood = value
+                }
             }
         }
         guard let queuesNode = top["queues"], let queues = queuesNode.mapping else { throw fail("'queues' is missing or is not a mapping of queue names", top["queues"] ?? root) }

@@ -47,6 +47,9 @@ public struct RoutingPolicy: Sendable {
     public var abstentionThreshold: Double?
     /// Overrides the model's minimum share of known words when set (0 turns that check off).
     public var minimumKnownShare: Double?
+    /// Overrides the model's minimum word likelihood when set (a mean log-probability per word, at most 0;
+    /// `-infinity`, written `off` in YAML, turns that check off).
+    public var minimumWordLikelihood: Double?
     /// The override rules, in order.
     public var rules: [Rule]
     /// The labels the policy does not mention, routed to a queue of their own name (priority 3) so that

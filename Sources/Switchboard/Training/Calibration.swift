@@ -55,8 +55,14 @@ public enum Calibration {
     /// The `percentile`-th percentile of the known-word shares of messages that have words (nil when none has,
     /// or when the percentile is 0, which turns the check off): messages below it go to a person.
     public static func minimumKnownShare(_ shares: [Double?], percentile: Double) -> Double? {
+        lowerPercentile(shares, percentile: percentile)
+    }
+
+    /// The `percentile`-th percentile of the values that are not nil (nil when none is, or when the percentile
+    /// is 0, which turns the check it sets off): the novelty checks' thresholds.
+    static func lowerPercentile(_ values: [Double?], percentile: Double) -> Double? {
         guard percentile > 0 else { return nil }
-        let sorted = shares.compactMap { $0 }.sorted()
+        let sorted = values.compactMap { $0 }.sorted()
         guard !sorted.isEmpty else { return nil }
         let index = min(sorted.count - 1, Int((percentile / 100 * Double(sorted.count)).rounded(.down)))
         return sorted[index]

@@ -105,14 +105,10 @@ struct CrossValidation: Sendable {
         var logPrior: [Double]
     }
 
-    /// Scores fold `fold`'s rows with the model of the other folds.
-    func scoreFold(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool, sample: Int? = nil) -> FoldScores {
+    /// The weights of the model of the other folds than `fold` (corpus statistics minus the fold's, IDF applied),
+    /// each feature's IDF (1 without), and each class's documents in those folds.
+    func foldWeights(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
         let c = corpus.classCount, v = corpus.matrix.featureCount
-        let all = foldRows[fold]
-        // A deterministic subsample: every k-th held-out row (fold rows are already in shuffled class order).
-        let held = sample.map { limit in
-            limit >= all.count ? all : stride(from: 0, to: all.count, by: max(1, all.count / limit)).map { all[$0] }
-        } ?? all
         let documents = (0..<c).map { Int(totalDocuments[$0]) - Int(foldDocuments[fold][$0]) }
         let n = documents.reduce(0, +)
         var idf = [Float](repeating: 1, count: v)
@@ -122,13 +118,60 @@ struct CrossValidation: Sendable {
         }
         var knownPerGroup = [0, 0]
         for f in 0..<v where totalFrequency[f] != foldFrequency[fold][f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
-        // The model of the other folds: corpus statistics minus this fold's, IDF applied.
         var entryIDF = [Float](repeating: 1, count: corpus.entryCount)
         for f in 0..<v { for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) { entryIDF[e] = idf[f] } }
         let foldMassI = foldMass[fold]
         let computed = NaiveBayesWeights.compute(
             entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: c, featuresPerGroup: knownPerGroup,
             variant: variant, alpha: alpha, mass: { Double(max(totalMass[$0] - foldMassI[$0], 0)) * Double(entryIDF[$0]) })
+        return (computed, idf, documents)
+    }
+
+    /// Each of `rows`' mean log-probability per word n-gram occurrence under the word model of class
+    /// `predicted[i]` in its fold's model (the other folds' messages), as routing computes it for a new message
+    /// (see ``CompiledScorer/wordLogLikelihood(_:forClass:excluding:)``); nil for a row without words. The
+    /// length feature is left out. Multinomial `parameters` only (nil for every row otherwise).
+    func wordLogLikelihoods(rows: [Int], predicted: [Int], parameters: NaiveBayesParameters, workers: Int = Parallel.defaultWorkers) -> [Double?] {
+        guard parameters.variant == .multinomial else { return rows.map { _ in nil } }
+        let m = corpus.matrix
+        let skip = (0..<m.featureCount).map { corpus.isChar[$0] || FeatureHash.lengthFeatures.contains(m.keys[$0]) }
+        var result = [Double?](repeating: nil, count: rows.count)
+        var positions = [[Int]](repeating: [], count: folds)
+        for (i, row) in rows.enumerated() { positions[rowFold[row]].append(i) }
+        let positionsOfFold = positions
+        let perFold = Parallel.map(folds, workers: workers) { fold -> [(Int, Double?)] in
+            let (computed, _, _) = foldWeights(fold, variant: parameters.variant, alpha: parameters.alpha, idf: parameters.idf)
+            let logAlpha = log(parameters.alpha)
+            return positionsOfFold[fold].map { i -> (Int, Double?) in
+                let row = rows[i], c = predicted[i]
+                var occurrences: Float = 0, sum: Double = 0
+                for k in m.rowStart[row]..<m.rowStart[row + 1] {
+                    let f = Int(m.features[k])
+                    if skip[f] { continue }
+                    occurrences += m.counts[k]
+                    // The entry of class c, if f was seen in it (the weight of a mass the fold removed is 0).
+                    for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) where Int(corpus.entryClass[e]) == c {
+                        sum += Double(m.counts[k]) * Double(computed.weights[e])
+                    }
+                }
+                guard occurrences > 0 else { return (i, nil) }
+                return (i, logAlpha + computed.slopeWord[c] + sum / Double(occurrences))
+            }
+        }
+        for part in perFold { for (i, value) in part { result[i] = value } }
+        return result
+    }
+
+    /// Scores fold `fold`'s rows with the model of the other folds.
+    func scoreFold(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool, sample: Int? = nil) -> FoldScores {
+        let c = corpus.classCount
+        let all = foldRows[fold]
+        // A deterministic subsample: every k-th held-out row (fold rows are already in shuffled class order).
+        let held = sample.map { limit in
+            limit >= all.count ? all : stride(from: 0, to: all.count, by: max(1, all.count / limit)).map { all[$0] }
+        } ?? all
+        let (computed, idf, documents) = foldWeights(fold, variant: variant, alpha: alpha, idf: useIDF)
+        let n = documents.reduce(0, +)
         let weights = computed.weights
         let slopes = [computed.slopeWord, computed.slopeChar]
         let logPrior = documents.map { log((Double($0) + 1) / Double(n + c)) }

@@ -101,11 +101,20 @@ extension Trainer {
                                             crossValidation: searched.model.metadata.training.crossValidation)
         metadata.languages = languages.sorted()
         metadata.createdAt = createdAt
+        // The likelihood check's minimum was set under the sample's model. The full model's word models have
+        // more mass, a larger vocabulary and, with a feature budget, pruned words, so a message's mean
+        // log-probability per word is not on the same scale there: the check is left unset rather than wrong.
+        // The percentile stays, for recalibration on held-out messages to set it.
+        let likelihoodDropped = metadata.calibration.minimumWordLikelihood != nil
+        metadata.calibration.minimumWordLikelihood = nil
         let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
         let sampleLabels = Dictionary(uniqueKeysWithValues: statistics.labels.enumerated().map { ($1, Int32($0)) })
         metadata.topFeatures = TopFeatures.compute(model: draft, examples: sample, rowClass: sample.map { sampleLabels[$0.label] ?? 0 })
         var warnings = searched.warnings
         warnings.append("hyperparameters and calibration were chosen by cross-validation on a sample of \(sample.count) of the \(documents) messages")
+        if likelihoodDropped {
+            warnings.append("the word-likelihood check (unusual words go to a person) is not set: its minimum, found on the sample, does not carry over to the full model; set it on held-out messages with `switchboard merge --calibrate HELDOUT --output NEW MODEL`")
+        }
         warnings += Trainer.fewExamplesWarnings(labels: statistics.labels, perLabel: perLabel, folds: options.folds, detail: "")
         return TrainingReport(model: draft.with(metadata: metadata), warnings: warnings,
                               timings: [("streamed training", Date().timeIntervalSince(start))] + searched.timings, crossValidation: searched.crossValidation)

@@ -60,6 +60,10 @@ struct InspectCommand: AsyncParsableCommand {
             print(String(format: "novelty      abstain when under %.0f%% of a message's words are known (set for the %g%% least familiar messages)",
                          share * 100, m.calibration.knownSharePercentile ?? 0))
         }
+        if let likelihood = m.calibration.minimumWordLikelihood {
+            print(String(format: "novelty      abstain when a message's words average under %.2f of log-likelihood under its label (set for the %g%% most unusual messages)",
+                         likelihood, m.calibration.likelihoodPercentile ?? 0))
+        }
         print("")
         for label in m.labels {
             let features = (m.topFeatures[label] ?? []).prefix(top).map { $0.name.hasPrefix("w:") ? String($0.name.dropFirst(2)) : $0.name }

@@ -150,6 +150,10 @@ struct TrainCommand: AsyncParsableCommand {
                     print(String(format: "  novelty         under %.0f%% of its words known goes to a person (the %g%% least familiar cross-validated messages)",
                                  share * 100, m.calibration.knownSharePercentile ?? 0))
                 }
+                if let likelihood = m.calibration.minimumWordLikelihood {
+                    print(String(format: "  novelty         words under %.2f of log-likelihood under their label go to a person (the %g%% most unusual cross-validated messages)",
+                                 likelihood, m.calibration.likelihoodPercentile ?? 0))
+                }
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
         }

@@ -89,8 +89,11 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Precision that automatic routing should reach; sets the abstention threshold.")
     var targetPrecision = 0.95
 
-    @Option(help: "Send to a person the messages with the fewest known words: the percentile of cross-validated messages this check is set for (0 turns it off).")
-    var knownSharePercentile = 5.0
+    @Option(help: "Send to a person the messages whose words are the most unusual for the label they get: the percentile of cross-validated messages this check is set for (0 turns it off).")
+    var likelihoodPercentile = 5.0
+
+    @Option(help: "Send to a person the messages with the fewest known words: the percentile of cross-validated messages this older check is set for (0, the default, turns it off).")
+    var knownSharePercentile = 0.0
 
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -107,6 +110,7 @@ struct ModelOptionGroup: ParsableArguments {
         options.seed = seed
         options.targetPrecision = targetPrecision
         options.knownSharePercentile = knownSharePercentile
+        options.likelihoodPercentile = likelihoodPercentile
         if let threads { options.workers = threads }  // in range: validate() checked it
         return options
     }

@@ -29,6 +29,8 @@ struct ModelSummary: Encodable, Sendable {
         var source: String?
         var minimumKnownShare: Double?
         var knownSharePercentile: Double?
+        var minimumWordLikelihood: Double?
+        var likelihoodPercentile: Double?
     }
 
     struct Queue: Encodable, Sendable {
@@ -45,6 +47,7 @@ struct ModelSummary: Encodable, Sendable {
         var threshold: Double
         var thresholdSource: String
         var minimumKnownShare: Double?
+        var minimumWordLikelihood: Double?
         var rules: [String]
     }
 
@@ -87,7 +90,8 @@ struct ModelSummary: Encodable, Sendable {
         let c = metadata.calibration
         calibration = Calibration(scale: c.scale, eceBefore: c.eceBefore, eceAfter: c.eceAfter,
                                   abstentionThreshold: c.abstentionThreshold, targetPrecision: c.targetPrecision, coverage: c.coverage,
-                                  source: c.source, minimumKnownShare: c.minimumKnownShare, knownSharePercentile: c.knownSharePercentile)
+                                  source: c.source, minimumKnownShare: c.minimumKnownShare, knownSharePercentile: c.knownSharePercentile,
+                                  minimumWordLikelihood: c.minimumWordLikelihood, likelihoodPercentile: c.likelihoodPercentile)
         var labelsOfQueue: [String: [String]] = [:]
         for (label, queue) in policy.queueOfLabel { labelsOfQueue[queue, default: []].append(label) }
         let queues = policy.queues.values
@@ -96,7 +100,8 @@ struct ModelSummary: Encodable, Sendable {
                          labels: (labelsOfQueue[$0.name] ?? []).sorted()) }
         self.policy = Policy(queues: queues, fallbackQueue: policy.fallbackQueue, threshold: threshold,
                              thresholdSource: policy.abstentionThreshold == nil ? "model" : "policy",
-                             minimumKnownShare: engine.minimumKnownShare, rules: policy.rules.map(\.name))
+                             minimumKnownShare: engine.minimumKnownShare, minimumWordLikelihood: engine.minimumWordLikelihood,
+                             rules: policy.rules.map(\.name))
         loadedAt = state.loadedAt
         reloads = Reloads(succeeded: state.reloads, failed: state.failedReloads, lastError: state.lastReloadError)
     }
