@@ -145,3 +145,37 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     #expect(error?.message.contains("not held out") == true)
     #expect(!FileManager.default.fileExists(atPath: directory + "/l.sbm"))
 }
+
+/// A merge with --parameters-from carries the reference's word-likelihood minimum only when the reference counts
+/// the same corpus: the minimum of a model of half the corpus is on another scale than the merged model's.
+@Test func mergeCarriesTheLikelihoodCheckOnlyFromAModelOfTheSameCorpus() async throws {
+    let directory = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let root = repositoryRootForCLI
+    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/corpus/train").filter { $0.hasSuffix(".jsonl") }.sorted()
+    let shardA = files.enumerated().filter { $0.offset % 2 == 0 }.map { root + "/corpus/train/" + $0.element }
+    let shardB = files.enumerated().filter { $0.offset % 2 == 1 }.map { root + "/corpus/train/" + $0.element }
+    let multinomial = ["--alpha", "0.03", "--variant", "multinomial", "--char-weight", "0.5", "--priors", "learnt", "--idf", "off"]
+    for (name, inputs) in [("whole", shardA + shardB), ("half", shardA)] {
+        var train = try TrainCommand.parse(["--output", directory + "/\(name).sbm"] + multinomial + inputs)
+        try await train.run()
+    }
+    for (name, inputs) in [("a", shardA), ("b", shardB)] {
+        var shard = try TrainCommand.parse(["--shard", "--parameters-from", directory + "/whole.sbm", "--output", directory + "/\(name).sbm"] + inputs)
+        try await shard.run()
+    }
+    let whole = try ModelFile.read(from: directory + "/whole.sbm")
+    #expect(whole.metadata.calibration.minimumWordLikelihood != nil)
+    for reference in ["whole", "half"] {
+        var merge = try MergeCommand.parse(["--output", directory + "/merged-\(reference).sbm", "--parameters-from", directory + "/\(reference).sbm",
+                                            directory + "/a.sbm", directory + "/b.sbm"])
+        try await merge.run()
+    }
+    let fromWhole = try ModelFile.read(from: directory + "/merged-whole.sbm")
+    #expect(fromWhole.metadata.calibration == whole.metadata.calibration)
+    let fromHalf = try ModelFile.read(from: directory + "/merged-half.sbm")
+    let half = try ModelFile.read(from: directory + "/half.sbm")
+    #expect(half.metadata.calibration.minimumWordLikelihood != nil)
+    #expect(fromHalf.metadata.calibration.minimumWordLikelihood == nil)
+    #expect(fromHalf.metadata.calibration.abstentionThreshold == half.metadata.calibration.abstentionThreshold)
+}

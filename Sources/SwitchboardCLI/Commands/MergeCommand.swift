@@ -45,10 +45,12 @@ struct MergeCommand: AsyncParsableCommand {
         let inputs = try models.map { try ModelFile.read(from: $0) }
         var parameters: NaiveBayesParameters?
         var calibration: CalibrationSummary?
+        var referenceChecksum: String?
         if let parametersFrom {
             let reference = try ModelFile.read(from: parametersFrom)
             parameters = reference.metadata.parameters
             calibration = reference.metadata.calibration
+            referenceChecksum = reference.metadata.training.corpusChecksum
         }
         if !hyperparameters.isEmpty {
             parameters = try hyperparameters.applied(to: parameters ?? inputs[0].metadata.parameters)
@@ -62,8 +64,18 @@ struct MergeCommand: AsyncParsableCommand {
             Terminal.warn(String(format: "calibrated on %d held-out messages: accuracy %.4f, scale %.3f, ECE %.3f -> %.3f, threshold %.3f (coverage %.1f%%)",
                                  heldOut.count, result.evaluation.accuracy, c.scale, c.eceBefore ?? 0, c.eceAfter ?? 0, c.abstentionThreshold, 100 * (c.coverage ?? 0)))
             for line in CalibrationWarnings.lines(heldOut: heldOut, labels: result.model.labels, coverage: result.model.metadata.calibration.coverage) { Terminal.warn(line) }
-        } else if calibration != nil {
+        } else if var carried = calibration {
             Terminal.warn("calibration and abstention threshold carried over from \(parametersFrom ?? ""): recalibrate with --calibrate HELDOUT for figures fitted to the merged model")
+            // The word-likelihood minimum was found under the reference's word models. Unless the merged model
+            // counts the same corpus, its word models have other masses and vocabulary, and a message's mean
+            // log-probability per word is on another scale: left unset rather than wrong.
+            if carried.minimumWordLikelihood != nil, merged.metadata.training.corpusChecksum != referenceChecksum {
+                carried.minimumWordLikelihood = nil
+                var metadata = merged.metadata
+                metadata.calibration = carried
+                merged = NaiveBayesModel(statistics: merged.statistics, metadata: metadata)
+                Terminal.warn("warning: the word-likelihood check (unusual words go to a person) is not carried over: \(parametersFrom ?? "") counts another corpus; --calibrate HELDOUT sets it for the merged model")
+            }
         } else {
             Terminal.warn("warning: the merged model is not calibrated (confidence is the raw posterior, no abstention threshold): pass --calibrate HELDOUT")
         }
