@@ -216,6 +216,10 @@ func longRunsOfGroupsOrApostrophesTakeLinearTime(text: String) {
     ("jean[at]gmail merci", ["<email>", "merci"]),
     ("jean.dupont(at)gmail", ["<email>"]),
     ("jean(at)gmail.com", ["<email>"]),
+    ("ecrivez a jean dot dupont at gmail dot com merci", ["ecrivez", "a", "<email>", "merci"]),
+    ("mon adresse marie point durand arobase orange point fr.", ["mon", "adresse", "<email>"]),
+    ("jean.dupont at yahoo dot co dot uk svp", ["<email>", "svp"]),
+    ("jean_dupont75 AT gmail DOT com", ["<email>"]),
     ("facebook.com/jean.dupont.75", ["<url>"]),
     ("instagram.com/jean_dupont92 merci", ["<url>", "merci"]),
     ("fr.linkedin.com/in/jean-dupont-4b2", ["<url>"]),
@@ -240,6 +244,19 @@ func personalDataInDisguiseBecomesPlaceholders(text: String, expected: [String])
 @Test func anAtSignBeforeANumberIsNotAnAddress() {
     #expect(!words("chrgd@50p per msg").contains("<email>"))
     #expect(words("contact@163.com") == ["<email>"])
+}
+
+/// "at", "dot" and "point" in ordinary sentences stay words: an address spelled out needs a local part, an at
+/// word, and a domain ending with a common top-level domain.
+@Test func spelledOutWordsInOrdinarySentencesAreNotAddresses() {
+    #expect(words("I am at home, call me at 5 dot") == ["i", "am", "at", "home", "call", "me", "at", "<num>", "dot"])
+    #expect(!words("le point de vente at the mall point com").contains("<email>"))
+    #expect(!words("meet me at gmail dot").contains("<email>"))
+    #expect(!words("we met at the office point final").contains("<email>"))
+    #expect(words("contact at axa dot fr") == ["<email>"])
+    // Found in 20 Newsgroups: "it" is a top-level domain and a word.
+    #expect(!words("and at this point it stopped").contains("<email>"))
+    #expect(!words("the code at the point de depart").contains("<email>"))
 }
 
 /// In chat an at sign between words means "at": only a domain after it makes an address.

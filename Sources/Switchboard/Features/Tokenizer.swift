@@ -389,8 +389,61 @@ private struct ChunkWalker {
         return nil
     }
 
+    /// The words that stand for the dot and the at sign of an address spelled out in words.
+    private static let spelledDots: [[UInt32]] = ["dot", "point"].map { $0.unicodeScalars.map(\.value) }
+    private static let spelledAts: [[UInt32]] = ["at", "arobase", "arobas", "arrobase"].map { $0.unicodeScalars.map(\.value) }
+    /// Top-level domains that end an address spelled out in words: common ones of French and English mail that
+    /// are not words too, so that "at" and "point" in ordinary sentences are left alone ("at this point it",
+    /// "point de", "ça" folded to "ca", "be", "lu" and "es" are why "it", "de", "ca", "be", "lu" and "es" are
+    /// not here).
+    private static let spelledTLDs: [[UInt32]] = ["com", "fr", "net", "org", "eu", "ch", "uk", "io", "info"]
+        .map { $0.unicodeScalars.map(\.value) }
+
+    /// Whether chunk `index`, trimmed, is one of `words`.
+    private func chunk(_ index: Int, isOneOf words: [[UInt32]]) -> Bool {
+        let (a, b) = trimmed(index)
+        let length = b - a
+        return words.contains { $0.count == length && $0.elementsEqual(scratch.folded[a..<b]) }
+    }
+
+    /// Whether chunk `index`, trimmed, can be a part of an address: letters and digits (with `.`, `_` or `-`
+    /// inside), at most 64 of them.
+    private func isAddressPart(_ index: Int) -> Bool {
+        let (a, b) = trimmed(index)
+        guard b > a, b - a <= 64 else { return false }
+        return (a..<b).allSatisfy { k in
+            let cls = scratch.classes[k]
+            if cls == .letter || cls == .digit { return true }
+            let v = scratch.folded[k]
+            return v == Self.dot || v == 0x5F || v == Self.hyphen
+        }
+    }
+
+    /// The chunks an address spelled out in words spans from chunk `index` ("jean dot dupont at gmail dot com",
+    /// "marie point durand arobase orange point fr"), or nil: a local part of one to three words joined by
+    /// "dot" or "point", "at" or "arobase", then a domain of words joined the same way ending with a common
+    /// top-level domain. Without it the name and the provider reached the model as words.
+    private func spelledOutAddress(at index: Int) -> Int? {
+        let count = scratch.chunks.count
+        // The shortest form is five chunks: local at domain dot tld. Most chunks stop at the first test.
+        guard index + 4 < count, chunk(index + 1, isOneOf: Self.spelledDots) || chunk(index + 1, isOneOf: Self.spelledAts),
+              isAddressPart(index) else { return nil }
+        var i = index + 1, joined = 0
+        while joined < 2, i + 1 < count, chunk(i, isOneOf: Self.spelledDots), isAddressPart(i + 1) { i += 2; joined += 1 }
+        guard i + 1 < count, chunk(i, isOneOf: Self.spelledAts), isAddressPart(i + 1) else { return nil }
+        i += 2
+        var used: Int?
+        joined = 0
+        while joined < 3, i + 1 < count, chunk(i, isOneOf: Self.spelledDots), isAddressPart(i + 1) {
+            i += 2; joined += 1
+            if chunk(i - 1, isOneOf: Self.spelledTLDs) { used = i - index }
+        }
+        return used
+    }
+
     /// Recognises a placeholder starting at chunk `index` (trimmed to `start..<end`); returns it and the chunks it spans.
     func special(at index: Int, start: Int, end: Int) -> (Placeholder, Int)? {
+        if let used = spelledOutAddress(at: index) { return (.email, used) }
         var digits = 0, letters = 0, others = 0
         var atPosition = -1, hasCurrency = false
         for k in start..<end {
