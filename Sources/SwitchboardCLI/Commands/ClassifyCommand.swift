@@ -39,7 +39,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         while true {
             let lines = try reader.nextStrings(8192)
             if lines.isEmpty { break }
-            for result in classifier.classifyBatch(lines, workers: workers) { try output.write(Self.line(result)) }
+            // Each line is formatted by the worker that classified it (see `classifyBatch(_:workers:_:)`).
+            for line in classifier.classifyBatch(lines, workers: workers, Self.line) { try output.write(line) }
         }
         try output.flush()
     }
