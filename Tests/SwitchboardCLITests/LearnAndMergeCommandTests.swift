@@ -171,6 +171,11 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
                                             directory + "/a.sbm", directory + "/b.sbm"])
         try await merge.run()
     }
+    // The same corpus with another alpha: another scale, not carried either.
+    var smoothed = try MergeCommand.parse(["--output", directory + "/merged-alpha.sbm", "--parameters-from", directory + "/whole.sbm", "--alpha", "1",
+                                           directory + "/a.sbm", directory + "/b.sbm"])
+    try await smoothed.run()
+    #expect(try ModelFile.read(from: directory + "/merged-alpha.sbm").metadata.calibration.minimumWordLikelihood == nil)
     let fromWhole = try ModelFile.read(from: directory + "/merged-whole.sbm")
     #expect(fromWhole.metadata.calibration == whole.metadata.calibration)
     let fromHalf = try ModelFile.read(from: directory + "/merged-half.sbm")

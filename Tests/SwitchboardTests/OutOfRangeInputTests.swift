@@ -199,6 +199,10 @@ struct CorpusAndModelRangeTests {
             ("scale -1", { $0.scale = -1 }),
             ("scale 1e300", { $0.scale = 1e300 }),
             ("known share 5", { $0.minimumKnownShare = 5 }),
+            // Percentiles index sorted values when the model is recalibrated: 1e300 trapped there.
+            ("likelihood percentile 1e300", { $0.likelihoodPercentile = 1e300 }),
+            ("known-share percentile -1", { $0.knownSharePercentile = -1 }),
+            ("minimum word likelihood 0.5", { $0.minimumWordLikelihood = 0.5 }),
             ("target precision 0", { $0.targetPrecision = 0 }),
         ]
         for (name, change) in cases {

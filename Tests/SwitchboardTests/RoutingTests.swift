@@ -333,3 +333,74 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     #expect(try RoutingEngine(model: model, policy: parse("-9.5")).minimumWordLikelihood == -9.5)
     #expect(try RoutingEngine(model: model, policy: parse("off")).minimumWordLikelihood == nil)
 }
+
+/// The statistic cross-validation sets the minimum from is the one routing compares with it: each held-out row's
+/// value equals that of a model trained on the other fold's messages, routing the row's text (IDF on, to take
+/// in every term of the weights).
+@Test func crossValidatedWordLikelihoodsAreTheRoutingOnes() throws {
+    let parameters = NaiveBayesParameters(variant: .multinomial, alpha: 0.1, sublinearTF: true, idf: true, normalizeLength: true, uniformPriors: false, charWeight: 0.5)
+    let examples = smallCorpus
+    let labels = Array(Set(examples.map(\.label))).sorted()
+    let rowClass = examples.map { Int32(labels.firstIndex(of: $0.label) ?? 0) }
+    let matrix = FeatureMatrix.extract(examples.map(\.text), settings: .default, workers: 1)
+    let corpus = PreparedCorpus(matrix: matrix, labels: labels, rowClass: rowClass, sublinearTF: true, normalizeLength: true)
+    let cv = CrossValidation(corpus: corpus, folds: 2, seed: 7)
+    var options = TrainingOptions()
+    options.variant = .multinomial
+    options.alpha = 0.1
+    options.idf = true
+    options.charWeight = 0.5
+    options.uniformPriors = false
+    options.folds = 2
+    var compared = 0
+    for fold in 0..<2 {
+        let held = cv.foldRows[fold]
+        let others = (0..<examples.count).filter { cv.rowFold[$0] != fold }
+        let model = try Trainer.train(others.map { examples[$0] }, options: options).model
+        #expect(model.labels == labels)
+        let classes = held.map { Int(rowClass[$0]) }
+        let values = cv.wordLogLikelihoods(rows: held, predicted: classes, parameters: parameters, workers: 1)
+        for (i, row) in held.enumerated() {
+            var scratch = model.makeScratch()
+            _ = model.probabilities(examples[row].text, scratch: &scratch)
+            let routed = model.wordLogLikelihood(scratch: scratch, forClass: classes[i])
+            #expect((routed == nil) == (values[i] == nil))
+            if let routed, let value = values[i] {
+                #expect(abs(routed - value) < 1e-4, "\(examples[row].text): routing \(routed), cross-validation \(value)")
+                compared += 1
+            }
+        }
+    }
+    #expect(compared == examples.count)
+}
+
+/// A mean of words whose probability is close to 1 can come out just above 0 with Float weights; the value is
+/// capped, so that `train` never writes a model its own reader refuses.
+@Test func aWordLikelihoodNeverExceedsZero() throws {
+    var options = TrainingOptions()
+    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0, foldDiacritics: true, lengthFeature: false)
+    options.variant = .multinomial
+    options.alpha = 1e-5
+    options.charWeight = 0
+    let corpus = (0..<10).flatMap { _ in [LabeledExample(text: "apple", label: "a"), LabeledExample(text: "banana", label: "b")] }
+    let model = try Trainer.train(corpus, options: options).model
+    let minimum = try #require(model.metadata.calibration.minimumWordLikelihood)
+    #expect(minimum <= 0)
+    _ = try ModelFile.decode(try ModelFile.encode(model))
+}
+
+/// A complement model has no word likelihood: a policy that sets a minimum for one would be reported and never
+/// applied, so it is refused; `off` is fine.
+@Test func aWordLikelihoodPolicyForAComplementModelIsRefused() throws {
+    var options = TrainingOptions()
+    options.variant = .complement
+    let model = try Trainer.train(smallCorpus, options: options).model
+    #expect(model.metadata.calibration.minimumWordLikelihood == nil)
+    var policy = RoutingPolicy.default(labels: model.labels)
+    policy.minimumWordLikelihood = -3
+    #expect(throws: SwitchboardError.self) { _ = try RoutingEngine(model: model, policy: policy) }
+    let engine = try RoutingEngine(model: model)
+    #expect(throws: SwitchboardError.self) { try engine.replace(policy: policy) }
+    policy.minimumWordLikelihood = -.infinity
+    _ = try RoutingEngine(model: model, policy: policy)
+}

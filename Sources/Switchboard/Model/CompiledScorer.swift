@@ -293,7 +293,8 @@ extension CompiledScorer {
             if entry.isChar || entry.key == lengthKey { continue }
             sum += Double(scratch.counts[i]) * Double(weight(entry, forClass: c))
         }
-        return log(parameters.alpha) + slopeWord[c] + sum / Double(scratch.wordOccurrences)
+        // A log-probability is at most 0; Float weights can put a mean of words of probability near 1 just above.
+        return min(0, log(parameters.alpha) + slopeWord[c] + sum / Double(scratch.wordOccurrences))
     }
 
     /// The (class, weight) entries of the feature with hash `key`: every class, in order, for a dense row;

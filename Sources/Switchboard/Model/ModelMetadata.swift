@@ -140,6 +140,10 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
         guard abstentionThreshold.isFinite, (0...1).contains(abstentionThreshold) else { throw invalid("the abstention threshold must be from 0 to 1", abstentionThreshold) }
         guard targetPrecision.isFinite, targetPrecision > 0, targetPrecision <= 1 else { throw invalid("the target precision must be above 0 and at most 1", targetPrecision) }
         if let share = minimumKnownShare, !(share.isFinite && (0...1).contains(share)) { throw invalid("the minimum known share must be from 0 to 1", share) }
+        // Percentiles are used to index sorted values when recalibrating: 1e300 trapped there.
+        for (name, percentile) in [("known-share", knownSharePercentile), ("likelihood", likelihoodPercentile)] {
+            if let percentile, !(percentile.isFinite && percentile >= 0 && percentile < 100) { throw invalid("the \(name) percentile must be from 0 to below 100", percentile) }
+        }
         // A mean log-probability is at most 0.
         if let likelihood = minimumWordLikelihood, !(likelihood.isFinite && likelihood <= 0) { throw invalid("the minimum word likelihood must be finite and at most 0", likelihood) }
     }

@@ -34,6 +34,7 @@ public final class RoutingEngine: Sendable {
     /// Creates an engine; without a policy, each label is its own queue.
     public init(model: NaiveBayesModel, policy: RoutingPolicy? = nil) throws {
         let policy = try (policy ?? RoutingPolicy.default(labels: model.labels)).checked(against: model.labels)
+        try policy.checkWordLikelihood(for: model)
         current = Mutex(Snapshot(model: model, policy: policy))
     }
 
@@ -62,6 +63,7 @@ public final class RoutingEngine: Sendable {
         let old = current.withLock { $0 }
         let newModel = model ?? old.model
         let newPolicy = try (policy ?? old.policy).checked(against: newModel.labels)
+        try newPolicy.checkWordLikelihood(for: newModel)
         let snapshot = Snapshot(model: newModel, policy: newPolicy)
         current.withLock { $0 = snapshot }
     }
@@ -178,6 +180,13 @@ extension TokenDigest {
 }
 
 extension RoutingPolicy {
+    /// Refuses a minimum word likelihood for a model that has no word likelihood (a complement model): the
+    /// check would be reported and never applied.
+    func checkWordLikelihood(for model: NaiveBayesModel) throws {
+        guard let minimum = minimumWordLikelihood, minimum.isFinite, model.metadata.parameters.variant != .multinomial else { return }
+        throw SwitchboardError(.invalidPolicy, "the policy sets abstention.minimum_word_likelihood, but the model is a \(model.metadata.parameters.variant.rawValue) naive Bayes, which has no word likelihood: remove it (or set it to off), or use a multinomial model")
+    }
+
     /// The policy, checked against a model's labels; labels it does not mention get a queue of their own.
     func checked(against labels: [String]) throws -> RoutingPolicy {
         var policy = self

@@ -155,7 +155,7 @@ struct CrossValidation: Sendable {
                     }
                 }
                 guard occurrences > 0 else { return (i, nil) }
-                return (i, logAlpha + computed.slopeWord[c] + sum / Double(occurrences))
+                return (i, min(0, logAlpha + computed.slopeWord[c] + sum / Double(occurrences)))
             }
         }
         for part in perFold { for (i, value) in part { result[i] = value } }

@@ -153,6 +153,11 @@ struct TrainCommand: AsyncParsableCommand {
                 if let likelihood = m.calibration.minimumWordLikelihood {
                     print(String(format: "  novelty         words under %.2f of log-likelihood under their label go to a person (the %g%% most unusual cross-validated messages)",
                                  likelihood, m.calibration.likelihoodPercentile ?? 0))
+                } else if m.calibration.minimumKnownShare == nil {
+                    // Said, not left out: without it, messages about what the model never learnt are routed on confidence alone.
+                    print(m.parameters.variant == .multinomial
+                        ? "  novelty         none (turned off, or left to recalibration): only the confidence threshold stops messages about what the model never learnt"
+                        : "  novelty         none: a \(m.parameters.variant.rawValue) model has no word likelihood; --known-share-percentile 5 sets the older check")
                 }
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
