@@ -425,8 +425,14 @@ private struct ChunkWalker {
     /// top-level domain. Without it the name and the provider reached the model as words.
     private func spelledOutAddress(at index: Int) -> Int? {
         let count = scratch.chunks.count
-        // The shortest form is five chunks: local at domain dot tld. Most chunks stop at the first test.
-        guard index + 4 < count, chunk(index + 1, isOneOf: Self.spelledDots) || chunk(index + 1, isOneOf: Self.spelledAts),
+        // The shortest form is five chunks: local at domain dot tld. Every chunk of every message comes here, so
+        // the next chunk's first letter and length rule out almost all of them before any comparison.
+        guard index + 4 < count else { return nil }
+        let (a, b) = trimmed(index + 1)
+        guard b - a >= 2, b - a <= 8 else { return nil }
+        let first = scratch.folded[a]
+        guard first == 0x61 || first == 0x64 || first == 0x70,  // a (at, arobase), d (dot), p (point)
+              chunk(index + 1, isOneOf: Self.spelledDots) || chunk(index + 1, isOneOf: Self.spelledAts),
               isAddressPart(index) else { return nil }
         var i = index + 1, joined = 0
         while joined < 2, i + 1 < count, chunk(i, isOneOf: Self.spelledDots), isAddressPart(i + 1) { i += 2; joined += 1 }
