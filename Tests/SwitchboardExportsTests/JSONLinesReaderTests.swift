@@ -78,10 +78,28 @@ import Switchboard
 
     @Test func selectorValidatesSkippedValues() throws {
         let selector = JSONFieldSelector(paths: ["text"])
-        let bad = Array(#"{"other": [1, 2,], "text": "x"}"#.utf8)
-        #expect(throws: JSONSyntaxError.self) { _ = try bad.withUnsafeBufferPointer { try selector.select($0, maxDepth: 64) } }
+        for invalid in [#"{"other": [1, 2,,], "text": "x"}"#, #"{"other": [1 2], "text": "x"}"#, #"{"other": {,}, "text": "x"}"#] {
+            let bad = Array(invalid.utf8)
+            #expect(throws: JSONSyntaxError.self, "\(invalid)") { _ = try bad.withUnsafeBufferPointer { try selector.select($0, maxDepth: 64) } }
+        }
         let deep = Array(("{\"a\":" + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + ",\"text\":\"x\"}").utf8)
         #expect(throws: JSONSyntaxError.self) { _ = try deep.withUnsafeBufferPointer { try selector.select($0, maxDepth: 64) } }
+    }
+
+    /// A trailing comma is accepted, in the values read and in those skipped, as `train` and `serve` accept it:
+    /// the same line was a message for one command and an error record for `batch`.
+    @Test func trailingCommasAreAcceptedAsTheOtherCommandsAcceptThem() throws {
+        let lines = [
+            #"{"id": "1", "text": "accident de voiture",}"#,
+            #"{"id": "2", "text": "ma facture", "tags": ["a", "b",], "meta": {"x": 1,},}"#,
+            #"{"id": "3", "text": "x",,}"#,
+            #"[,]"#,
+        ]
+        let path = try temporaryFile("trailing.jsonl", Array(lines.joined(separator: "\n").utf8))
+        let (messages, failures, statistics) = try drain(try JSONLinesReader(path: path))
+        #expect(messages.map(\.id) == ["1", "2"])
+        #expect(failures.map { $0.location?.line } == [3, 4])
+        #expect(statistics.inputMessages == 4)
     }
 
     @Test func streamsManyLinesQuickly() throws {

@@ -94,6 +94,7 @@ struct JSONFieldSelector: Sendable {
             scanner.index += 1
             if next == UInt8(ascii: "}") { return }
             if next != UInt8(ascii: ",") { scanner.index -= 1; throw scanner.error("expected ',' or '}'") }
+            if scanner.closesAfterTrailingComma(UInt8(ascii: "}")) { return }
         }
     }
 

@@ -75,6 +75,7 @@ struct JSONScanner {
                 index += 1
                 if next == UInt8(ascii: "}") { return .object(members) }
                 if next != UInt8(ascii: ",") { index -= 1; throw error("expected ',' or '}'") }
+                if closesAfterTrailingComma(UInt8(ascii: "}")) { return .object(members) }
             }
         case UInt8(ascii: "["):
             guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
@@ -89,6 +90,7 @@ struct JSONScanner {
                 index += 1
                 if next == UInt8(ascii: "]") { return .array(elements) }
                 if next != UInt8(ascii: ",") { index -= 1; throw error("expected ',' or ']'") }
+                if closesAfterTrailingComma(UInt8(ascii: "]")) { return .array(elements) }
             }
         case UInt8(ascii: "\""):
             return .string(try parseString())
@@ -97,6 +99,16 @@ struct JSONScanner {
         default:
             return .number(try parseNumber())
         }
+    }
+
+    /// After a comma: whether the object or array closes right away (`{"a": 1,}`), which is then consumed. A
+    /// trailing comma is accepted, as `train`, `eval` and `serve` (Foundation's parser) accept it: the same
+    /// export line must not be a message for one command and an error for another.
+    mutating func closesAfterTrailingComma(_ closer: UInt8) -> Bool {
+        skipWhitespace()
+        guard peek() == closer else { return false }
+        index += 1
+        return true
     }
 
     /// Validates and skips any value without building it.
@@ -120,6 +132,7 @@ struct JSONScanner {
                 index += 1
                 if next == UInt8(ascii: "}") { return }
                 if next != UInt8(ascii: ",") { index -= 1; throw error("expected ',' or '}'") }
+                if closesAfterTrailingComma(UInt8(ascii: "}")) { return }
             }
         case UInt8(ascii: "["):
             guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
@@ -133,6 +146,7 @@ struct JSONScanner {
                 index += 1
                 if next == UInt8(ascii: "]") { return }
                 if next != UInt8(ascii: ",") { index -= 1; throw error("expected ',' or ']'") }
+                if closesAfterTrailingComma(UInt8(ascii: "]")) { return }
             }
         case UInt8(ascii: "\""):
             try skipString()
