@@ -26,10 +26,12 @@ private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
     #expect(model.labels == ["billing", "claim"])
     #expect(model.classify("accident de voiture").label == "claim")
     #expect(model.metadata.features.lengthFeature)
-    #expect(model.metadata.calibration.knownSharePercentile == 0)
-    #expect(model.metadata.calibration.minimumKnownShare == nil)
-    // The likelihood check is set when cross-validation chose the multinomial variant (the complement has none).
-    #expect((model.metadata.calibration.minimumWordLikelihood != nil) == (model.metadata.parameters.variant == .multinomial))
+    // One novelty check by default: the word likelihood for a multinomial model, the known share for a
+    // complement one (which has no word likelihood).
+    let multinomial = model.metadata.parameters.variant == .multinomial
+    #expect((model.metadata.calibration.minimumWordLikelihood != nil) == multinomial)
+    #expect((model.metadata.calibration.minimumKnownShare != nil) == !multinomial)
+    #expect(model.metadata.calibration.knownSharePercentile == (multinomial ? 0 : 5))
 
     // The feature and the check can be turned off; a percentile out of range is refused.
     let plain = try TrainCommand.parse(["--output", directory + "/plain.sbm", "--no-length-feature", "--likelihood-percentile", "0", "--known-share-percentile", "10", corpus])

@@ -176,10 +176,11 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
 }
 
 @Test func messagesOfMostlyUnknownWordsGoToAPerson() throws {
-    // The known-share check alone: off by default since the likelihood check replaced it, which is turned off here.
+    // The known-share check alone: by default only for complement models (no word likelihood); both checks are
+    // turned off here, and a policy sets a minimum share below.
     var options = TrainingOptions()
     options.targetPrecision = 0.5
-    #expect(options.knownSharePercentile == 0)
+    #expect(options.knownSharePercentile == nil)
     options.likelihoodPercentile = 0
     let routing = try RoutingEngine(model: try Trainer.train(smallCorpus, options: options).model)
     #expect(routing.model.metadata.calibration.minimumKnownShare == nil)
@@ -403,4 +404,27 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     #expect(throws: SwitchboardError.self) { try engine.replace(policy: policy) }
     policy.minimumWordLikelihood = -.infinity
     _ = try RoutingEngine(model: model, policy: policy)
+}
+
+/// A complement model has no word likelihood: by default it gets the known-share check instead, at the same
+/// percentile, so that it is not left with no novelty check at all; 0 for either percentile turns that off.
+@Test func aComplementModelGetsTheKnownShareCheckByDefault() throws {
+    var options = TrainingOptions()
+    options.variant = .complement
+    let model = try Trainer.train(smallCorpus, options: options).model
+    #expect(model.metadata.calibration.minimumWordLikelihood == nil)
+    #expect(model.metadata.calibration.knownSharePercentile == 5)
+    #expect(model.metadata.calibration.minimumKnownShare != nil)
+    options.likelihoodPercentile = 0
+    #expect(try Trainer.train(smallCorpus, options: options).model.metadata.calibration.minimumKnownShare == nil)
+    options.likelihoodPercentile = 5
+    options.knownSharePercentile = 0
+    #expect(try Trainer.train(smallCorpus, options: options).model.metadata.calibration.minimumKnownShare == nil)
+    // A multinomial model gets the likelihood check only, unless the known share is asked for.
+    options.variant = .multinomial
+    options.knownSharePercentile = nil
+    let multinomial = try Trainer.train(smallCorpus, options: options).model
+    #expect(multinomial.metadata.calibration.minimumKnownShare == nil && multinomial.metadata.calibration.minimumWordLikelihood != nil)
+    options.knownSharePercentile = 10
+    #expect(try Trainer.train(smallCorpus, options: options).model.metadata.calibration.minimumKnownShare != nil)
 }

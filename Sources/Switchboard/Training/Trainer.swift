@@ -28,12 +28,14 @@ public struct TrainingOptions: Sendable {
     /// The precision automatic routing should reach; sets the abstention threshold.
     public var targetPrecision = 0.95
     /// The percentile of cross-validated messages with the fewest known word n-grams that the known-share check
-    /// is set to send to a person (see ``CalibrationSummary/minimumKnownShare``); 0, the default, turns it off.
+    /// is set to send to a person (see ``CalibrationSummary/minimumKnownShare``); 0 turns it off.
     ///
-    /// Off since the word-likelihood check (``likelihoodPercentile``) replaced it: trained on part of the labels
-    /// of banking77's and the corpus's training splits, the likelihood check caught more of the messages of
-    /// the other labels at about the same cost (BENCHMARKS.md, routing).
-    public var knownSharePercentile = 0.0
+    /// nil, the default: on, at ``likelihoodPercentile``, only for a model that has no word likelihood (the
+    /// complement variant); off otherwise. The word-likelihood check replaced it for multinomial models:
+    /// trained on part of the labels of banking77's and the corpus's training splits, it caught more of the
+    /// messages of the other labels at about the same cost (BENCHMARKS.md, routing). Complement models, which
+    /// cross-validation chooses for 20newsgroups, keep it: without it they had no novelty check at all.
+    public var knownSharePercentile: Double?
     /// The percentile of cross-validated messages with the lowest word likelihood under their label that the
     /// novelty check is set to send to a person (see ``CalibrationSummary/minimumWordLikelihood``); 0 turns it off.
     public var likelihoodPercentile = 5.0
@@ -124,8 +126,8 @@ public enum Trainer {
     public static func train(_ examples: [LabeledExample], options: TrainingOptions = TrainingOptions()) throws -> TrainingReport {
         try options.features.validate()
         guard options.folds >= 2 else { throw SwitchboardError(.invalidArgument, "cross-validation needs at least 2 folds (got \(options.folds))") }
-        guard options.knownSharePercentile >= 0, options.knownSharePercentile < 100 else {
-            throw SwitchboardError(.invalidArgument, "the known-share percentile must be from 0 (off) to below 100 (got \(options.knownSharePercentile))")
+        if let percentile = options.knownSharePercentile, !(percentile >= 0 && percentile < 100) {
+            throw SwitchboardError(.invalidArgument, "the known-share percentile must be from 0 (off) to below 100 (got \(percentile))")
         }
         guard options.likelihoodPercentile >= 0, options.likelihoodPercentile < 100 else {
             throw SwitchboardError(.invalidArgument, "the likelihood percentile must be from 0 (off) to below 100 (got \(options.likelihoodPercentile))")
@@ -174,7 +176,8 @@ public enum Trainer {
         let (scale, before, after) = Calibration.chooseScale(fitted: fitted, correct: correct, confidences: confidences)
         let calibrated = confidences(scale)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: options.targetPrecision)
-        let minimumKnownShare = Calibration.minimumKnownShare(cv.knownWordShares(), percentile: options.knownSharePercentile)
+        let sharePercentile = options.knownSharePercentile ?? (search.best.variant == .multinomial ? 0 : options.likelihoodPercentile)
+        let minimumKnownShare = Calibration.minimumKnownShare(cv.knownWordShares(), percentile: sharePercentile)
         let predictedClasses = search.scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         let minimumWordLikelihood = search.best.variant == .multinomial && options.likelihoodPercentile > 0
             ? Calibration.lowerPercentile(cv.wordLogLikelihoods(rows: search.rows, predicted: predictedClasses, parameters: search.best, workers: options.workers), percentile: options.likelihoodPercentile)
@@ -195,7 +198,7 @@ public enum Trainer {
                 documents: examples.count, documentsPerLabel: perLabel, corpusChecksum: Self.hex(checksum),
                 crossValidation: CrossValidationSummary(folds: folds, seed: options.seed, accuracy: cvEvaluation.accuracy, macroF1: cvEvaluation.macroF1, candidates: search.candidates)),
             calibration: CalibrationSummary(scale: scale, eceBefore: before, eceAfter: after, abstentionThreshold: threshold, targetPrecision: options.targetPrecision, coverage: coverage, source: "cross-validation",
-                                            minimumKnownShare: minimumKnownShare, knownSharePercentile: options.knownSharePercentile,
+                                            minimumKnownShare: minimumKnownShare, knownSharePercentile: sharePercentile,
                                             minimumWordLikelihood: minimumWordLikelihood, likelihoodPercentile: options.likelihoodPercentile),
             languages: languages)
         lap("model statistics: \(statistics.featureCount) features")

@@ -157,7 +157,7 @@ struct TrainCommand: AsyncParsableCommand {
                     // Said, not left out: without it, messages about what the model never learnt are routed on confidence alone.
                     print(m.parameters.variant == .multinomial
                         ? "  novelty         none (turned off, or left to recalibration): only the confidence threshold stops messages about what the model never learnt"
-                        : "  novelty         none: a \(m.parameters.variant.rawValue) model has no word likelihood; --known-share-percentile 5 sets the older check")
+                        : "  novelty         none (turned off): only the confidence threshold stops messages about what the model never learnt")
                 }
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))

@@ -92,8 +92,8 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Send to a person the messages whose words are the most unusual for the label they get: the percentile of cross-validated messages this check is set for (0 turns it off).")
     var likelihoodPercentile = 5.0
 
-    @Option(help: "Send to a person the messages with the fewest known words: the percentile of cross-validated messages this older check is set for (0, the default, turns it off).")
-    var knownSharePercentile = 0.0
+    @Option(help: "Send to a person the messages with the fewest known words: the percentile of cross-validated messages this older check is set for (0 turns it off; default: the likelihood percentile for complement models, which have no word likelihood, off for the others).")
+    var knownSharePercentile: Double?
 
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
