@@ -201,6 +201,30 @@ private let probes = [
     let off = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }
     #expect(!off.warnings.contains { $0.contains("word-likelihood check") })
     #expect(try off.model.recalibrated(on: smallCorpus.reversed(), targetPrecision: 0.9).model.metadata.calibration.minimumWordLikelihood == nil)
+    // Without a feature budget, a sample that is the whole corpus has the whole model's statistics: kept.
+    options.likelihoodPercentile = 5
+    options.maxFeatures = nil
+    let whole = try Trainer.trainStreaming(options: options) { emit in for e in smallCorpus { try emit(e) } }
+    #expect(whole.model.metadata.calibration.minimumWordLikelihood != nil)
+    #expect(!whole.warnings.contains { $0.contains("word-likelihood check") })
+}
+
+/// The one rule for carrying a calibration to other statistics: the word-likelihood minimum stays only with the
+/// same statistics and hyperparameters.
+@Test func aCalibrationCarriesItsLikelihoodMinimumOnlyToTheSameWordModels() throws {
+    var options = TrainingOptions()
+    options.variant = .multinomial
+    let model = try Trainer.train(smallCorpus, options: options).model
+    let minimum = try #require(model.metadata.calibration.minimumWordLikelihood)
+    let other = try Trainer.train(Array(smallCorpus.dropFirst(4)), options: options).model
+    #expect(model.calibration(carriedTo: model.statistics, parameters: model.metadata.parameters).minimumWordLikelihood == minimum)
+    #expect(model.calibration(carriedTo: other.statistics, parameters: model.metadata.parameters).minimumWordLikelihood == nil)
+    var smoothed = model.metadata.parameters
+    smoothed.alpha *= 10
+    let carried = model.calibration(carriedTo: model.statistics, parameters: smoothed)
+    #expect(carried.minimumWordLikelihood == nil)
+    // The rest of the calibration is carried whatever the statistics.
+    #expect(carried.abstentionThreshold == model.metadata.calibration.abstentionThreshold && carried.scale == model.metadata.calibration.scale)
 }
 
 @Test func aVersion1ModelFileIsStillRead() throws {

@@ -101,12 +101,10 @@ extension Trainer {
                                             crossValidation: searched.model.metadata.training.crossValidation)
         metadata.languages = languages.sorted()
         metadata.createdAt = createdAt
-        // The likelihood check's minimum was set under the sample's model. The full model's word models have
-        // more mass, a larger vocabulary and, with a feature budget, pruned words, so a message's mean
-        // log-probability per word is not on the same scale there: the check is left unset rather than wrong.
-        // The percentile stays, for recalibration on held-out messages to set it.
-        let likelihoodDropped = metadata.calibration.minimumWordLikelihood != nil
-        metadata.calibration.minimumWordLikelihood = nil
+        // The sample's word-likelihood minimum only carries over to the same statistics; the percentile stays, for
+        // recalibration on held-out messages to set it.
+        metadata.calibration = searched.model.calibration(carriedTo: statistics, parameters: metadata.parameters)
+        let likelihoodDropped = metadata.calibration.minimumWordLikelihood == nil && searched.model.metadata.calibration.minimumWordLikelihood != nil
         let draft = NaiveBayesModel(statistics: statistics, metadata: metadata)
         let sampleLabels = Dictionary(uniqueKeysWithValues: statistics.labels.enumerated().map { ($1, Int32($0)) })
         metadata.topFeatures = TopFeatures.compute(model: draft, examples: sample, rowClass: sample.map { sampleLabels[$0.label] ?? 0 })

@@ -44,18 +44,16 @@ struct MergeCommand: AsyncParsableCommand {
         try AtomicFile.checkOutput(output, notAnyOf: calibrate)
         let inputs = try models.map { try ModelFile.read(from: $0) }
         var parameters: NaiveBayesParameters?
-        var calibration: CalibrationSummary?
         var reference: NaiveBayesModel?
         if let parametersFrom {
             let model = try ModelFile.read(from: parametersFrom)
             parameters = model.metadata.parameters
-            calibration = model.metadata.calibration
             reference = model
         }
         if !hyperparameters.isEmpty {
             parameters = try hyperparameters.applied(to: parameters ?? inputs[0].metadata.parameters)
         }
-        var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibration: calibration, names: models)
+        var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibrationFrom: reference, names: models)
         if !calibrate.isEmpty {
             let heldOut = try corpus.read(calibrate)
             let result = try merged.recalibrated(on: heldOut, targetPrecision: targetPrecision)
@@ -64,20 +62,10 @@ struct MergeCommand: AsyncParsableCommand {
             Terminal.warn(String(format: "calibrated on %d held-out messages: accuracy %.4f, scale %.3f, ECE %.3f -> %.3f, threshold %.3f (coverage %.1f%%)",
                                  heldOut.count, result.evaluation.accuracy, c.scale, c.eceBefore ?? 0, c.eceAfter ?? 0, c.abstentionThreshold, 100 * (c.coverage ?? 0)))
             for line in CalibrationWarnings.lines(heldOut: heldOut, labels: result.model.labels, coverage: result.model.metadata.calibration.coverage) { Terminal.warn(line) }
-        } else if var carried = calibration {
+        } else if let reference {
             Terminal.warn("calibration and abstention threshold carried over from \(parametersFrom ?? ""): recalibrate with --calibrate HELDOUT for figures fitted to the merged model")
-            // The word-likelihood minimum was found under the reference's word models. Unless the merged model
-            // counts the same corpus with the same hyperparameters, its word models have other masses, vocabulary
-            // or smoothing, and a message's mean log-probability per word is on another scale: left unset rather
-            // than wrong (--alpha 1 put 96% of banking77's test messages below the carried minimum).
-            if carried.minimumWordLikelihood != nil,
-               merged.metadata.training.corpusChecksum != reference?.metadata.training.corpusChecksum
-                || merged.metadata.parameters != reference?.metadata.parameters {
-                carried.minimumWordLikelihood = nil
-                var metadata = merged.metadata
-                metadata.calibration = carried
-                merged = NaiveBayesModel(statistics: merged.statistics, metadata: metadata)
-                Terminal.warn("warning: the word-likelihood check (unusual words go to a person) is not carried over: \(parametersFrom ?? "") counts another corpus or has other hyperparameters; --calibrate HELDOUT sets it for the merged model")
+            if reference.metadata.calibration.minimumWordLikelihood != nil, merged.metadata.calibration.minimumWordLikelihood == nil {
+                Terminal.warn("warning: the word-likelihood check (unusual words go to a person) is not carried over: \(parametersFrom ?? "") has other statistics or hyperparameters than the merged model; --calibrate HELDOUT sets it for the merged model")
             }
         } else {
             Terminal.warn("warning: the merged model is not calibrated (confidence is the raw posterior, no abstention threshold): pass --calibrate HELDOUT")
