@@ -17,14 +17,18 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     model.classifyBatch(examples.map(\.text)).map(\.label)
 }
 
+/// Two shards of the shipped corpus's training files: alternate files.
+private func corpusShards() throws -> (a: [String], b: [String]) {
+    let root = repositoryRootForCLI
+    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/corpus/train").filter { $0.hasSuffix(".jsonl") }.sorted()
+    let paths = files.map { root + "/corpus/train/" + $0 }
+    return (paths.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), paths.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+}
+
 @Test func shardThenMergeWithTheCLIEqualsOneTraining() async throws {
     let directory = try temporary()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let root = repositoryRootForCLI
-    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/corpus/train").filter { $0.hasSuffix(".jsonl") }.sorted()
-    // Two shards of the corpus: alternate files.
-    let shardA = files.enumerated().filter { $0.offset % 2 == 0 }.map { root + "/corpus/train/" + $0.element }
-    let shardB = files.enumerated().filter { $0.offset % 2 == 1 }.map { root + "/corpus/train/" + $0.element }
+    let (shardA, shardB) = try corpusShards()
     var whole = try TrainCommand.parse(["--output", directory + "/whole.sbm"] + hyperparameters + shardA + shardB)
     try await whole.run()
     var first = try TrainCommand.parse(["--shard", "--parameters-from", directory + "/whole.sbm", "--output", directory + "/a.sbm"] + shardA)
@@ -38,7 +42,7 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     let wholeModel = try ModelFile.read(from: directory + "/whole.sbm")
     let merged = try ModelFile.read(from: directory + "/merged.sbm")
     #expect(merged.statistics == wholeModel.statistics)
-    let test = try CorpusReader.read([root + "/corpus/test"].flatMap { dir in
+    let test = try CorpusReader.read([repositoryRootForCLI + "/corpus/test"].flatMap { dir in
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.map { dir + "/" + $0 }
     }).examples
     #expect(test.count > 500)
@@ -146,15 +150,13 @@ private func labels(_ model: NaiveBayesModel, _ examples: [LabeledExample]) -> [
     #expect(!FileManager.default.fileExists(atPath: directory + "/l.sbm"))
 }
 
-/// A merge with --parameters-from carries the reference's word-likelihood minimum only when the reference counts
-/// the same corpus: the minimum of a model of half the corpus is on another scale than the merged model's.
+/// A merge with --parameters-from carries the reference's word-likelihood minimum only when the reference has the
+/// merged model's statistics and hyperparameters: the minimum of a model of half the corpus, or of another
+/// alpha, is on another scale than the merged model's.
 @Test func mergeCarriesTheLikelihoodCheckOnlyFromAModelOfTheSameCorpus() async throws {
     let directory = try temporary()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let root = repositoryRootForCLI
-    let files = try FileManager.default.contentsOfDirectory(atPath: root + "/corpus/train").filter { $0.hasSuffix(".jsonl") }.sorted()
-    let shardA = files.enumerated().filter { $0.offset % 2 == 0 }.map { root + "/corpus/train/" + $0.element }
-    let shardB = files.enumerated().filter { $0.offset % 2 == 1 }.map { root + "/corpus/train/" + $0.element }
+    let (shardA, shardB) = try corpusShards()
     let multinomial = ["--alpha", "0.03", "--variant", "multinomial", "--char-weight", "0.5", "--priors", "learnt", "--idf", "off"]
     for (name, inputs) in [("whole", shardA + shardB), ("half", shardA)] {
         var train = try TrainCommand.parse(["--output", directory + "/\(name).sbm"] + multinomial + inputs)
