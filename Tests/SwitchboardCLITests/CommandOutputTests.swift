@@ -138,3 +138,18 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     #expect(warning?.contains("'Billing' for 'billing'") == true)
     #expect(warning?.contains("'ham', 'spam'") == true)
 }
+
+/// `train` and `inspect` name each novelty check a model has, and say so when it has none (a model without one
+/// routes messages about what it never learnt on confidence alone).
+@Test func noveltyChecksAreDescribedAndTheirAbsenceSaid() {
+    var calibration = CalibrationSummary(scale: 1)
+    #expect(NoveltyChecks.lines(calibration).count == 1)
+    #expect(NoveltyChecks.lines(calibration)[0].hasPrefix("none"))
+    calibration.minimumWordLikelihood = -10.29
+    calibration.likelihoodPercentile = 5
+    #expect(NoveltyChecks.lines(calibration) == ["words under -10.29 of log-likelihood under their label go to a person (the 5% most unusual messages of calibration)"])
+    calibration.minimumKnownShare = 0.625
+    calibration.knownSharePercentile = 5
+    #expect(NoveltyChecks.lines(calibration).count == 2)
+    #expect(NoveltyChecks.lines(calibration)[0].hasPrefix("under 62% of its words known") || NoveltyChecks.lines(calibration)[0].hasPrefix("under 63% of its words known"))
+}

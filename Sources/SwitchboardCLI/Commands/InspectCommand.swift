@@ -56,14 +56,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         print(String(format: "calibration  scale %.3f; abstain below %.3f (precision target %.2f); from %@", m.calibration.scale, m.calibration.abstentionThreshold,
                      m.calibration.targetPrecision, m.calibration.source ?? "training (before sources were recorded)"))
-        if let share = m.calibration.minimumKnownShare {
-            print(String(format: "novelty      abstain when under %.0f%% of a message's words are known (set for the %g%% least familiar messages)",
-                         share * 100, m.calibration.knownSharePercentile ?? 0))
-        }
-        if let likelihood = m.calibration.minimumWordLikelihood {
-            print(String(format: "novelty      abstain when a message's words average under %.2f of log-likelihood under its label (set for the %g%% most unusual messages)",
-                         likelihood, m.calibration.likelihoodPercentile ?? 0))
-        }
+        for line in NoveltyChecks.lines(m.calibration) { print("novelty      " + line) }
         print("")
         for label in m.labels {
             let features = (m.topFeatures[label] ?? []).prefix(top).map { $0.name.hasPrefix("w:") ? String($0.name.dropFirst(2)) : $0.name }

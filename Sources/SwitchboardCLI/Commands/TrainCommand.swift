@@ -146,19 +146,7 @@ struct TrainCommand: AsyncParsableCommand {
                 print(String(format: "  calibration     scale %.3f, ECE %.3f -> %.3f", m.calibration.scale, m.calibration.eceBefore ?? 0, m.calibration.eceAfter ?? 0))
                 print(String(format: "  abstention      confidence < %.3f goes to a person (precision target %.2f, coverage %.1f%%)",
                              m.calibration.abstentionThreshold, m.calibration.targetPrecision, 100 * (m.calibration.coverage ?? 0)))
-                if let share = m.calibration.minimumKnownShare {
-                    print(String(format: "  novelty         under %.0f%% of its words known goes to a person (the %g%% least familiar cross-validated messages)",
-                                 share * 100, m.calibration.knownSharePercentile ?? 0))
-                }
-                if let likelihood = m.calibration.minimumWordLikelihood {
-                    print(String(format: "  novelty         words under %.2f of log-likelihood under their label go to a person (the %g%% most unusual cross-validated messages)",
-                                 likelihood, m.calibration.likelihoodPercentile ?? 0))
-                } else if m.calibration.minimumKnownShare == nil {
-                    // Said, not left out: without it, messages about what the model never learnt are routed on confidence alone.
-                    print(m.parameters.variant == .multinomial
-                        ? "  novelty         none (turned off, or left to recalibration): only the confidence threshold stops messages about what the model never learnt"
-                        : "  novelty         none (turned off): only the confidence threshold stops messages about what the model never learnt")
-                }
+                for line in NoveltyChecks.lines(m.calibration) { print("  novelty         " + line) }
             }
             print(String(format: "  time            %.2f s", Date().timeIntervalSince(start)))
         }
