@@ -121,6 +121,9 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     let batch = model.classifyBatch(texts, workers: 4)
     let one = texts.map { model.classify($0).label }
     #expect(batch.map(\.label) == one)
+    // A transform runs on the workers, once per text, and its results keep the input order too.
+    let formatted = model.classifyBatch(texts, workers: 4) { "\($0.label) \($0.confidence)" }
+    #expect(formatted == texts.map { text in let c = model.classify(text); return "\(c.label) \(c.confidence)" })
 }
 
 @Test func calibrationFitsAScaleAndAThreshold() {
