@@ -109,6 +109,9 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     #expect(mkfifo(fifo, 0o600) == 0)
     let error = try #require(throws: SwitchboardError.self) { try CorpusReader.detectFormat(fifo) }
     #expect(error.message.contains("give --format"))
+    // Standard input too (it was called a missing file, "no such file or directory").
+    let stdin = try #require(throws: SwitchboardError.self) { try CorpusReader.detectFormat("-") }
+    #expect(stdin.message.contains("give --format"))
 }
 
 @Test func aDirectoryWithoutLabelSubdirectoriesSaysHowToReadItsFiles() throws {

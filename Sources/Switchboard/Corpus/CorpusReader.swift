@@ -65,6 +65,8 @@ public enum CorpusReader {
 
     /// The format of `path` under `.auto`: directory, extension, then the first line.
     public static func detectFormat(_ path: String) throws -> CorpusFormat {
+        // Standard input first: the file check below would call "-" a missing file.
+        if path == "-" { throw pipeNeedsFormat(path) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SwitchboardError(.io, "no such file or directory", location: SourceLocation(file: path))
@@ -80,9 +82,7 @@ public enum CorpusReader {
         // Looking at the first line reads it, and a pipe (`<(cat corpus)`, standard input) cannot be read
         // twice: the corpus would start wherever the look stopped, and the records before were lost.
         var info = stat()
-        if path == "-" || (stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG) {
-            throw SwitchboardError(.invalidArgument, "this input is a pipe or a device, whose format cannot be told from its first line without losing it: give --format (tsv, jsonl, csv, fasttext)", location: SourceLocation(file: path))
-        }
+        if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG { throw pipeNeedsFormat(path) }
         var firstLine = ""
         if let reader = try? LineReader(path: path) {
             while let line = try? reader.next() {
@@ -94,6 +94,10 @@ public enum CorpusReader {
         if firstLine.hasPrefix("__label__") { return .fasttext }
         if firstLine.contains("\t") { return .tsv }
         throw SwitchboardError(.invalidArgument, "cannot tell the corpus format from the name or the first line: give --format (tsv, jsonl, csv, fasttext, directory)", location: SourceLocation(file: path))
+    }
+
+    private static func pipeNeedsFormat(_ path: String) -> SwitchboardError {
+        SwitchboardError(.invalidArgument, "this input is a pipe or a device, whose format cannot be told from its first line without losing it: give --format (tsv, jsonl, csv, fasttext)", location: SourceLocation(file: path))
     }
 
     static func read(_ path: String, options: CorpusOptions, skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
@@ -162,15 +166,9 @@ public enum CorpusReader {
             while let row = try reader.next() {
                 let location = SourceLocation(file: path, line: row.line)
                 if row.fields.count == 1 && row.fields[0].isEmpty && row.problem == nil { continue }
-                switch row.problem {
-                case .unterminatedQuote?:
-                    try record(.failure(SwitchboardError(.malformedRecord, "a quoted field opened in this record is never closed: lines \(row.line) to \(reader.currentLine) were read as this one record, so the examples on them are missing", location: location)))
+                if let problem = row.problem {
+                    try record(.failure(SwitchboardError(.malformedRecord, reader.message(for: problem, of: row, lost: "examples"), location: location)))
                     continue
-                case .tooLong(let limit)?:
-                    try record(.failure(SwitchboardError(.malformedRecord, "the record is longer than \(limit) bytes", location: location)))
-                    continue
-                case nil:
-                    break
                 }
                 guard row.fields.count == columns.count else {
                     try record(.failure(SwitchboardError(.malformedRecord, "expected \(columns.count) fields, found \(row.fields.count)", location: location)))

@@ -48,6 +48,17 @@ public final class CSVReader {
     private var line = 1
     /// The line the reader has reached (1-based): after an unterminated quote, the file's last line.
     public var currentLine: Int { line }
+
+    /// What is wrong with `record`, the record just read, said the same way by every reader of CSV; `lost` names
+    /// what the lines a never-closed quote swallowed held ("records", "examples").
+    public func message(for problem: CSVRecord.Problem, of record: CSVRecord, lost: String) -> String {
+        switch problem {
+        case .unterminatedQuote:
+            "a quoted field opened in this record is never closed: lines \(record.line) to \(currentLine) were read as this one record, so the \(lost) on them are missing"
+        case .tooLong(let limit):
+            "the record is longer than \(limit) bytes"
+        }
+    }
     private var started = false
     private var field: [UInt8] = []
     private var fields: [String] = []

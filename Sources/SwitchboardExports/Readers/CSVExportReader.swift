@@ -87,13 +87,8 @@ public final class CSVExportReader: ExportReader {
 
     private func convert(_ record: CSVRecord) -> ExportRecord {
         let location = SourceLocation(file: csv.path, line: record.line)
-        switch record.problem {
-        case .unterminatedQuote?:
-            return .failure(SwitchboardError(.malformedRecord, "a quoted field opened in this record is never closed: lines \(record.line) to \(csv.currentLine) were read as this one record, so the records on them are missing", location: location))
-        case .tooLong(let limit)?:
-            return .failure(SwitchboardError(.malformedRecord, "record longer than \(limit) bytes", location: location))
-        case nil:
-            break
+        if let problem = record.problem {
+            return .failure(SwitchboardError(.malformedRecord, csv.message(for: problem, of: record, lost: "records"), location: location))
         }
         guard record.fields.count == header.count else {
             return .failure(SwitchboardError(
