@@ -51,7 +51,7 @@ struct ServerAPI: Sendable {
             metrics.recordRuleTimeout(rule: rule, messages: messages)
             context.logger.warning("pattern rule ran out of time and did not fire", metadata: [
                 "rule": .string(rule), "messages": .stringConvertible(messages),
-                "limit_ms": .stringConvertible(NSRegularExpressionBox.timeLimit.components.attoseconds / 1_000_000_000_000_000),
+                "limit_ms": .stringConvertible(Int(NSRegularExpressionBox.timeLimit / .milliseconds(1))),
             ])
         }
     }
