@@ -12,6 +12,29 @@ import Switchboard
         return options
     }
 
+    /// Element names match ignoring case: a name without a colon matches the local name whatever the prefix, one
+    /// with a colon matches the prefix too.
+    @Test func namespacedElementsMatchByLocalNameOrByPrefixAndName() throws {
+        let xml = """
+        <?xml version="1.0"?>
+        <export xmlns="urn:a" xmlns:m="urn:m">
+          <m:Ticket><m:id>N-1</m:id><m:body>prefixed</m:body></m:Ticket>
+          <ticket><id>N-2</id><BODY>default namespace</BODY></ticket>
+          <x:ticket xmlns:x="urn:x"><x:body>other prefix</x:body></x:ticket>
+        </export>
+        """
+        let path = try temporaryFile("namespaced.xml", Array(xml.utf8))
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(messages.map(\.text) == ["prefixed", "default namespace", "other prefix"])
+        #expect(failures.isEmpty)
+        var prefixed = options
+        prefixed.xmlRecordElement = "m:ticket"
+        prefixed.xmlTextElement = "m:body"
+        let (only, _, _) = try drain(try XMLRecordReader(path: path, options: prefixed))
+        #expect(only.map(\.text) == ["prefixed"])
+        #expect(only.map(\.id) == ["N-1"])
+    }
+
     @Test func readsRecordsAndCountsAddUp() throws {
         let path = fixture("xml/tickets.xml")
         let records = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "<ticket>").count - 1

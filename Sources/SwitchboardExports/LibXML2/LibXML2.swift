@@ -42,12 +42,6 @@ enum LibXML2 {
         return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
     }
 
-    /// Compares a libxml2 string with an ASCII name, ignoring case.
-    static func nameEquals(_ pointer: UnsafePointer<xmlChar>?, _ name: String) -> Bool {
-        guard let pointer else { return false }
-        return xmlStrcasecmp(pointer, name) == 0
-    }
-
     /// The value of an element's attribute (freeing libxml2's copy).
     static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
         guard let value = xmlGetProp(node, name) else { return nil }

@@ -189,6 +189,34 @@ public final class XMLRecordReader: ExportReader {
 
     enum Capture { case none, text, id }
 
+    /// An element name the reader looks for (`message`, or `ns:message` for a prefixed one), split and stored as
+    /// C strings once, so that matching the start of every element of an export builds no string.
+    struct ElementName {
+        /// The prefix's bytes, NUL-terminated; nil for a name without a colon.
+        let prefix: [UInt8]?
+        /// The local name's bytes, NUL-terminated.
+        let local: [UInt8]
+
+        init(_ name: String) {
+            if let colon = name.firstIndex(of: ":") {
+                prefix = Array(name[..<colon].utf8) + [0]
+                local = Array(name[name.index(after: colon)...].utf8) + [0]
+            } else {
+                prefix = nil
+                local = Array(name.utf8) + [0]
+            }
+        }
+
+        /// Whether an element's local name and prefix are this name (ignoring case): the local name alone for a
+        /// name without a colon, the prefix too for one with.
+        func matches(localName: UnsafePointer<xmlChar>?, prefix elementPrefix: UnsafePointer<xmlChar>?) -> Bool {
+            guard let localName, local.withUnsafeBufferPointer({ xmlStrcasecmp(localName, $0.baseAddress) == 0 }) else { return false }
+            guard let prefix else { return true }
+            guard let elementPrefix else { return false }
+            return prefix.withUnsafeBufferPointer { xmlStrcasecmp(elementPrefix, $0.baseAddress) == 0 }
+        }
+    }
+
     /// What the SAX callbacks build: the record being read, and the records finished and not yet returned.
     final class ParseState {
         let path: String
@@ -196,6 +224,7 @@ public final class XMLRecordReader: ExportReader {
         let recordName: String
         let textName: String
         let idName: String?
+        let record: ElementName, textElement: ElementName, idElement: ElementName?
         var pending: [ExportRecord] = []
         /// Set once the parser is stopped, by a limit or an error: nothing after that point is a record.
         var stopped = false
@@ -223,6 +252,9 @@ public final class XMLRecordReader: ExportReader {
             self.recordName = recordName
             self.textName = textName
             self.idName = idName
+            record = ElementName(recordName)
+            textElement = ElementName(textName)
+            idElement = idName.map(ElementName.init)
         }
 
         /// Queues the failure that ends the file (at the record being read, if any).
@@ -240,14 +272,14 @@ public final class XMLRecordReader: ExportReader {
                 xmlStopParser(context)
                 return
             }
-            let matches = { (name: String) in Self.matches(localName: localName, prefix: prefix, name) }
-            if inRecord, matches(recordName) {
+            let matches = { (name: ElementName) in name.matches(localName: localName, prefix: prefix) }
+            if inRecord, matches(record) {
                 // Records do not nest: the inner one's text would be read into the outer one, its id dropped.
                 nested = true
                 return
             }
             if !inRecord {
-                guard matches(recordName) else { return }
+                guard matches(record) else { return }
                 inRecord = true
                 recordDepth = depth
                 recordLine = Int(xmlSAX2GetLineNumber(context))
@@ -260,11 +292,11 @@ public final class XMLRecordReader: ExportReader {
                 idTooLong = false
                 entity = nil
             } else if capture == .none {
-                if matches(textName) {
+                if matches(textElement) {
                     sawText = true
                     capture = .text
                     captureDepth = depth
-                } else if let idName, id.isEmpty, matches(idName) {
+                } else if let idElement, id.isEmpty, matches(idElement) {
                     capture = .id
                     captureDepth = depth
                 }
@@ -303,13 +335,6 @@ public final class XMLRecordReader: ExportReader {
         func reference(_ name: UnsafePointer<xmlChar>?) {
             guard !stopped, inRecord, capture != .none, entity == nil else { return }
             entity = LibXML2.string(name) ?? "?"
-        }
-
-        /// Whether an element's local name, or its qualified name `prefix:local`, is `name` (ignoring case).
-        static func matches(localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, _ name: String) -> Bool {
-            if LibXML2.nameEquals(localName, name) { return true }
-            guard let prefix, let local = LibXML2.string(localName), let prefixString = LibXML2.string(prefix) else { return false }
-            return "\(prefixString):\(local)".caseInsensitiveCompare(name) == .orderedSame
         }
 
         private func finishRecord() -> ExportRecord {
