@@ -328,7 +328,8 @@ private struct ChunkWalker {
     private static let maximumThousandsGroups = 6
     private static let currencyWords: Set<String> = ["€", "£", "$", "eur", "euro", "euros", "usd", "gbp", "chf", "dollar", "dollars", "pound", "pounds", "livres", "balles", "k€", "keur", "ttc", "ht"]
     private static let moneySuffixes: Set<String> = ["e", "eur", "euro", "euros", "k", "k€", "keur", "€", "£", "$", "ttc", "ht"]
-    private static let topLevelDomains: Set<String> = ["com", "fr", "org", "net", "io", "be", "ch", "eu", "co", "uk", "de", "info", "biz", "app", "ly", "me", "gouv", "ca", "es", "it", "nl", "lu"]
+    private static let topLevelDomains: [[UInt32]] = ["com", "fr", "org", "net", "io", "be", "ch", "eu", "co", "uk", "de", "info", "biz", "app", "ly", "me", "gouv", "ca", "es", "it", "nl", "lu"]
+        .map { $0.unicodeScalars.map(\.value) }
 
     /// The folded text of `start..<end`, encoded as UTF-8 on the stack and made a `String` in one step
     /// (no heap allocation for the short strings placeholders are: up to 15 bytes are stored inline).
@@ -402,8 +403,12 @@ private struct ChunkWalker {
     /// Whether chunk `index`, trimmed, is one of `words`.
     private func chunk(_ index: Int, isOneOf words: [[UInt32]]) -> Bool {
         let (a, b) = trimmed(index)
-        let length = b - a
-        return words.contains { $0.count == length && $0.elementsEqual(scratch.folded[a..<b]) }
+        return isOneOf(a, b, words)
+    }
+
+    /// Whether the folded scalars `a..<b` are one of `words`.
+    private func isOneOf(_ a: Int, _ b: Int, _ words: [[UInt32]]) -> Bool {
+        words.contains { $0.count == b - a && $0.elementsEqual(scratch.folded[a..<b]) }
     }
 
     /// Whether chunk `index`, trimmed, can be a part of an address: letters and digits (with `.`, `_` or `-`
@@ -496,7 +501,7 @@ private struct ChunkWalker {
         // and "75" as words when the check was for names without digits only).
         // (A dot first: the domain check splits the text, two allocations, and most chunks with digits, such as
         // "MRH-448120", have none.)
-        if others > 0, letters > 0, contains(Self.dot, start, end), looksLikeDomain(text) { return (.url, 1) }
+        if others > 0, letters > 0, contains(Self.dot, start, end), looksLikeDomain(start, end) { return (.url, 1) }
         if digits == 0 { return nil }
         // IBAN: two letters, two check digits, then letters and digits, whole or in groups of four.
         if length >= 4, scratch.classes[start] == .letter, scratch.classes[start + 1] == .letter,
@@ -569,11 +574,22 @@ private struct ChunkWalker {
         return nil
     }
 
-    private func looksLikeDomain(_ text: String) -> Bool {
-        let host = text.split(separator: "/", maxSplits: 1).first.map(String.init) ?? text
-        let labels = host.split(separator: ".")
-        guard labels.count >= 2, let tld = labels.last, labels.first.map({ $0.count >= 2 }) == true else { return false }
-        return Self.topLevelDomains.contains(String(tld))
+    /// Whether `start..<end` begins with a host name: a first label of two characters or more, then a known
+    /// top-level domain after the last dot before any `/`. On the folded scalars, without building strings: it
+    /// runs for every chunk with letters, a dot and a digit or a sign ("v2.0", "3.5km", "axa.fr/contact").
+    private func looksLikeDomain(_ start: Int, _ end: Int) -> Bool {
+        let folded = scratch.folded
+        var hostStart = start
+        while hostStart < end, folded[hostStart] == Self.slash { hostStart += 1 }
+        var hostEnd = hostStart
+        while hostEnd < end, folded[hostEnd] != Self.slash { hostEnd += 1 }
+        // Empty labels do not count ("axa..fr" is axa and fr, "axa.fr." axa and fr).
+        var labelStart = hostStart
+        while labelStart < hostEnd, folded[labelStart] == Self.dot { labelStart += 1 }
+        while hostEnd > labelStart, folded[hostEnd - 1] == Self.dot { hostEnd -= 1 }
+        guard let firstDot = (labelStart..<hostEnd).first(where: { folded[$0] == Self.dot }), firstDot - labelStart >= 2,
+              let lastDot = (firstDot..<hostEnd).last(where: { folded[$0] == Self.dot }) else { return false }
+        return isOneOf(lastDot + 1, hostEnd, Self.topLevelDomains)
     }
 
     private func dateOrTime(_ text: String) -> Placeholder? {
