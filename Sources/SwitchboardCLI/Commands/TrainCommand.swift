@@ -108,8 +108,8 @@ struct TrainCommand: AsyncParsableCommand {
         try ModelFile.write(report.model, to: output)
         for warning in report.warnings { Terminal.warn("warning: \(warning)") }
         // A corpus too small or too mixed for the precision target gives a threshold that routes (almost)
-        // nothing; the model is still written, but it should not pass unnoticed.
-        if !shard, let warning = CalibrationWarnings.lowCoverage(report.model.metadata.calibration.coverage, of: "the cross-validated messages") {
+        // nothing; the model is still written, but it should not pass unnoticed. (A shard has no coverage: no warning.)
+        if let warning = CalibrationWarnings.lowCoverage(report.model.metadata.calibration.coverage, of: "the cross-validated messages") {
             Terminal.warn(warning + String(format: " (the threshold is set for a precision of %.2f: more examples per label, or a lower --target-precision, help)",
                                            report.model.metadata.calibration.targetPrecision))
         }
