@@ -150,3 +150,18 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
     withUnsafeBytes(of: crc.littleEndian) { data.replaceSubrange((data.startIndex + 24)..<(data.startIndex + 28), with: $0) }
     expectInvalidModel(data, mentioning: "metadata")
 }
+
+@Test func aNameInAFewMessagesIsNotKeptAsATopFeature() throws {
+    // "Dubreuil" signs three complaints, "scandaleux" is in six: both weigh for complaint, but only the word
+    // used by enough messages may have its text stored in the model file.
+    var examples: [LabeledExample] = []
+    for i in 0..<3 { examples.append(LabeledExample(text: "service scandaleux numero \(i), signé Dubreuil", label: "complaint")) }
+    for i in 0..<3 { examples.append(LabeledExample(text: "scandaleux, attente \(i) semaines sans réponse", label: "complaint")) }
+    for i in 0..<6 { examples.append(LabeledExample(text: "je voudrais un devis pour ma maison \(i)", label: "quote")) }
+    let model = try Trainer.train(examples).model
+    let names = (model.metadata.topFeatures["complaint"] ?? []).map(\.name)
+    #expect(names.contains("w:scandaleux"))
+    #expect(!names.contains { $0.contains("dubreuil") })
+    let file = try ModelFile.encode(model)
+    #expect(file.range(of: Data("dubreuil".utf8)) == nil)
+}

@@ -3,8 +3,16 @@ enum TopFeatures {
     /// How many features per label.
     static let perLabel = 12
 
-    /// For each label, the word features (seen in at least two messages) whose weight for the label most
-    /// exceeds their mean weight for the other labels; names recovered from the label's own messages.
+    /// The fewest training messages a feature must occur in for its text to be kept in the model.
+    ///
+    /// These names are the only text of the corpus a model file holds. Placeholders keep e-mail addresses,
+    /// phone numbers and the like out of features, but not people's names: a customer's or an agent's name
+    /// in a signature can weigh a lot for a label in a small corpus. Five messages (it was two) keeps out
+    /// what one customer's exchange repeats, and leaves the words that describe a label.
+    static let minimumDocuments = 5
+
+    /// For each label, the word features (seen in at least ``minimumDocuments`` messages) whose weight for the
+    /// label most exceeds their mean weight for the other labels; names recovered from the label's own messages.
     static func compute(model: NaiveBayesModel, examples: [LabeledExample], rowClass: [Int32]) -> [String: [WeightedFeature]] {
         let s = model.statistics, scorer = model.scorer
         let c = s.labels.count
@@ -13,7 +21,7 @@ enum TopFeatures {
         var best = [[(hash: UInt64, weight: Double)]](repeating: [], count: c)
         var floor = [Double](repeating: -.infinity, count: c)
         var unit = [Double](repeating: 0, count: c)
-        for f in 0..<s.featureCount where !FeatureHash.isChar(s.featureKeys[f]) && s.documentFrequency[f] >= 2 {
+        for f in 0..<s.featureCount where !FeatureHash.isChar(s.featureKeys[f]) && s.documentFrequency[f] >= Self.minimumDocuments {
             let entries = scorer.entries(ofKey: s.featureKeys[f])
             var sum = 0.0
             for entry in entries { sum += Double(entry.weight) }
