@@ -38,4 +38,19 @@ struct TimestampTests {
         #expect(messages.map(\.timestampISO8601) == [nil, nil, "2026-11-28T21:06:40Z", nil])
         #expect(CivilTime.unixDate(-1e30) == nil)
     }
+
+    @Test("a huge or negative year, or a zone of 99 hours, in an e-mail or Messenger date gives no timestamp, not a trap")
+    func hostileDatesInMailAndMessenger() {
+        // The year 1000000000000 overflowed the day arithmetic: batch trapped, and every file after it was lost.
+        #expect(MailDecoding.parseDate("Thu, 27 Nov 1000000000000 21:14:05 +0100") == nil)
+        #expect(MailDecoding.parseDate("1 Jan -9999999999999 00:00 +0000") == nil)
+        #expect(MailDecoding.parseDate("27 Nov 12026 10:00 +0000") == nil)
+        #expect(MailDecoding.parseDate("27 Nov 2026 10:00 -9999") == nil)
+        #expect(MailDecoding.parseDate("27 Nov 2026 10:00 +0130").map(CivilTime.iso8601) == "2026-11-27T08:30:00Z")
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        #expect(MessengerHTMLReader.parseDate("Nov 27, 1000000000000 9:14:05 pm", timeZone: utc) == nil)
+        #expect(MessengerHTMLReader.parseDate("Nov 27, -9223372036854775807 9:14:05 pm", timeZone: utc) == nil)
+        #expect(MessengerHTMLReader.parseDate("Nov 27, 2026 9:14:05 pm", timeZone: utc).map(CivilTime.iso8601) == "2026-11-27T21:14:05Z")
+        #expect(!CivilTime.isValid(year: Int.max, month: 1, day: 1, hour: 0, minute: 0, second: 0))
+    }
 }

@@ -210,6 +210,8 @@ enum MailDecoding {
         if tokens.count >= 5 {
             let zone = tokens[4]
             if let sign = zone.first, sign == "+" || sign == "-", zone.count == 5, let value = Int(zone.dropFirst()) {
+                // RFC 5322's zone is hours and minutes: "-9999" is no offset (it was read as 99 h 99 min).
+                guard value / 100 <= 23, value % 100 <= 59 else { return nil }
                 offset = (sign == "-" ? -1 : 1) * ((value / 100) * 3600 + (value % 100) * 60)
             } else if let hours = zoneOffsets[zone] {
                 offset = hours * 3600
@@ -220,6 +222,7 @@ enum MailDecoding {
         }
         let seconds = CivilTime.epochSeconds(
             year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time.count > 2 ? time[2] : 0)
-        return Date(timeIntervalSince1970: TimeInterval(seconds - offset))
+        // Within the instants a message can carry, as every other reader's dates (a year 12026 came out as 2026).
+        return CivilTime.plausible(Date(timeIntervalSince1970: TimeInterval(seconds - offset)))
     }
 }

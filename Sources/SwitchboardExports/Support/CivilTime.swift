@@ -16,8 +16,10 @@ enum CivilTime {
         return days * 86_400 + hour * 3600 + minute * 60 + second
     }
 
+    /// Whether the fields make a date and time: years 1 to 9999 only, so that ``epochSeconds`` cannot overflow
+    /// (a `Date:` header with the year 1000000000000 trapped `batch`, and every file after it was lost).
     static func isValid(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Bool {
-        guard (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else {
+        guard (1...9999).contains(year), (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else {
             return false
         }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
