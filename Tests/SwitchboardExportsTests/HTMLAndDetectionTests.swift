@@ -35,6 +35,22 @@ import Switchboard
         options.limits.maxMessageBytes = 10_000
         #expect(try drain(HTMLDocumentReader(bytes: Array(page.utf8), name: "big.html", options: options)).messages.count == 1)
     }
+
+    @Test("a page libxml2 stops reading (elements nested too deep) is a failure, not its first paragraph as the message")
+    func truncatedPageIsAFailure() throws {
+        func page(depth: Int) -> [UInt8] {
+            Array(("<html><body><p>Bonjour, premier paragraphe.</p>" + String(repeating: "<div>", count: depth)
+                + "Je veux resilier mon contrat." + String(repeating: "</div>", count: depth) + "</body></html>").utf8)
+        }
+        let deep = try drain(HTMLDocumentReader(bytes: page(depth: 300), name: "deep.html"))
+        #expect(deep.messages.isEmpty)
+        #expect(deep.failures.first?.message.contains("nested too deep") == true)
+        #expect(deep.failures.first?.location?.file == "deep.html")
+        #expect(deep.statistics.inputMessages == 1)
+        let shallow = try drain(HTMLDocumentReader(bytes: page(depth: 200), name: "shallow.html"))
+        #expect(shallow.failures.isEmpty)
+        #expect(shallow.messages.first?.text.contains("resilier mon contrat") == true)
+    }
 }
 
 @Suite struct FormatDetectionTests {

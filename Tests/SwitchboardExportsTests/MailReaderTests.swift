@@ -55,6 +55,16 @@ import Switchboard
         #expect(!message.text.contains("Sent:"))
     }
 
+    @Test("an HTML part libxml2 stops reading makes the mail a failure, not a message routed on part of its text")
+    func htmlPartCutShortIsAFailure() throws {
+        let body = "<html><body><p>Bonjour.</p>" + String(repeating: "<div>", count: 300) + "Je veux resilier." + String(repeating: "</div>", count: 300) + "</body></html>"
+        let mail = "From: client@example.fr\r\nMessage-ID: <deep@example.fr>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + body + "\r\n"
+        let path = try temporaryFile("deep.eml", Array(mail.utf8))
+        let (messages, failures, _) = try drain(try EMLReader(path: path))
+        #expect(messages.isEmpty)
+        #expect(failures.first?.message.contains("nested too deep") == true, "\(failures)")
+    }
+
     @Test func htmlOnlyMail() throws {
         let message = try #require(try readMbox().messages.first { $0.id == "msg4@example.fr" })
         #expect(message.text.contains("Pouvez-vous m'envoyer une attestation d'assurance ?"))

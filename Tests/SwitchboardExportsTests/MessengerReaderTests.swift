@@ -64,6 +64,24 @@ import Switchboard
         #expect(messages.first?.timestamp == Date(timeIntervalSince1970: TimeInterval(expected)))
     }
 
+    @Test("an HTML export libxml2 stops reading ends with one failure there, not with its messages silently lost")
+    func htmlExportCutShortByDeepNesting() throws {
+        let original = try String(contentsOfFile: fixture("messenger/message_1.html"), encoding: .utf8)
+        let anchor = "Merci, nous regardons votre dossier."
+        #expect(original.contains(anchor))
+        let nested = anchor + String(repeating: "<span>", count: 300) + "x" + String(repeating: "</span>", count: 300)
+        let damaged = original.replacingOccurrences(of: anchor, with: nested)
+        let (messages, failures, statistics) = try drain(MessengerHTMLReader(bytes: Array(damaged.utf8), name: "m.html"))
+        // The first message is read; the one holding the nesting and every one after it are one failure.
+        #expect(messages.map(\.text) == ["Bonjour, ma voiture a été emboutie hier soir"])
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("nested too deep") == true)
+        #expect(failures.first?.location?.index == 1)
+        #expect(statistics.inputMessages == messages.count + failures.count + statistics.skippedTotal)
+        let intact = try drain(MessengerHTMLReader(bytes: Array(original.utf8), name: "m.html"))
+        #expect(intact.messages.count + intact.failures.count + intact.statistics.skippedTotal == 5)
+    }
+
     @Test func htmlExportOldLayout() throws {
         let (messages, failures, _) = try drain(try MessengerHTMLReader(path: fixture("messenger/old_message_1.html")))
         #expect(failures.isEmpty)

@@ -12,25 +12,49 @@ enum HTMLText {
     /// - Parameter encoding: the document's encoding if known (`UTF-8`); nil lets libxml2 read the
     ///   `<meta charset>` or guess.
     ///   - skipping: further elements to leave out (`blockquote` for quoted e-mail history).
-    static func text(fromHTML bytes: [UInt8], encoding: String? = "UTF-8", skipping: Set<String> = []) -> String {
+    ///
+    /// - Throws: ``Truncated`` when libxml2 stopped before the end of the document (see ``withDocument(_:encoding:_:)``):
+    ///   the text would be a part of the page's, given as the whole.
+    static func text(fromHTML bytes: [UInt8], encoding: String? = "UTF-8", skipping: Set<String> = []) throws -> String {
         guard !bytes.isEmpty else { return "" }
-        return LibXML2.withLock {
-            withDocument(bytes, encoding: encoding) { document in
+        return try LibXML2.withLock {
+            try withDocument(bytes, encoding: encoding) { document, stopped in
+                if let stopped { throw Truncated(description: stopped) }
                 guard let document, let root = xmlDocGetRootElement(document) else { return "" }
                 return text(of: root, skipping: skipping)
             }
         }
     }
 
+    /// libxml2 stopped before the end of an HTML document; `description` says where and why.
+    struct Truncated: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Parses HTML into a document, calls `body` with it and frees it. Call holding the libxml2 lock.
-    static func withDocument<T>(_ bytes: [UInt8], encoding: String?, _ body: (htmlDocPtr?) -> T) -> T {
+    ///
+    /// `body` also gets why libxml2 stopped before the end of the document, when it did: the forgiving parser
+    /// recovers from broken markup, but halts at elements nested more than 256 deep (and on exhausted
+    /// memory) and returns the tree read so far, which looked like the whole document. The messages after that
+    /// point were lost without a word, and a page's text was cut short; callers now report it.
+    static func withDocument<T>(_ bytes: [UInt8], encoding: String?, _ body: (htmlDocPtr?, _ stopped: String?) throws -> T) rethrows -> T {
+        guard let context = htmlNewParserCtxt() else { return try body(nil, "libxml2 could not allocate a parser") }
+        defer { htmlFreeParserCtxt(context) }
         let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                htmlReadMemory(chars.baseAddress, Int32(clamping: chars.count), "noname.html", encoding, LibXML2.htmlOptions)
+                htmlCtxtReadMemory(context, chars.baseAddress, Int32(clamping: chars.count), "noname.html", encoding, LibXML2.htmlOptions)
             }
         }
         defer { if let document { xmlFreeDoc(document) } }
-        return body(document)
+        // A recovered error leaves the parser running; only a halt disables its callbacks.
+        var stopped: String?
+        if context.pointee.disableSAX != 0 {
+            let error = xmlCtxtGetLastError(context)
+            let line = error.map { Int($0.pointee.line) } ?? 0
+            stopped = "libxml2 stopped reading the HTML" + (line > 0 ? " at line \(line)" : "")
+                + (error?.pointee.code == Int32(XML_ERR_INTERNAL_ERROR.rawValue) ? " (elements nested too deep)" : "")
+        }
+        return try body(document, stopped)
     }
 
     static let skipped: Set<String> = ["script", "style", "noscript", "template", "head", "title", "object", "iframe"]

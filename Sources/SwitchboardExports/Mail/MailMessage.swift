@@ -155,7 +155,11 @@ enum MailMessageReader {
         let text = try MailDecoding.decodeCharset(bytes, charset: parameters["charset"])
         if type == "text/html" {
             // Quoted history sits in <blockquote>; leave it out like "> " lines.
-            return HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
+            do {
+                return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
+            } catch {
+                throw MailDecoding.Failure(description: "text/html part: \(error)")
+            }
         }
         return text
     }

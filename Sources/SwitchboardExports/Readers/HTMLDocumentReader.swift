@@ -6,7 +6,8 @@ import Switchboard
 /// The document is parsed whole with libxml2's HTML parser (bounded by
 /// ``ExportLimits/maxDocumentBytes``); the encoding comes from the document's `<meta charset>`,
 /// else UTF-8 is tried. A document without visible text is a failure ("empty text"), and so is one whose
-/// text is over ``ExportLimits/maxMessageBytes``. Parsing takes about 18 times the file's size in memory
+/// text is over ``ExportLimits/maxMessageBytes``, or one libxml2 stops reading before its end (elements
+/// nested more than 256 deep): its text would be incomplete. Parsing takes about 18 times the file's size in memory
 /// (a 50 MB page: 934 MB), which the document limit bounds.
 public final class HTMLDocumentReader: ExportReader {
     /// The path being read.
@@ -38,7 +39,15 @@ public final class HTMLDocumentReader: ExportReader {
         self.bytes = nil
         let location = SourceLocation(file: path, index: 0)
         let declaresCharset = Self.declaresCharset(bytes)
-        let text = TextCleaning.trimmed(HTMLText.text(fromHTML: bytes, encoding: declaresCharset ? nil : "UTF-8"))
+        let text: String
+        do {
+            text = TextCleaning.trimmed(try HTMLText.text(fromHTML: bytes, encoding: declaresCharset ? nil : "UTF-8"))
+        } catch {
+            // Part of the page is not the message: a failure record, not a message routed on its first paragraph.
+            let record = ExportRecord.failure(SwitchboardError(.malformedRecord, "\(error): the page's text is incomplete", location: location))
+            statistics.count(record)
+            return record
+        }
         let record: ExportRecord
         if text.isEmpty {
             record = .failure(SwitchboardError(.malformedRecord, "empty text", location: location))

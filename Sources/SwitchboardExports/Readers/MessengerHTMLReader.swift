@@ -20,6 +20,8 @@ import Switchboard
 /// empty but holds a photo, video, audio or link is skipped as ``SkipReason/mediaOnly``; messages
 /// from ``ExportOptions/companySender`` are skipped as ``SkipReason/companySender``; an empty text
 /// without media is a failure. Dates are read in ``ExportOptions/timeZone`` (UTC by default).
+/// libxml2 stops reading at elements nested more than 256 deep: the block it stopped in and the rest of
+/// the file then come out as one failure that says so, after the messages read before it.
 public final class MessengerHTMLReader: ExportReader {
     /// The path being read.
     public let path: String
@@ -37,6 +39,8 @@ public final class MessengerHTMLReader: ExportReader {
 
     private let options: ExportOptions
     private var blocks: [Block] = []
+    /// Why libxml2 stopped before the end of the file, if it did: reported as one failure after the blocks read.
+    private var stopped: String?
     private var position = 0
 
     /// Reads and parses a file, or standard input when `path` is `-`.
@@ -49,7 +53,7 @@ public final class MessengerHTMLReader: ExportReader {
     public init(bytes: [UInt8], name: String, options: ExportOptions = ExportOptions()) {
         path = name
         self.options = options
-        blocks = Self.extractBlocks(bytes)
+        (blocks, stopped) = Self.extractBlocks(bytes)
     }
 
     /// Returns the next record, or nil at the end of the input.
@@ -80,6 +84,15 @@ public final class MessengerHTMLReader: ExportReader {
             statistics.count(record)
             return record
         }
+        if let stopped {
+            // The block libxml2 stopped in, and everything after it: one failure, at that block's index.
+            self.stopped = nil
+            let record = ExportRecord.failure(SwitchboardError(
+                .malformedRecord, "\(stopped): this message and the rest of the file could not be read (the \(blocks.count) before it were)",
+                location: SourceLocation(file: path, index: blocks.count)))
+            statistics.count(record)
+            return record
+        }
         return nil
     }
 
@@ -88,10 +101,10 @@ public final class MessengerHTMLReader: ExportReader {
     static let dateClasses: Set<String> = ["_a6-o", "_2lem"]
 
     /// Finds the message blocks of the document, in document order.
-    static func extractBlocks(_ bytes: [UInt8]) -> [Block] {
+    static func extractBlocks(_ bytes: [UInt8]) -> (blocks: [Block], stopped: String?) {
         LibXML2.withLock {
-            HTMLText.withDocument(bytes, encoding: "UTF-8") { document in
-                guard let document, let root = xmlDocGetRootElement(document) else { return [] }
+            HTMLText.withDocument(bytes, encoding: "UTF-8") { document, stopped in
+                guard let document, let root = xmlDocGetRootElement(document) else { return ([], stopped) }
                 var blocks: [Block] = []
                 var stack: [xmlNodePtr] = [root]
                 // Depth-first, in document order, without recursion.
@@ -109,7 +122,10 @@ public final class MessengerHTMLReader: ExportReader {
                     }
                     stack.append(contentsOf: children.reversed())
                 }
-                return blocks
+                // The tree ends where libxml2 stopped, inside or just after the last block read: that block's text
+                // may be cut short, so it becomes the failure rather than a message routed on part of its text.
+                if stopped != nil, !blocks.isEmpty { blocks.removeLast() }
+                return (blocks, stopped)
             }
         }
     }
