@@ -56,6 +56,22 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     #expect(records.filter { $0["error"] != nil }.count == 1)
 }
 
+/// `--strict --output` kept its partial file for every failure: an input that could not be opened replaced the
+/// previous output with the records of the inputs before it. Only a stop at an error record keeps one now.
+@Test func strictLeavesTheOutputAloneWhenAnInputCannotBeOpened() async throws {
+    let output = NSTemporaryDirectory() + "batch-\(UUID().uuidString).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    try Data("PREVIOUS\n".utf8).write(to: URL(fileURLWithPath: output))
+    let good = NSTemporaryDirectory() + "batch-good-\(UUID().uuidString).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: good) }
+    try Data(#"{"id":"1","text":"ma voiture a été emboutie ce matin"}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: good))
+    var command = try BatchCommand.parse(["--model", root + "/models/default.sbm", "--strict", "--output", output, good, good + ".missing"])
+    await #expect(throws: (any Error).self) { try await command.run() }
+    #expect(try String(contentsOfFile: output, encoding: .utf8) == "PREVIOUS\n")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix((output as NSString).lastPathComponent) && $0.hasSuffix(".tmp") }
+    #expect(leftovers.isEmpty)
+}
+
 /// SIGTERM (or Ctrl-C) during `batch --output` used to leave the temporary file of the output, megabytes of
 /// it, beside the target. The input is a pipe left open, so the command is surely mid-run when signalled.
 @Test func aSignalledBatchLeavesNoTemporaryFile() throws {

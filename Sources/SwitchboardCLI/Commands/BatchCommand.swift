@@ -63,7 +63,7 @@ struct BatchCommand: AsyncParsableCommand {
     @Flag(help: "Copy the message text into each record (off by default: messages hold personal data).")
     var includeText = false
 
-    @Flag(help: "Stop at the first error record, with exit code 1.")
+    @Flag(help: "Stop at the first error record, with exit code 1; --output then holds the records up to it, the error record last. (Any other failure, such as an input that cannot be opened, leaves --output as it was.)")
     var strict = false
 
     @Option(help: "Worker threads (default: all cores).")
@@ -94,6 +94,7 @@ struct BatchCommand: AsyncParsableCommand {
         var summary = BatchSummary()
         let started = Date()
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        var stoppedAtErrorRecord = false
         do {
             for input in inputs {
                 let reader = try ExportReaders.open(input, options: options)
@@ -110,7 +111,10 @@ struct BatchCommand: AsyncParsableCommand {
                         case .failure(let error):
                             summary.errors += 1
                             try emit(BatchRecord.errorLine(error, format: outputFormat, includeText: includeText, explain: explain))
-                            if strict { throw ExitCode(1) }
+                            if strict {
+                                stoppedAtErrorRecord = true
+                                throw ExitCode(1)
+                            }
                         }
                     }
                     pending.removeAll(keepingCapacity: true)
@@ -123,6 +127,7 @@ struct BatchCommand: AsyncParsableCommand {
                         try emit(BatchRecord.errorLine(error, format: outputFormat, includeText: includeText, explain: explain))
                         Terminal.endProgress()
                         Terminal.warn("error: \(error)")
+                        stoppedAtErrorRecord = true
                         throw ExitCode(1)
                     }
                     pending.append(record)
@@ -135,8 +140,10 @@ struct BatchCommand: AsyncParsableCommand {
             try stdout.flush()
         } catch {
             if let writer {
-                // Keep what was decided so far: an honest partial file is better than none in strict mode.
-                if strict { try? writer.commit() } else { writer.abort() }
+                // Stopped at an error record in strict mode: keep what was decided up to it, the error record
+                // last (an honest partial file). Any other failure (an input that cannot be opened or read, a
+                // write error) leaves the output as it was, as without --strict.
+                if stoppedAtErrorRecord { try? writer.commit() } else { writer.abort() }
             }
             try? stdout.flush()
             throw error
