@@ -68,6 +68,34 @@ private func expectPolicyError(_ yaml: String, line: Int?, mentioning phrase: St
     expectPolicyError("queues:\n  claims:\n    priority: 0\n", line: 3, mentioning: "priority")
     expectPolicyError("queues:\n  claims:\n    answer_within: soon\n", line: 3, mentioning: "duration")
     expectPolicyError("queue:\n  claims: {}\n", line: 1, mentioning: "unknown key 'queue'")
+    // A keyword with no word in it left the rule without a keyword condition: it fired on every message.
+    for keyword in ["\"\"", "\".\"", "\"-\""] {
+        expectPolicyError("queues:\n  billing:\n    labels: [billing]\nrules:\n  - name: r\n    when:\n      labels: [billing]\n      keywords: [urgent, \(keyword)]\n    then: {priority: 1}\n",
+                          line: 8, mentioning: "has no word in it")
+    }
+    expectPolicyError("queues:\n  billing:\n    labels: [billing]\nrules:\n  - name: r\n    when:\n      keywords: []\n    then: {priority: 1}\n", line: 7, mentioning: "empty list")
+    expectPolicyError("queues:\n  claims:\n    labels: [claim]\n  claims:\n    labels: [billing]\n", line: nil, mentioning: "duplicated key")
+}
+
+@Test func aDuplicatedKeyOrANonUTF8PolicyFileNamesALine() throws {
+    let directory = NSTemporaryDirectory() + "policy-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let duplicated = directory + "/dup.yaml"
+    try Data("queues:\n  claims:\n    labels: [claim]\n  claims:\n    labels: [billing]\n".utf8).write(to: URL(fileURLWithPath: duplicated))
+    #expect {
+        _ = try RoutingPolicy.load(from: duplicated, labels: ["claim", "billing"])
+    } throws: { error in
+        (error as? SwitchboardError)?.location?.line != nil && "\(error)".contains("duplicated")
+    }
+    let latin1 = directory + "/latin1.yaml"
+    try Data("queues:\n  claims:\n    labels: [claim]\n# r".utf8 + [0xE9] + Data("sum\u{00E9}\n".utf8)).write(to: URL(fileURLWithPath: latin1))
+    #expect {
+        _ = try RoutingPolicy.load(from: latin1, labels: ["claim"])
+    } throws: { error in
+        let error = error as? SwitchboardError
+        return error?.location?.line == 4 && error?.code == .invalidPolicy && "\(error.map { "\($0)" } ?? "")".contains("UTF-8")
+    }
 }
 
 private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {

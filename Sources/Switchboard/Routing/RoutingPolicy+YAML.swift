@@ -2,13 +2,30 @@ import Foundation
 import Yams
 
 extension RoutingPolicy {
+    /// The 1-based line of the first byte sequence of `bytes` that is not UTF-8 (nil when there is none).
+    static func firstInvalidUTF8Line(_ bytes: Data) -> Int? {
+        var line = 1, start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.endIndex
+            if String(validating: bytes[start..<end], as: UTF8.self) == nil { return line }
+            line += 1
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
+        }
+        return nil
+    }
+
     /// Reads a policy file and checks it against the model's labels.
     public static func load(from path: String, labels: [String]) throws -> RoutingPolicy {
-        let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw SwitchboardError(.io, "cannot read the policy file", location: SourceLocation(file: path), cause: error as NSError)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            // A Latin-1 "é" in a comment gave "the file isn't in the correct format", with no line.
+            throw SwitchboardError(.invalidPolicy, "the policy file is not UTF-8: save it as UTF-8",
+                                   location: SourceLocation(file: path, line: Self.firstInvalidUTF8Line(bytes)))
         }
         do {
             return try parse(yaml: text, labels: labels, file: path)
@@ -31,6 +48,7 @@ extension RoutingPolicy {
             var line: Int?
             switch error {
             case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
+            case .duplicatedKeysInMapping(_, let context): line = context.mark.line
             default: line = nil
             }
             throw SwitchboardError(.invalidPolicy, "invalid YAML: \(error)", location: SourceLocation(file: file, line: line))
@@ -144,7 +162,14 @@ extension RoutingPolicy {
                 }
             case "keywords":
                 let tokenizer = Tokenizer()
-                let tokenized = try strings(value, "keywords").map { tokenizer.tokens($0).filter(\.inSequence) }.filter { !$0.isEmpty }
+                let given = try strings(value, "keywords")
+                guard !given.isEmpty else { throw fail("rule '\(name)': 'keywords' is an empty list (remove it to match any message)", value) }
+                // A keyword with no word in it ("", ".", "-") matched nothing, and the rule then had no keyword
+                // condition left: it fired on every message of its labels.
+                let tokenized = given.map { tokenizer.tokens($0).filter(\.inSequence) }
+                if let index = tokenized.firstIndex(where: \.isEmpty) {
+                    throw fail("rule '\(name)': keyword '\(given[index])' has no word in it to match", value.sequence?[index] ?? value)
+                }
                 rule.keywords = tokenized.map { $0.map(\.text).joined(separator: " ") }
                 rule.keywordHashes = tokenized.map { $0.map { FeatureHash.raw(token: $0.text) } }
             case "pattern":
