@@ -133,6 +133,22 @@ import Switchboard
         #expect(try drain(try XMLRecordReader(path: json, options: options)).failures.first?.message.hasPrefix("not an XML document") == true)
     }
 
+    /// Markup inside a message's text is read as elements, and libxml2's messages quote their names: a word of
+    /// the message ("Hunter2") reached the error record and stderr.
+    @Test func errorMessagesDoNotQuoteNamesFromTheMessage() throws {
+        let bad = try temporaryFile("names.xml", Array(#"<export><ticket><id>1</id><body>mon mot de passe est <Hunter2 secret="x"> </body></ticket></export>"#.utf8))
+        let (_, failures, _) = try drain(try XMLRecordReader(path: bad, options: options))
+        let message = try #require(failures.first?.message)
+        #expect(!message.contains("Hunter2"), "\(message)")
+        #expect(message.contains("tag mismatch"), "\(message)")
+        #expect(XMLRecordReader.redactingNames("Opening and ending tag mismatch: Hunter2 line 1 and body") == "Opening and ending tag mismatch: … line 1 and …")
+        #expect(XMLRecordReader.redactingNames("Couldn't find end of Start Tag motdepasse line 3") == "Couldn't find end of Start Tag … line 3")
+        #expect(XMLRecordReader.redactingNames("Entity 'dupont' not defined") == "Entity '…' not defined")
+        #expect(XMLRecordReader.redactingNames("Specification mandates value for attribute secret") == "Specification mandates value for attribute …")
+        #expect(XMLRecordReader.redactingNames("Namespace prefix dupont for jean on body is not defined") == "Namespace prefix … for … on … is not defined")
+        #expect(XMLRecordReader.redactingNames("Extra content at the end of the document") == "Extra content at the end of the document")
+    }
+
     /// A typo in --xml-record read a whole export as nothing; records nested in records were merged silently.
     @Test func noRecordElementAndNestedRecordsAreFailures() throws {
         let none = try temporaryFile("none.xml", Array("<export><tiket><body>a</body></tiket></export>".utf8))

@@ -171,9 +171,29 @@ public final class XMLRecordReader: ExportReader {
         case _ where first.contains("Huge input lookup"):
             return "malformed XML: a CDATA section, comment or attribute value is longer than libxml2's 10 MB limit"
         default:
-            return "malformed XML: \(first)"
+            return "malformed XML: \(redactingNames(first))"
         }
     }
+
+    /// libxml2's message with the names it quotes (of elements, attributes, entities, prefixes) replaced by "…":
+    /// markup inside a message's text is read as elements, so a name can be a word of the message
+    /// ("tag mismatch: Hunter2 line 1 and b"), and error records and stderr never hold message text.
+    static func redactingNames(_ message: String) -> String {
+        var text = message
+        for (pattern, template) in nameRedactions {
+            text = pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+        }
+        return text
+    }
+
+    /// Where libxml2 2.9's messages put names: in quotes, after "mismatch:" and "and", after "tag", "attribute",
+    /// "prefix", "for", "on", "element" and "Entity", and after "xmlns:".
+    private static let nameRedactions: [(NSRegularExpression, String)] = [
+        (#"'[^']*'"#, "'…'"),
+        (#"\b(mismatch: )\S+( line \d+ and )\S+"#, "$1…$2…"),
+        (#"\b((?:[Tt]ag|[Aa]ttribute|prefix|for|on|[Ee]lement|Entity) )(?!(?:mismatch|[Tt]ag|[Aa]ttribute|prefix|for|on|[Ee]lement|Entity|…|'…')\b)[^\s,;:']+"#, "$1…"),
+        (#"\b(xmlns:)[^\s:]+"#, "$1…"),
+    ].compactMap { pattern, template in (try? NSRegularExpression(pattern: pattern)).map { ($0, template) } }
 
     /// Frees the parser (once); nothing is read after.
     private func release() {
