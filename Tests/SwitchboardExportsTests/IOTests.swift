@@ -39,6 +39,22 @@ import Switchboard
         #expect(try reader.next() == nil)
     }
 
+    @Test("a line of exactly the limit is whole, whatever the buffer's size; one byte more is cut")
+    func aLineOfExactlyTheLimitIsWhole() throws {
+        let bytes = Array((String(repeating: "a", count: 40) + "\n" + String(repeating: "b", count: 41) + "\n" + String(repeating: "c", count: 40)).utf8)
+        let path = try temporaryFile("limit.txt", bytes)
+        for chunk in [16, 20, 40, 41, 64] {
+            let reader = LineReader(input: try ByteInput(path: path, chunkSize: chunk), maxLineLength: 40)
+            let exact = try #require(try reader.next())
+            #expect(!exact.isTruncated && exact.bytes.count == 40, "chunk \(chunk)")
+            let over = try #require(try reader.next())
+            #expect(over.isTruncated && over.bytes.count == 40, "chunk \(chunk)")
+            let last = try #require(try reader.next())
+            #expect(!last.isTruncated && last.string == String(repeating: "c", count: 40) && last.number == 3, "chunk \(chunk)")
+            #expect(try reader.next() == nil)
+        }
+    }
+
     @Test func missingFileIsAnIOError() {
         #expect(throws: SwitchboardError.self) { try LineReader(path: "/nonexistent/file.jsonl") }
     }

@@ -99,9 +99,14 @@ public final class LineReader {
                 if lineEnd > lineStart, input.storage[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 input.start = newline + 1
                 lineNumber += 1
-                return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: lineEnd - lineStart), lineNumber, false)
+                // The limit holds whatever the buffering: a longer line whose newline came in the same read was
+                // returned whole, and one of exactly the limit was cut when a read happened to end with it.
+                let isTruncated = lineEnd - lineStart > maxLineLength
+                return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: min(lineEnd - lineStart, maxLineLength)), lineNumber, isTruncated)
             }
-            if input.available >= maxLineLength {
+            // More than the limit without a newline: the line is longer than it (at exactly the limit, the next
+            // byte decides).
+            if input.available > maxLineLength {
                 return try truncatedLine(body)
             }
             let scanned = input.end - input.start
@@ -112,7 +117,8 @@ public final class LineReader {
                 if input.storage[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 input.start = input.end
                 lineNumber += 1
-                return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: lineEnd - lineStart), lineNumber, false)
+                return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: min(lineEnd - lineStart, maxLineLength)), lineNumber,
+                                lineEnd - lineStart > maxLineLength)
             }
             scanFrom = input.start + scanned
         }
