@@ -61,6 +61,19 @@ import Switchboard
 }
 
 @Suite struct CSVReaderTests {
+    @Test("a quote never closed in the header is named as such, not as a missing column")
+    func unclosedQuoteInTheHeader() throws {
+        let text = "id,\"text\n1,bonjour\n2,au revoir\n"
+        #expect {
+            _ = try CSVReader(bytes: Array(text.utf8), name: "inbox.csv")
+        } throws: { error in
+            guard let error = error as? SwitchboardError else { return false }
+            return error.location?.file == "inbox.csv" && error.location?.line == 1 && error.message.contains("header line")
+                && error.message.contains("never closed")
+        }
+        #expect(try CSVReader(bytes: Array("id,text\n1,bonjour\n".utf8)).header == ["id", "text"])
+    }
+
     @Test func parsesQuotedMultilineFieldsAndReportsStartLines() throws {
         let text = "a,b\r\n1,\"x, \"\"y\"\"\r\nz\"\r\n2,plain\r\n"
         let reader = try CSVReader(bytes: Array(text.utf8))

@@ -88,7 +88,14 @@ public final class CSVReader {
         try skipByteOrderMark()
         if delimiter == nil { self.delimiter = try detectDelimiter() }
         if hasHeader {
-            header = try next()?.fields
+            let record = try next()
+            // A quote never closed in the header swallowed the whole file into it, and the error then blamed a
+            // missing column ("no column 'text' in the header line (2 field(s))").
+            if let record, let problem = record.problem {
+                throw SwitchboardError(.malformedRecord, "the header line: " + message(for: problem, of: record, lost: "records"),
+                                       location: SourceLocation(file: input.path, line: record.line))
+            }
+            header = record?.fields
         }
     }
 
