@@ -52,11 +52,16 @@ public struct NaiveBayesParameters: Sendable, Hashable, Codable, CustomStringCon
     /// The largest character n-gram weight accepted (the cross-validation grid goes up to 1).
     public static let maximumCharWeight = 1e3
 
-    /// Throws unless `alpha` is a number in (0, ``maximumAlpha``]: an infinite or huge one made every
-    /// score NaN.
+    /// The smallest smoothing accepted: far below any useful value (cross-validation tries down to 0.01), and
+    /// large enough that a count divided by it stays a finite number.
+    public static let minimumAlpha = 1e-9
+
+    /// Throws unless `alpha` is a number in [``minimumAlpha``, ``maximumAlpha``]: an infinite or huge one made
+    /// every score NaN, and so did one under about 1e-307 (a count divided by it overflowed), which then hung
+    /// calibration.
     public static func check(alpha: Double) throws {
-        guard alpha > 0, alpha <= maximumAlpha else {
-            throw SwitchboardError(.invalidArgument, "alpha must be a positive number up to \(Int(maximumAlpha)) (got \(alpha))")
+        guard alpha >= minimumAlpha, alpha <= maximumAlpha else {
+            throw SwitchboardError(.invalidArgument, "alpha must be from \(minimumAlpha) to \(Int(maximumAlpha)) (got \(alpha))")
         }
     }
 

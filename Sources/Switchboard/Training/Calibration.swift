@@ -88,10 +88,12 @@ public enum Calibration {
         while k < order.count {
             // Take all messages of equal confidence together.
             let value = confidences[order[k]]
-            while k < order.count, confidences[order[k]] == value {
+            // At least one message per step: a NaN is equal to nothing, not even itself, and a NaN confidence
+            // looped here for ever.
+            repeat {
                 hits += correct[order[k]] ? 1 : 0
                 k += 1
-            }
+            } while k < order.count && confidences[order[k]] == value
             if Double(hits) / Double(k) >= targetPrecision { best = (value, Double(k) / Double(order.count)) }
         }
         return best
