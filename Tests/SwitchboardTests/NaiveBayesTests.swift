@@ -217,3 +217,31 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     }
     #expect(Set(cv.rowFold).count == 3)
 }
+
+/// An alpha of 1e-308 overflowed every weight to infinity and every score to NaN, and calibration looped on the
+/// NaN confidences for ever (`train --alpha 1e-308` hung).
+@Test func aTinyAlphaIsRefusedAndNaNConfidencesDoNotHangCalibration() {
+    #expect(throws: SwitchboardError.self) { try NaiveBayesParameters.check(alpha: 1e-308) }
+    #expect(throws: SwitchboardError.self) { try NaiveBayesParameters.check(alpha: 5e-324) }
+    #expect((try? NaiveBayesParameters.check(alpha: NaiveBayesParameters.minimumAlpha)) != nil)
+    var options = TrainingOptions()
+    options.alpha = 1e-308
+    #expect(throws: SwitchboardError.self) { _ = try Trainer.train(smallCorpus, options: options) }
+    let (threshold, coverage) = Calibration.threshold(confidences: [.nan, .nan, 0.9, .nan], correct: [true, false, true, true], targetPrecision: 0.95)
+    #expect(threshold.isNaN || (0...1).contains(threshold))
+    #expect((0...1).contains(coverage))
+}
+
+/// `train --folds 3050` on 6,100 messages left the search's sample no row per fold (a division by zero).
+@Test func foldsAreBoundedAndTheSampleKeepsARowPerFold() throws {
+    var options = TrainingOptions()
+    options.folds = 1_001
+    #expect(throws: SwitchboardError.self) { _ = try Trainer.train(smallCorpus, options: options) }
+}
+
+/// `learn` and `merge` lacked `train`'s limit on labels: 70,000 new labels trapped a conversion.
+@Test func learningTooManyLabelsIsAnErrorNotATrap() throws {
+    let model = try Trainer.train(smallCorpus).model
+    let corrections = (0...Trainer.maximumLabels).map { LabeledExample(text: "message number \($0)", label: "label\($0)") }
+    #expect(throws: SwitchboardError.self) { _ = try model.learning(corrections, workers: 1) }
+}

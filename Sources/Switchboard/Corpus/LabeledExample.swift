@@ -31,6 +31,18 @@ extension LabeledExample {
             return "the label contains a control character (a tab, a line break...)"
         }
         if label.unicodeScalars.contains("\u{FFFD}") { return "the label is not valid UTF-8" }
+        // Labels are stored in the model as written, and named in warnings: a message's text taken for its label
+        // (columns the wrong way round) put its e-mail address or IBAN in the model file verbatim. The label
+        // itself is never quoted here.
+        let swapped = " (are the label and text columns the right way round?)"
+        if label.utf8.count > maximumLabelBytes { return "the label is longer than \(maximumLabelBytes) bytes" + swapped }
+        if let at = label.firstIndex(of: "@"), label[at...].contains(".") { return "the label looks like an e-mail address" + swapped }
+        if label.unicodeScalars.filter({ ("0"..."9").contains($0) }).count >= 8 {
+            return "the label holds a long number (a phone number, an IBAN?)" + swapped
+        }
         return nil
     }
+
+    /// The longest label accepted, in UTF-8 bytes: a label names a queue's kind of message, not a message.
+    static let maximumLabelBytes = 100
 }

@@ -71,6 +71,8 @@ extension NaiveBayesModel {
         guard !accepted.isEmpty else { return report }
 
         let labels = Array(Set(accepted.map(\.label))).sorted()
+        // As `train`: thousands of labels are columns the wrong way round (70,000 trapped a conversion here).
+        try Trainer.checkLabelCount(Set(labels).union(self.labels).count)
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let matrix = FeatureMatrix.extract(accepted.map(\.text), settings: metadata.features, workers: workers)
         let p = metadata.parameters

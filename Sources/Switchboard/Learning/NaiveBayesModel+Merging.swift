@@ -58,6 +58,8 @@ extension NaiveBayesModel {
             }
             chosen = first.metadata.parameters
         }
+        // As `train`: more labels than a model takes trapped a conversion when the statistics were summed.
+        try Trainer.checkLabelCount(Set(models.flatMap(\.labels)).count)
         let statistics = try ModelStatistics.sum(models.map(\.statistics))
 
         var checksum: UInt64 = 0

@@ -111,7 +111,16 @@ struct LearnCommand: AsyncParsableCommand {
 
     /// What to tell about labels the update added (or removed, when forgetting): a new label needs a queue in
     /// the routing policy; with the policy given, only the labels it has no queue for are named.
+    ///
+    /// Ten at most, the rest counted: corrections with their columns the wrong way round made one warning per
+    /// message, its text quoted.
     static func labelWarnings(_ labels: [String], forget: Bool, policy: RoutingPolicy?, policyPath: String?) -> [String] {
+        let all = allLabelWarnings(labels, forget: forget, policy: policy, policyPath: policyPath)
+        guard all.count > 10 else { return all }
+        return Array(all.prefix(10)) + ["warning: \(all.count - 10) more labels \(forget ? "were removed" : "are new") (\(all.count) in all: are the label and text columns the right way round?)"]
+    }
+
+    private static func allLabelWarnings(_ labels: [String], forget: Bool, policy: RoutingPolicy?, policyPath: String?) -> [String] {
         labels.compactMap { label in
             if forget { return "warning: label '\(label)' has no message left and was removed from the model" }
             guard let policy else {
