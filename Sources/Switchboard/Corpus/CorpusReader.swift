@@ -265,17 +265,7 @@ public enum CorpusReader {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             labelDirectories += 1
-            // A label directory that cannot be listed used to vanish from the model, counts and all.
-            let files: [String]
-            do {
-                files = try manager.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
-            } catch {
-                throw SwitchboardError(.io, "cannot list the directory of label '\(label)'", location: SourceLocation(file: directory), cause: error as NSError)
-            }
-            for file in files {
-                let filePath = (directory as NSString).appendingPathComponent(file)
-                var fileIsDirectory: ObjCBool = false
-                guard manager.fileExists(atPath: filePath, isDirectory: &fileIsDirectory), !fileIsDirectory.boolValue else { continue }
+            for filePath in try messageFiles(under: directory, label: label) {
                 let text = try readText(filePath)
                 // A NUL is never in a message: the file is binary (an attachment, an image) and was trained on.
                 if text.utf8.contains(0) {
@@ -291,6 +281,35 @@ public enum CorpusReader {
         if labelDirectories == 0 {
             throw SwitchboardError(.invalidArgument, "a corpus directory holds one subdirectory per label, and this one has none; to read the files in it, give them as inputs (for example \((path as NSString).appendingPathComponent("*.jsonl")))", location: SourceLocation(file: path))
         }
+    }
+
+    /// The files under a label's directory, in its subdirectories too (`ham/2023/...` is ham), sorted, hidden
+    /// ones left out; subdirectories were skipped in silence, and their messages lost.
+    ///
+    /// A directory that cannot be listed is an error: it used to vanish from the model, counts and all. At most
+    /// 16 levels deep, so that a link to a parent directory cannot loop.
+    static func messageFiles(under directory: String, label: String, depth: Int = 0) throws -> [String] {
+        let manager = FileManager.default
+        let names: [String]
+        do {
+            names = try manager.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw SwitchboardError(.io, "cannot list the directory of label '\(label)'", location: SourceLocation(file: directory), cause: error as NSError)
+        }
+        var files: [String] = []
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            if !isDirectory.boolValue {
+                files.append(path)
+            } else if depth < 16 {
+                files += try messageFiles(under: path, label: label, depth: depth + 1)
+            } else {
+                throw SwitchboardError(.invalidArgument, "the directories of label '\(label)' are nested more than 16 deep (a link to a parent directory?)", location: SourceLocation(file: path))
+            }
+        }
+        return files
     }
 
     /// Reads a file as UTF-8, repairing invalid sequences (U+FFFD) and dropping a byte-order mark.
