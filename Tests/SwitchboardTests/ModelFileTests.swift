@@ -165,3 +165,16 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
     let file = try ModelFile.encode(model)
     #expect(file.range(of: Data("dubreuil".utf8)) == nil)
 }
+
+/// A model file saying it was trained on 2^63 - 1 messages (its checksum made to match) trapped `learn` and
+/// `merge`, which add to that count.
+@Test func anOutOfRangeMessageCountIsRefusedOnLoad() throws {
+    let model = try Trainer.train(smallCorpus).model
+    var metadata = model.metadata
+    metadata.training.documents = Int.max
+    let data = try ModelFile.encode(model.with(metadata: metadata))
+    #expect(throws: SwitchboardError.self) { _ = try ModelFile.decode(data) }
+    metadata.training.documents = -5
+    #expect(throws: SwitchboardError.self) { _ = try ModelFile.decode(ModelFile.encode(model.with(metadata: metadata))) }
+    #expect((try? ModelFile.decode(ModelFile.encode(model))) != nil)
+}

@@ -33,6 +33,10 @@ import Foundation
 /// A reader refuses a file whose magic, version, lengths or checksum do not match, and checks every
 /// offset and class number before use, so a damaged file gives an error, never a crash.
 public enum ModelFile {
+    /// The most training messages a model file may say it was trained on (2^48: far beyond any corpus, far from
+    /// overflowing when models are merged).
+    static let maximumDocuments = 1 << 48
+
     /// The format version this build writes and reads.
     public static let currentVersion = 2
     static let magic: [UInt8] = Array("SWBDMODL".utf8)
@@ -194,6 +198,10 @@ public enum ModelFile {
         try metadata.features.validate()
         try metadata.parameters.validate()
         try metadata.calibration.validate()
+        // A count of training messages is added to by `learn` and `merge`: a crafted 2^63 - 1 trapped them.
+        guard (0...Self.maximumDocuments).contains(metadata.training.documents) else {
+            throw invalid("the model's training summary is out of range: \(metadata.training.documents) messages")
+        }
         return (statistics, metadata)
     }
 
