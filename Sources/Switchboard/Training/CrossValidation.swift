@@ -168,7 +168,7 @@ struct CrossValidation: Sendable {
         let all = foldRows[fold]
         // A deterministic subsample: every k-th held-out row (fold rows are already in shuffled class order).
         let held = sample.map { limit in
-            limit >= all.count ? all : stride(from: 0, to: all.count, by: max(1, all.count / limit)).map { all[$0] }
+            limit >= all.count ? all : stride(from: 0, to: all.count, by: max(1, all.count / max(limit, 1))).map { all[$0] }
         } ?? all
         let (computed, idf, documents) = foldWeights(fold, variant: variant, alpha: alpha, idf: useIDF)
         let n = documents.reduce(0, +)

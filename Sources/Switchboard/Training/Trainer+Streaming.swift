@@ -23,7 +23,8 @@ extension Trainer {
     public static func trainStreaming(options: TrainingOptions, feed: ((LabeledExample) throws -> Void) throws -> Void) throws -> TrainingReport {
         try options.features.validate()
         if let limit = options.maxFeatures, limit < 1 { throw SwitchboardError(.invalidArgument, "--max-features must be at least 1 (got \(limit))") }
-        guard options.chunkBytes >= 1, options.searchSample >= 2 else { throw SwitchboardError(.invalidArgument, "the chunk size and the search sample must be positive") }
+        guard options.chunkBytes >= 1 else { throw SwitchboardError(.invalidArgument, "the chunk size must be positive (got \(options.chunkBytes))") }
+        guard options.searchSample >= 2 else { throw SwitchboardError(.invalidArgument, "the search sample must hold at least 2 messages (got \(options.searchSample))") }
         let start = Date()
         var total: ModelStatistics?
         var checksum: UInt64 = 0
@@ -94,6 +95,11 @@ extension Trainer {
         options.progress?("cross-validation on a sample of \(sample.count) messages")
         var sampleOptions = options
         sampleOptions.progress = options.progress
+        // The corpus has two labels or more (checked above); a sample with one is the sample's fault, not the
+        // corpus's, and saying "the corpus has a single label" sent people looking for the wrong problem.
+        guard Set(sample.map(\.label)).count >= 2 else {
+            throw SwitchboardError(.insufficientData, "the search sample of \(sample.count) messages holds only one of the corpus's \(statistics.labels.count) labels: give a larger --search-sample (a rare label needs one large enough to be drawn)")
+        }
         let searched = try train(sample, options: sampleOptions)
         var metadata = searched.model.metadata
         metadata.labels = statistics.labels

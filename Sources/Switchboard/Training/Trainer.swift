@@ -125,7 +125,9 @@ public enum Trainer {
     /// Trains a model on `examples`.
     public static func train(_ examples: [LabeledExample], options: TrainingOptions = TrainingOptions()) throws -> TrainingReport {
         try options.features.validate()
-        guard options.folds >= 2 else { throw SwitchboardError(.invalidArgument, "cross-validation needs at least 2 folds (got \(options.folds))") }
+        guard options.folds >= 2, options.folds <= 1_000 else {
+            throw SwitchboardError(.invalidArgument, "cross-validation takes 2 to 1000 folds (got \(options.folds))")
+        }
         if let percentile = options.knownSharePercentile, !(percentile >= 0 && percentile < 100) {
             throw SwitchboardError(.invalidArgument, "the known-share percentile must be from 0 (off) to below 100 (got \(percentile))")
         }
@@ -146,7 +148,9 @@ public enum Trainer {
         let rowClass = examples.map { classOf[$0.label] ?? 0 }
         var perLabel = [String: Int]()
         for example in examples { perLabel[example.label, default: 0] += 1 }
-        warnings += Self.fewExamplesWarnings(labels: labels, perLabel: perLabel, folds: options.folds, detail: ": fewer than the \(options.folds) cross-validation folds, its scores are unreliable")
+        // The folds used: no more than the largest label has examples.
+        let folds = min(options.folds, max(2, perLabel.values.max() ?? 2))
+        warnings += Self.fewExamplesWarnings(labels: labels, perLabel: perLabel, folds: folds, detail: ": fewer than the \(folds) cross-validation folds, its scores are unreliable")
         var timings: [(String, Double)] = []
         var clock = Date()
         func lap(_ stage: String) {
@@ -159,7 +163,6 @@ public enum Trainer {
         let matrix = FeatureMatrix.extract(examples.map(\.text), settings: options.features, workers: options.workers)
         lap("features: \(matrix.featureCount) from \(examples.count) messages")
         let corpus = PreparedCorpus(matrix: matrix, labels: labels, rowClass: rowClass, sublinearTF: options.sublinearTF, normalizeLength: options.normalizeLength)
-        let folds = min(options.folds, max(2, perLabel.values.max() ?? 2))
         let cv = CrossValidation(corpus: corpus, folds: folds, seed: options.seed)
         lap("statistics")
 
@@ -247,7 +250,7 @@ public enum Trainer {
         // then the three best on all of them. Weights, priors and character weights are tried for free in both.
         let rowCount = corpus.matrix.rowCount
         let sampleSize = 3000
-        let perFoldSample = rowCount > sampleSize * 2 ? sampleSize / cv.folds : nil
+        let perFoldSample = rowCount > sampleSize * 2 ? max(1, sampleSize / cv.folds) : nil
         var grid: [(NaiveBayesParameters.Variant, Double, Bool)] = []
         for variant in variants { for alpha in alphas { for useIDF in idfs { grid.append((variant, alpha, useIDF)) } } }
 

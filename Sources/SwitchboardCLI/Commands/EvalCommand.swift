@@ -47,7 +47,10 @@ struct EvalCommand: AsyncParsableCommand {
             }
             let result = try Trainer.crossValidate(examples, options: options)
             evaluation = result.evaluation
-            note = "\(options.folds)-fold cross-validation, \(result.parameters)"
+            for warning in result.warnings { Terminal.warn("warning: \(warning)") }
+            // The folds used: no more than the largest label's examples (`--cv 10` on labels of 2 used 2).
+            note = "\(result.folds)-fold cross-validation" + (result.folds < options.folds ? " (\(options.folds) asked; the largest label has \(result.folds) examples)" : "")
+                + ", \(result.parameters)"
         }
         if json {
             print(Self.json(evaluation))

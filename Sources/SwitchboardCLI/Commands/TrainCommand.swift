@@ -56,7 +56,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         try OptionChecks.integer(maxFeatures, "--max-features", in: 1...Int(Int32.max))
-        try OptionChecks.integer(searchSample, "--search-sample", in: 1...Int(Int32.max))
+        try OptionChecks.integer(searchSample, "--search-sample", in: 2...Int(Int32.max))
         try OptionChecks.number(chunkMegabytes, "--chunk-megabytes", in: 0.001...4_096)
         try OptionChecks.number(streamAbove, "--stream-above", in: 0...1e9)
         // From 1970 to the end of year 9999: a date the model's metadata can be written and read back with.

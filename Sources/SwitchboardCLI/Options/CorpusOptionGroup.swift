@@ -100,6 +100,8 @@ struct ModelOptionGroup: ParsableArguments {
 
     func validate() throws {
         try OptionChecks.threads(threads)
+        // As `eval --cv`: 3,050 folds of a 6,100-message corpus left no row per fold in the search's sample.
+        try OptionChecks.integer(folds, "--folds", in: 2...1_000)
     }
 
     func trainingOptions() throws -> TrainingOptions {
