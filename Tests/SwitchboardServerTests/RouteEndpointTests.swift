@@ -68,6 +68,22 @@ import Testing
         }
     }
 
+    /// Read as Doubles, integers past 2^53 came back changed (an order number 9007199254740993 as ...992).
+    @Test func echoesLargeIntegersInMetadataExactly() async throws {
+        let server = try makeServer()
+        try await server.makeApplication().test(.router) { client in
+            let request = #"{"text": "je voudrais un devis", "metadata": {"order": 9007199254740993, "big": 18446744073709551615, "neg": -9223372036854775808, "ratio": 0.25}}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: body(request)) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.contains("9007199254740993"), "\(text)")
+                #expect(text.contains("18446744073709551615"), "\(text)")
+                #expect(text.contains("-9223372036854775808"), "\(text)")
+                #expect(text.contains("0.25"), "\(text)")
+            }
+        }
+    }
+
     @Test func abstainsOnAnEmptyMessage() async throws {
         let server = try makeServer()
         try await server.makeApplication().test(.router) { client in
