@@ -178,3 +178,20 @@ private func expectInvalidModel(_ data: Data, mentioning phrase: String, sourceL
     #expect(throws: SwitchboardError.self) { _ = try ModelFile.decode(ModelFile.encode(model.with(metadata: metadata))) }
     #expect((try? ModelFile.decode(ModelFile.encode(model))) != nil)
 }
+
+/// The checks added for new corpora and settings (labels that look like messages, alpha at least 1e-9) must not
+/// refuse a model an earlier build wrote: it could no longer be loaded, and the error called it corrupt.
+@Test func modelsWrittenBeforeTheNewChecksStillLoad() throws {
+    let model = try Trainer.train(smallCorpus).model
+    var metadata = model.metadata
+    metadata.parameters.alpha = 1e-10
+    let loaded = try ModelFile.decode(ModelFile.encode(model.with(metadata: metadata)))
+    #expect(loaded.metadata.parameters.alpha == 1e-10)
+    #expect(throws: SwitchboardError.self) { try NaiveBayesParameters.check(alpha: 1e-10) }
+    metadata.parameters.alpha = 1e-300
+    #expect(throws: SwitchboardError.self) { _ = try ModelFile.decode(ModelFile.encode(model.with(metadata: metadata))) }
+    for label in ["promo_20241201", "billing@acme.fr"] {
+        #expect(LabeledExample.labelStructureProblem(label) == nil)
+        #expect(LabeledExample.labelProblem(label) != nil)
+    }
+}

@@ -26,11 +26,23 @@ extension LabeledExample {
     /// reports and a line of `route`'s output, so it must not be empty or hold a tab or a line break, and a
     /// label repaired from invalid UTF-8 (U+FFFD) would be a new label nobody meant.
     static func labelProblem(_ label: String) -> String? {
+        if let problem = labelStructureProblem(label) { return problem }
+        return labelContentProblem(label)
+    }
+
+    /// What makes a label unusable anywhere, in a model file too: empty, a control character, invalid UTF-8.
+    static func labelStructureProblem(_ label: String) -> String? {
         if label.isEmpty { return "the label is empty" }
         if label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "the label contains a control character (a tab, a line break...)"
         }
         if label.unicodeScalars.contains("\u{FFFD}") { return "the label is not valid UTF-8" }
+        return nil
+    }
+
+    /// What makes a label look like a message (for corpora and corrections, not for model files: a model an
+    /// earlier build wrote keeps loading, whatever its labels).
+    static func labelContentProblem(_ label: String) -> String? {
         // Labels are stored in the model as written, and named in warnings: a message's text taken for its label
         // (columns the wrong way round) put its e-mail address or IBAN in the model file verbatim. The label
         // itself is never quoted here.

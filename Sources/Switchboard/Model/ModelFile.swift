@@ -196,7 +196,7 @@ public enum ModelFile {
         statistics.learntDigests = try reader.array(UInt64.self, count: l)
         try statistics.validate()
         try metadata.features.validate()
-        try metadata.parameters.validate()
+        try metadata.parameters.validate(minimumAlpha: NaiveBayesParameters.minimumLoadedAlpha)
         try metadata.calibration.validate()
         // A count of training messages is added to by `learn` and `merge`: a crafted 2^63 - 1 trapped them.
         guard (0...Self.maximumDocuments).contains(metadata.training.documents) else {

@@ -69,7 +69,9 @@ public struct ModelStatistics: Sendable, Equatable {
         // and a file with the labels swapped (checksum recomputed) loaded, then made them write a model that
         // could not be read back.
         for i in labels.indices.dropFirst() where !(labels[i - 1] < labels[i]) { throw fail("labels are not sorted and unique ('\(labels[i])')") }
-        if let problem = labels.lazy.compactMap(LabeledExample.labelProblem).first { throw fail(problem) }
+        // Only what makes a label unusable: the checks of a corpus's labels for message text came later, and a
+        // model written before them must keep loading.
+        if let problem = labels.lazy.compactMap(LabeledExample.labelStructureProblem).first { throw fail(problem) }
         guard documentFrequency.count == v, featureStart.count == v + 1, classDocuments.count == labels.count else { throw fail("array lengths disagree") }
         guard featureStart.first == 0, Int(featureStart[v]) == entryClass.count, entryValue.count == entryClass.count else { throw fail("entry offsets") }
         guard learntIDs.count == learntDigests.count else { throw fail("learnt corrections") }

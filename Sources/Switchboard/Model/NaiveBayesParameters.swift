@@ -41,8 +41,11 @@ public struct NaiveBayesParameters: Sendable, Hashable, Codable, CustomStringCon
     }
 
     /// Checks the values.
-    public func validate() throws {
-        try Self.check(alpha: alpha)
+    ///
+    /// `minimumAlpha` is ``minimumAlpha`` for new settings; a model file is read with ``minimumLoadedAlpha``, so
+    /// that one written before the minimum existed keeps loading.
+    public func validate(minimumAlpha: Double = Self.minimumAlpha) throws {
+        try Self.check(alpha: alpha, minimum: minimumAlpha)
         try Self.check(charWeight: charWeight)
     }
 
@@ -59,11 +62,15 @@ public struct NaiveBayesParameters: Sendable, Hashable, Codable, CustomStringCon
     /// Throws unless `alpha` is a number in [``minimumAlpha``, ``maximumAlpha``]: an infinite or huge one made
     /// every score NaN, and so did one under about 1e-307 (a count divided by it overflowed), which then hung
     /// calibration.
-    public static func check(alpha: Double) throws {
-        guard alpha >= minimumAlpha, alpha <= maximumAlpha else {
-            throw SwitchboardError(.invalidArgument, "alpha must be from \(minimumAlpha) to \(Int(maximumAlpha)) (got \(alpha))")
+    public static func check(alpha: Double, minimum: Double = minimumAlpha) throws {
+        guard alpha >= minimum, alpha <= maximumAlpha else {
+            throw SwitchboardError(.invalidArgument, "alpha must be from \(minimum) to \(Int(maximumAlpha)) (got \(alpha))")
         }
     }
+
+    /// The smallest alpha a model file may hold: entry values are under 1e9, so a value divided by it stays finite.
+    /// Models written before ``minimumAlpha`` existed may hold one below it, and keep loading.
+    public static let minimumLoadedAlpha = 1e-290
 
     /// Throws unless `charWeight` is a number in [0, ``maximumCharWeight``].
     public static func check(charWeight: Double) throws {
