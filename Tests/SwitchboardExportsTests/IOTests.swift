@@ -55,6 +55,22 @@ import Switchboard
         }
     }
 
+    @Test("a CRLF line of exactly the limit is whole, even when a read ends on its \\r, or the file does")
+    func aCRLFLineOfExactlyTheLimitIsWhole() throws {
+        let line = String(repeating: "a", count: 40)
+        for text in [line + "\r\n" + line + "\r", line + "\r\nb"] {
+            let path = try temporaryFile("crlf.txt", Array(text.utf8))
+            for chunk in [16, 20, 41, 42, 64] {
+                let reader = LineReader(input: try ByteInput(path: path, chunkSize: chunk), maxLineLength: 40)
+                let first = try #require(try reader.next())
+                #expect(!first.isTruncated && first.bytes.count == 40, "chunk \(chunk)")
+                let second = try #require(try reader.next())
+                #expect(!second.isTruncated, "chunk \(chunk)")
+                #expect(try reader.next() == nil)
+            }
+        }
+    }
+
     @Test func missingFileIsAnIOError() {
         #expect(throws: SwitchboardError.self) { try LineReader(path: "/nonexistent/file.jsonl") }
     }

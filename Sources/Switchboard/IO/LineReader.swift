@@ -105,8 +105,9 @@ public final class LineReader {
                 return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: min(lineEnd - lineStart, maxLineLength)), lineNumber, isTruncated)
             }
             // More than the limit without a newline: the line is longer than it (at exactly the limit, the next
-            // byte decides).
-            if input.available > maxLineLength {
+            // byte decides; a `\r` just past it may end a line of exactly the limit, so the byte after it decides).
+            if input.available > maxLineLength,
+               input.storage[input.start + maxLineLength] != 0x0D || input.available > maxLineLength + 1 {
                 return try truncatedLine(body)
             }
             let scanned = input.end - input.start
