@@ -35,6 +35,28 @@ extension RoutingPolicy {
         }
     }
 
+    /// The 1-based line of the next key `key` at the indentation of line `first` (the key's first occurrence),
+    /// before the mapping ends (a line indented less); nil when there is none.
+    static func lineOfRepeatedKey(_ key: String, after first: Int, in yaml: String) -> Int? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first >= 1, first <= lines.count else { return nil }
+        func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "-" }.count }
+        func startsWithKey(_ line: Substring) -> Bool {
+            let body = line.drop { $0 == " " || $0 == "-" }
+            return [key + ":", "\"" + key + "\":", "'" + key + "':"].contains { body.hasPrefix($0) }
+        }
+        let depth = indentation(lines[first - 1])
+        for number in (first + 1)...max(first + 1, lines.count) where number <= lines.count {
+            let line = lines[number - 1]
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let here = indentation(line)
+            if here < depth { return nil }
+            if here == depth, startsWithKey(line) { return number }
+        }
+        return nil
+    }
+
     /// Parses a policy from YAML text. Errors name the line.
     public static func parse(yaml: String, labels: [String], file: String = "<policy>") throws -> RoutingPolicy {
         func fail(_ message: String, _ node: Node?) -> SwitchboardError {
@@ -48,7 +70,12 @@ extension RoutingPolicy {
             var line: Int?
             switch error {
             case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
-            case .duplicatedKeysInMapping(_, let context): line = context.mark.line
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                // Yams points at the first of the two and appends the whole file: name the second, quote nothing.
+                let key = duplicates.sorted().first ?? "?"
+                let second = Self.lineOfRepeatedKey(key, after: context.mark.line, in: yaml)
+                throw SwitchboardError(.invalidPolicy, "the key '\(key)' appears twice in one mapping" + (second == nil ? "" : " (first at line \(context.mark.line))"),
+                                       location: SourceLocation(file: file, line: second ?? context.mark.line))
             default: line = nil
             }
             throw SwitchboardError(.invalidPolicy, "invalid YAML: \(error)", location: SourceLocation(file: file, line: line))
