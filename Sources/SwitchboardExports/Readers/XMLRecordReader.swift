@@ -186,12 +186,14 @@ public final class XMLRecordReader: ExportReader {
         return text
     }
 
-    /// Where libxml2 2.9's messages put names: in quotes, after "mismatch:" and "and", after "tag", "attribute",
-    /// "prefix", "for", "on", "element" and "Entity", and after "xmlns:".
+    /// Where libxml2 2.9's messages put text of the document: a comment's excerpt after "comment", names in
+    /// quotes (with a letter or digit: `';'` is libxml2's own), after "mismatch:" and "and", after "tag",
+    /// "attribute", "prefix", "for", "on", "element", "Entity" and "PI" (a `prefix:name` whole), and after "xmlns:".
     private static let nameRedactions: [(NSRegularExpression, String)] = [
-        (#"'[^']*'"#, "'…'"),
+        (#"\b([Cc]omment)\b.*"#, "$1"),
+        (#"'[^']*[\p{L}\p{N}][^']*'"#, "'…'"),
         (#"\b(mismatch: )\S+( line \d+ and )\S+"#, "$1…$2…"),
-        (#"\b((?:[Tt]ag|[Aa]ttribute|prefix|for|on|[Ee]lement|Entity) )(?!(?:mismatch|[Tt]ag|[Aa]ttribute|prefix|for|on|[Ee]lement|Entity|…|'…')\b)[^\s,;:']+"#, "$1…"),
+        (#"\b((?:[Tt]ag|[Aa]ttribute|prefix|for|on|[Ee]lement|Entity|PI) )(?!(?:mismatch|[Tt]ag|[Aa]ttribute|prefix|for|on|[Ee]lement|Entity|PI|name|value|construct|never|not|redefined|…|'…')\b)[^\s,;']+"#, "$1…"),
         (#"\b(xmlns:)[^\s:]+"#, "$1…"),
     ].compactMap { pattern, template in (try? NSRegularExpression(pattern: pattern)).map { ($0, template) } }
 
