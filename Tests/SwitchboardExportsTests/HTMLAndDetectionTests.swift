@@ -47,6 +47,14 @@ import Switchboard
         #expect(deep.failures.first?.message.contains("nested too deep") == true)
         #expect(deep.failures.first?.location?.file == "deep.html")
         #expect(deep.statistics.inputMessages == 1)
+        // A byte the declared encoding does not have: libxml2 stopped there without a word, and printed the bytes.
+        let declared = Array(#"<html><head><meta charset="windows-1252"></head><body><p>Je veux r"#.utf8) + [0xE9]
+            + Array("silier mon contrat ".utf8) + [0x81] + Array(" au plus vite, merci de me rappeler.</p></body></html>".utf8)
+        let cut = try drain(HTMLDocumentReader(bytes: declared, name: "cp1252.html"))
+        #expect(cut.messages.isEmpty)
+        #expect(cut.failures.first?.message.contains("declared encoding") == true)
+        let fine = Array(#"<html><head><meta charset="windows-1252"></head><body><p>Je veux r"#.utf8) + [0xE9] + Array("silier.</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: fine, name: "fine.html")).messages.first?.text == "Je veux résilier.")
         let shallow = try drain(HTMLDocumentReader(bytes: page(depth: 200), name: "shallow.html"))
         #expect(shallow.failures.isEmpty)
         #expect(shallow.messages.first?.text.contains("resilier mon contrat") == true)

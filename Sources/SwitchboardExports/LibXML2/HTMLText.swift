@@ -27,7 +27,7 @@ enum HTMLText {
     }
 
     /// libxml2 stopped before the end of an HTML document; `description` says where and why.
-    struct Truncated: Error, CustomStringConvertible {
+    struct Truncated: Error, Sendable, CustomStringConvertible {
         var description: String
     }
 
@@ -40,6 +40,7 @@ enum HTMLText {
     static func withDocument<T>(_ bytes: [UInt8], encoding: String?, _ body: (htmlDocPtr?, _ stopped: String?) throws -> T) rethrows -> T {
         guard let context = htmlNewParserCtxt() else { return try body(nil, "libxml2 could not allocate a parser") }
         defer { htmlFreeParserCtxt(context) }
+        LibXML2.encodingConversionFailed = false
         let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 htmlCtxtReadMemory(context, chars.baseAddress, Int32(clamping: chars.count), "noname.html", encoding, LibXML2.htmlOptions)
@@ -48,7 +49,10 @@ enum HTMLText {
         defer { if let document { xmlFreeDoc(document) } }
         // A recovered error leaves the parser running; only a halt disables its callbacks.
         var stopped: String?
-        if context.pointee.disableSAX != 0 {
+        if LibXML2.encodingConversionFailed {
+            // libxml2 stops at a byte its declared encoding does not have, and says nothing to the parser.
+            stopped = "libxml2 stopped reading the HTML at a byte its declared encoding does not have"
+        } else if context.pointee.disableSAX != 0 {
             let error = xmlCtxtGetLastError(context)
             let line = error.map { Int($0.pointee.line) } ?? 0
             stopped = "libxml2 stopped reading the HTML" + (line > 0 ? " at line \(line)" : "")

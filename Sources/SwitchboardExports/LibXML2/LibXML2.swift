@@ -14,6 +14,9 @@ enum LibXML2 {
     private static let lock = NSLock()
     /// Guarded by `lock`.
     nonisolated(unsafe) private static var initialised = false
+    /// Guarded by `lock`: whether libxml2 failed to convert input from its declared encoding since this was last
+    /// set to false. It then stops reading without a word, and the rest of the document is lost.
+    nonisolated(unsafe) static var encodingConversionFailed = false
 
     /// Options for XML: never substitute entities (`XML_PARSE_NOENT`), never load a DTD, never use
     /// the network, no `XML_PARSE_HUGE` (so libxml2's default limits on depth and text size apply).
@@ -33,6 +36,9 @@ enum LibXML2 {
             xmlSetExternalEntityLoader(refuseExternalEntity)
             initialised = true
         }
+        // Every libxml2 error to `recordError`, none to standard error: an encoding error printed the message's
+        // bytes there. Set on each call, since libxml2 keeps its error handlers per thread.
+        xmlSetStructuredErrorFunc(nil, recordError)
         return try body()
     }
 
@@ -48,6 +54,13 @@ enum LibXML2 {
         defer { switchboard_xmlFree(value) }
         return string(value)
     }
+}
+
+/// The error handler installed by ``LibXML2``: prints nothing, and notes a failed encoding conversion (called
+/// holding the lock, from within a libxml2 call).
+private func recordError(_ context: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {
+    guard let error else { return }
+    if error.pointee.code == Int32(XML_I18N_CONV_FAILED.rawValue) { LibXML2.encodingConversionFailed = true }
 }
 
 /// The external entity loader installed by ``LibXML2``: it loads nothing.

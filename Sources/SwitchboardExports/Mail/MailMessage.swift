@@ -110,6 +110,10 @@ enum MailMessageReader {
             body = try bodyText(of: entity, depth: 0, maxDepth: options.limits.maxDepth) ?? ""
         } catch let failure as MailDecoding.Failure {
             return .failure(SwitchboardError(.malformedRecord, "undecodable part: \(failure)", location: location, cause: failure))
+        } catch let truncated as HTMLText.Truncated {
+            // The part decoded, but its HTML could not be read to the end: a failure (a person reads it), not a
+            // message routed on part of its text.
+            return .failure(SwitchboardError(.malformedRecord, "the text/html part could not be read whole: \(truncated)", location: location, cause: truncated))
         } catch {
             return .failure(SwitchboardError(.malformedRecord, "undecodable part", location: location))
         }
@@ -155,11 +159,7 @@ enum MailMessageReader {
         let text = try MailDecoding.decodeCharset(bytes, charset: parameters["charset"])
         if type == "text/html" {
             // Quoted history sits in <blockquote>; leave it out like "> " lines.
-            do {
-                return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
-            } catch {
-                throw MailDecoding.Failure(description: "text/html part: \(error)")
-            }
+            return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
         }
         return text
     }
