@@ -65,7 +65,7 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     let good = NSTemporaryDirectory() + "batch-good-\(UUID().uuidString).jsonl"
     defer { try? FileManager.default.removeItem(atPath: good) }
     try Data(#"{"id":"1","text":"ma voiture a été emboutie ce matin"}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: good))
-    var command = try BatchCommand.parse(["--model", root + "/models/default.sbm", "--strict", "--output", output, good, good + ".missing"])
+    let command = try BatchCommand.parse(["--model", root + "/models/default.sbm", "--strict", "--output", output, good, good + ".missing"])
     await #expect(throws: (any Error).self) { try await command.run() }
     #expect(try String(contentsOfFile: output, encoding: .utf8) == "PREVIOUS\n")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix((output as NSString).lastPathComponent) && $0.hasSuffix(".tmp") }

@@ -2,21 +2,6 @@ import Foundation
 import Testing
 @testable import Switchboard
 
-/// Options that fix every hyperparameter: the textbook model, so posteriors can be worked out by hand.
-private func textbookOptions(_ variant: NaiveBayesParameters.Variant, uniformPriors: Bool) -> TrainingOptions {
-    var options = TrainingOptions()
-    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0, lengthFeature: false)
-    options.variant = variant
-    options.alpha = 1
-    options.charWeight = 1
-    options.uniformPriors = uniformPriors
-    options.sublinearTF = false
-    options.idf = false
-    options.normalizeLength = false
-    options.folds = 2
-    return options
-}
-
 private let tinyCorpus = [
     LabeledExample(text: "x x y", label: "a"),
     LabeledExample(text: "x z", label: "a"),

@@ -269,15 +269,7 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
 /// length normalisation, no IDF, no character n-grams, no length feature), alpha 1, so that
 /// P(f | c) = (count of f in c + 1) / (words of c + V).
 @Test func wordLikelihoodIsTheMeanLogProbabilityOfTheWordsUnderTheLabel() throws {
-    var options = TrainingOptions()
-    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0, foldDiacritics: true, lengthFeature: false)
-    options.variant = .multinomial
-    options.alpha = 1
-    options.charWeight = 0
-    options.uniformPriors = true
-    options.idf = false
-    options.sublinearTF = false
-    options.normalizeLength = false
+    var options = textbookOptions(.multinomial, uniformPriors: true)
     let corpus = [("claim", "fire fire car"), ("claim", "car crash"), ("billing", "invoice late"), ("billing", "invoice paid")]
         .map { LabeledExample(text: $0.1, label: $0.0) }
     let model = try Trainer.train(corpus, options: options).model

@@ -1,6 +1,22 @@
 import Foundation
 @testable import Switchboard
 
+/// Options that fix every hyperparameter: the textbook model (word unigrams counted as they are, alpha 1, no
+/// IDF, no length normalisation, no character n-grams, no length feature), so figures can be worked out by hand.
+func textbookOptions(_ variant: NaiveBayesParameters.Variant, uniformPriors: Bool) -> TrainingOptions {
+    var options = TrainingOptions()
+    options.features = FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 0, charMaxN: 0, lengthFeature: false)
+    options.variant = variant
+    options.alpha = 1
+    options.charWeight = 1
+    options.uniformPriors = uniformPriors
+    options.sublinearTF = false
+    options.idf = false
+    options.normalizeLength = false
+    options.folds = 2
+    return options
+}
+
 /// A fresh temporary directory for one test.
 func temporaryDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "switchboard-tests-" + UUID().uuidString
