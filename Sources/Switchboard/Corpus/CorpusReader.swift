@@ -252,18 +252,9 @@ public enum CorpusReader {
     }
 
     static func readDirectory(_ path: String, skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
-        let manager = FileManager.default
-        let labels: [String]
-        do {
-            labels = try manager.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
-        } catch {
-            throw SwitchboardError(.io, "cannot list the directory", location: SourceLocation(file: path), cause: error as NSError)
-        }
         var labelDirectories = 0
-        for label in labels {
-            let directory = (path as NSString).appendingPathComponent(label)
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+        for (directory, isDirectory) in try visibleEntries(of: path, cannotList: "cannot list the directory") where isDirectory {
+            let label = (directory as NSString).lastPathComponent
             labelDirectories += 1
             for filePath in try messageFiles(under: directory, label: label) {
                 let text = try readText(filePath)
@@ -289,19 +280,9 @@ public enum CorpusReader {
     /// A directory that cannot be listed is an error: it used to vanish from the model, counts and all. At most
     /// 16 levels deep, so that a link to a parent directory cannot loop.
     static func messageFiles(under directory: String, label: String, depth: Int = 0) throws -> [String] {
-        let manager = FileManager.default
-        let names: [String]
-        do {
-            names = try manager.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
-        } catch {
-            throw SwitchboardError(.io, "cannot list the directory of label '\(label)'", location: SourceLocation(file: directory), cause: error as NSError)
-        }
         var files: [String] = []
-        for name in names {
-            let path = (directory as NSString).appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            if !isDirectory.boolValue {
+        for (path, isDirectory) in try visibleEntries(of: directory, cannotList: "cannot list the directory of label '\(label)'") {
+            if !isDirectory {
                 files.append(path)
             } else if depth < 16 {
                 files += try messageFiles(under: path, label: label, depth: depth + 1)
@@ -310,6 +291,23 @@ public enum CorpusReader {
             }
         }
         return files
+    }
+
+    /// The paths of a directory's entries, sorted, hidden ones left out, each with whether it is a directory (links
+    /// followed); one that cannot be listed is an error saying `cannotList`.
+    private static func visibleEntries(of directory: String, cannotList: String) throws -> [(path: String, isDirectory: Bool)] {
+        let manager = FileManager.default
+        let names: [String]
+        do {
+            names = try manager.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw SwitchboardError(.io, cannotList, location: SourceLocation(file: directory), cause: error as NSError)
+        }
+        return names.compactMap { name in
+            let path = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            return manager.fileExists(atPath: path, isDirectory: &isDirectory) ? (path, isDirectory.boolValue) : nil
+        }
     }
 
     /// Reads a file as UTF-8, repairing invalid sequences (U+FFFD) and dropping a byte-order mark.
