@@ -89,20 +89,24 @@ public final class LineReader {
                 input.start += 3
             }
         }
+        /// The line from `input.start` to `end` (a `\r` before it dropped), cut at the limit and flagged if longer;
+        /// the next line starts at `next`. The limit holds whatever the buffering: a longer line whose newline came
+        /// in the same read was returned whole.
+        func line(endingAt end: Int, next: Int) throws -> R {
+            let lineStart = input.start
+            var lineEnd = end
+            if lineEnd > lineStart, input.storage[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            input.start = next
+            lineNumber += 1
+            let length = lineEnd - lineStart
+            return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: min(length, maxLineLength)), lineNumber, length > maxLineLength)
+        }
         var scanFrom = input.start
         while true {
             let remaining = input.end - scanFrom
             if remaining > 0, let found = memchr(input.storage + scanFrom, 0x0A, remaining) {
                 let newline = input.storage.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                let lineStart = input.start
-                var lineEnd = newline
-                if lineEnd > lineStart, input.storage[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                input.start = newline + 1
-                lineNumber += 1
-                // The limit holds whatever the buffering: a longer line whose newline came in the same read was
-                // returned whole, and one of exactly the limit was cut when a read happened to end with it.
-                let isTruncated = lineEnd - lineStart > maxLineLength
-                return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: min(lineEnd - lineStart, maxLineLength)), lineNumber, isTruncated)
+                return try line(endingAt: newline, next: newline + 1)
             }
             // More than the limit without a newline: the line is longer than it (at exactly the limit, the next
             // byte decides; a `\r` just past it may end a line of exactly the limit, so the byte after it decides).
@@ -113,13 +117,7 @@ public final class LineReader {
             let scanned = input.end - input.start
             if try !input.fill() {
                 if input.available == 0 { return nil }
-                let lineStart = input.start
-                var lineEnd = input.end
-                if input.storage[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                input.start = input.end
-                lineNumber += 1
-                return try body(UnsafeBufferPointer(start: input.storage + lineStart, count: min(lineEnd - lineStart, maxLineLength)), lineNumber,
-                                lineEnd - lineStart > maxLineLength)
+                return try line(endingAt: input.end, next: input.end)
             }
             scanFrom = input.start + scanned
         }
