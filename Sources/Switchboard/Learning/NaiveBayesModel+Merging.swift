@@ -128,15 +128,15 @@ extension NaiveBayesModel {
         let percentile = metadata.calibration.knownSharePercentile ?? 0
         let likelihoodPercentile = metadata.calibration.likelihoodPercentile ?? (percentile > 0 ? 0 : TrainingOptions().likelihoodPercentile)
         var scratch = makeScratch()
-        var scores: [[Double]] = [], truth: [Int] = [], known: [Bool] = [], shares: [Double?] = [], likelihoods: [Double?] = []
+        var scores: [[Double]] = [], predicted: [Int] = [], truth: [Int] = [], known: [Bool] = [], shares: [Double?] = [], likelihoods: [Double?] = []
         for example in examples {
             rawScores(example.text, scratch: &scratch)
             scores.append(scratch.scores)
             // Only messages of labels the model knows tell what an ordinary share of known words is, and an
             // ordinary likelihood of their words under the label they are given.
             shares.append(classOf[example.label] != nil ? scratch.knownWordShare : nil)
-            let predicted = scratch.scores.indices.max { scratch.scores[$0] < scratch.scores[$1] } ?? 0
-            likelihoods.append(classOf[example.label] != nil ? wordLogLikelihood(scratch: scratch, forClass: predicted) : nil)
+            predicted.append(scratch.scores.indexOfMaximum)
+            likelihoods.append(classOf[example.label] != nil ? wordLogLikelihood(scratch: scratch, forClass: predicted[predicted.count - 1]) : nil)
             truth.append(classOf[example.label] ?? 0)
             known.append(classOf[example.label] != nil)
         }
@@ -148,7 +148,6 @@ extension NaiveBayesModel {
         }
         let fitted = zip(scores, zip(truth, known)).filter { $0.1.1 }
         let fittedScale = Calibration.fitScale(scores: fitted.map(\.0), truth: fitted.map(\.1.0))
-        let predicted = scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         let correct = predicted.indices.map { known[$0] && predicted[$0] == truth[$0] }
         func confidences(_ s: Double) -> [Double] { scores.map { Self.softmax($0, scale: s).max() ?? 0 } }
         let (scale, before, after) = Calibration.chooseScale(fitted: fittedScale, correct: correct, confidences: confidences)

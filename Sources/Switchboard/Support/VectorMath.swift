@@ -22,3 +22,11 @@ enum VectorMath {
         }
     }
 }
+
+extension Array where Element == Double {
+    /// The index of the highest score, the first on a tie (0 for an empty array): the class a row of scores
+    /// predicts, the one rule for training, cross-validation and recalibration.
+    var indexOfMaximum: Int {
+        indices.max { self[$0] < self[$1] } ?? 0
+    }
+}

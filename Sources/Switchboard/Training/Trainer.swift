@@ -175,13 +175,13 @@ public enum Trainer {
         func confidences(_ s: Double) -> [Double] {
             search.scores.map { NaiveBayesModel.softmax($0, scale: s).max() ?? 0 }
         }
-        let correct = zip(search.scores, truth).map { row, y in row.indices.max { row[$0] < row[$1] } == y }
+        let predictedClasses = search.scores.map(\.indexOfMaximum)
+        let correct = zip(predictedClasses, truth).map { $0 == $1 }
         let (scale, before, after) = Calibration.chooseScale(fitted: fitted, correct: correct, confidences: confidences)
         let calibrated = confidences(scale)
         let (threshold, coverage) = Calibration.threshold(confidences: calibrated, correct: correct, targetPrecision: options.targetPrecision)
         let sharePercentile = options.knownSharePercentile ?? (search.best.variant == .multinomial ? 0 : options.likelihoodPercentile)
         let minimumKnownShare = Calibration.minimumKnownShare(cv.knownWordShares(), percentile: sharePercentile)
-        let predictedClasses = search.scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         let minimumWordLikelihood = search.best.variant == .multinomial && options.likelihoodPercentile > 0
             ? Calibration.lowerPercentile(cv.wordLogLikelihoods(rows: search.rows, predicted: predictedClasses, parameters: search.best, workers: options.workers), percentile: options.likelihoodPercentile)
             : nil
