@@ -3,12 +3,14 @@ import Foundation
 /// Any JSON value: the caller's `metadata`, carried through untouched.
 ///
 /// Integers are kept as integers: read as `Double`, an order number of 9007199254740993 came back as
-/// 9007199254740992. Other numbers are `Double`s (17 significant digits).
+/// 9007199254740992. Other numbers are `Double`s (17 significant digits). A number is told by its value, not
+/// its spelling: `1.0` and `1e3` are the integers 1 and 1000, and come back so.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
-    /// A whole number that fits 64 bits, signed or not, given without a fraction or exponent.
+    /// A whole number that fits a signed 64-bit integer.
     case integer(Int64)
+    /// A whole number above `Int64.max` that fits an unsigned 64-bit integer.
     case unsignedInteger(UInt64)
     case number(Double)
     case string(String)
