@@ -128,6 +128,17 @@ private func corpusShards() throws -> (a: [String], b: [String]) {
     #expect(LearnCommand.labelWarnings(["press"], forget: true, policy: policy, policyPath: "p.yaml").first?.contains("removed") == true)
 }
 
+/// Corrections with their columns the wrong way round made one warning per message, its text quoted: ten at most.
+@Test func newLabelWarningsAreCappedAtTen() {
+    let labels = (1...15).map { "label\($0)" }
+    let warnings = LearnCommand.labelWarnings(labels, forget: false, policy: nil, policyPath: nil)
+    #expect(warnings.count == 11)
+    #expect(warnings.prefix(10).allSatisfy { $0.contains("new label") })
+    #expect(warnings.last?.contains("5 more labels are new (15 in all") == true)
+    #expect(!(warnings.last ?? "").contains("label15"))
+    #expect(LearnCommand.labelWarnings(Array(labels.prefix(10)), forget: false, policy: nil, policyPath: nil).count == 10)
+}
+
 @Test func learnAndMergeRefuseToRunOnNothing() {
     #expect(throws: (any Error).self) { try LearnCommand.parse(["--model", "m.sbm", "--output", "n.sbm"]) }
     #expect(throws: (any Error).self) { try MergeCommand.parse(["--output", "n.sbm"]) }

@@ -191,6 +191,41 @@ struct CorpusAndModelRangeTests {
         }
     }
 
+    /// A corpus with two labels whose search sample drew only one was told "the corpus has a single label".
+    @Test("a search sample with one label is named as the sample's problem, not the corpus's")
+    func searchSampleWithOneLabel() throws {
+        let examples = (0..<500).map { LabeledExample(text: "message number \($0) about my car", label: "claim") }
+            + [LabeledExample(text: "a rare message about my bill", label: "billing")]
+        var options = TrainingOptions()
+        options.maxFeatures = 1_000
+        options.searchSample = 2
+        #expect {
+            _ = try Trainer.trainStreaming(options: options) { emit in for example in examples { try emit(example) } }
+        } throws: { error in
+            let message = (error as? SwitchboardError)?.message ?? ""
+            return message.contains("search sample") && message.contains("2 labels") && !message.contains("the corpus has a single label")
+        }
+    }
+
+    /// `eval --cv 10` on labels of two examples used 2 folds and said 10.
+    @Test("cross-validation says how many folds it used, and training's warnings")
+    func crossValidationReportsTheFoldsUsed() throws {
+        let examples = ["claim", "billing", "quote"].flatMap { label in
+            (0..<2).map { LabeledExample(text: "\(label) message \($0) \(label)", label: label) }
+        }
+        var options = TrainingOptions()
+        options.folds = 10
+        let result = try Trainer.crossValidate(examples, options: options)
+        #expect(result.folds == 2)
+        options.folds = 2
+        let fewer = try Trainer.crossValidate(examples + [LabeledExample(text: "claim again", label: "claim")], options: options)
+        #expect(fewer.folds == 2)
+        options.folds = 3
+        let warned = try Trainer.crossValidate(examples + [LabeledExample(text: "claim again", label: "claim")], options: options)
+        #expect(warned.folds == 3)
+        #expect(warned.warnings.contains { $0.contains("'billing' has only 2 example(s)") && $0.contains("3 cross-validation folds") })
+    }
+
     @Test("a model whose calibration is out of range is refused on load, not used to send everything to a person")
     func calibrationOutOfRange() throws {
         let model = try Trainer.train(smallCorpus).model
