@@ -81,6 +81,24 @@ import Switchboard
         #expect(try ExportReaders.detectFormat(jsonl) == .jsonl)
     }
 
+    @Test("JSON Lines named .json whose first lines are longer than the 8 KiB sniffed are still JSON Lines")
+    func longJSONLinesNamedJSON() throws {
+        let line = #"{"id":1,"text":"My car was stolen. \#(String(repeating: "x", count: 5000))"}"#
+        let path = try temporaryFile("export.json", Array(String(repeating: line + "\n", count: 5).utf8))
+        #expect(try ExportReaders.detectFormat(path) == .jsonl)
+        let (messages, failures, _) = try drain(try ExportReaders.open(path))
+        #expect(messages.count == 5)
+        #expect(failures.isEmpty)
+        // One object, even on one line longer than the prefix, or pretty-printed, is still one document.
+        let single = try temporaryFile("single.json", Array(line.utf8) + [0x0A])
+        #expect(try ExportReaders.detectFormat(single) == .messengerJSON)
+        let messenger = #"{"participants": [{"name": "Zoé"}],\#n "messages": [\#(String(repeating: #"{"content": "\#(String(repeating: "y", count: 100))"}, "#, count: 100)){}]}"#
+        #expect(try ExportReaders.detectFormat(try temporaryFile("message_1.json", Array(messenger.utf8))) == .messengerJSON)
+        // Braces inside strings do not end the first object early.
+        let braces = #"{"text":"}{ \#(String(repeating: "z", count: 9000))"}"# + "\n" + #"{"text":"b"}"# + "\n"
+        #expect(try ExportReaders.detectFormat(try temporaryFile("braces.json", Array(braces.utf8))) == .jsonl)
+    }
+
     @Test func openPicksTheReader() throws {
         let reader = try ExportReaders.open(fixture("whatsapp/android.txt"))
         #expect(reader.format == .whatsapp)

@@ -40,6 +40,32 @@ public enum ExportReaders {
         if isDirectory.boolValue { return .eml }
         let input = try ByteInput(path: path, chunkSize: 8192)
         let prefix = try input.peek(upTo: 8192)
-        return ExportFormat.detect(path: path, prefix: prefix)
+        var sniffer = JSONLinesSniffer()
+        var jsonLines = sniffer.feed(prefix)
+        if jsonLines == nil, prefix.count == 8192 {
+            jsonLines = try sniffFurther(path: path, after: prefix.count, with: &sniffer)
+        }
+        return ExportFormat.detect(path: path, prefix: prefix, isDirectory: false, jsonLines: jsonLines ?? false)
+    }
+
+    /// Reads on past the prefix until the sniffer decides: a first JSON line longer than 8 KiB is common
+    /// (long messages). Bounded by the longest line a reader accepts, so detection stays cheap.
+    private static func sniffFurther(path: String, after offset: Int, with sniffer: inout JSONLinesSniffer) throws -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SwitchboardError(.io, "cannot open \(path)", location: SourceLocation(file: path))
+        }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            var scanned = 0
+            while scanned < ExportLimits().maxLineBytes {
+                guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { return false }
+                scanned += chunk.count
+                if let decision = sniffer.feed(chunk) { return decision }
+            }
+        } catch {
+            throw SwitchboardError(.io, "cannot read \(path): \(error.localizedDescription)", location: SourceLocation(file: path))
+        }
+        return false
     }
 }
