@@ -220,6 +220,14 @@ func longRunsOfGroupsOrApostrophesTakeLinearTime(text: String) {
     ("mon adresse marie point durand arobase orange point fr.", ["mon", "adresse", "<email>"]),
     ("jean.dupont at yahoo dot co dot uk svp", ["<email>", "svp"]),
     ("jean_dupont75 AT gmail DOT com", ["<email>"]),
+    ("merci de me répondre sur jean.dupont at gmail.com (i)", ["merci", "de", "me", "repondre", "sur", "<email>", "i"]),
+    ("jean.dupont arobase gmail.com svp", ["<email>", "svp"]),
+    ("ecrire a jean at gmail.com", ["ecrire", "a", "<email>"]),
+    ("jean.dupont @gmail.com merci", ["<email>", "merci"]),
+    ("jean.dupont@ gmail.com merci", ["<email>", "merci"]),
+    ("jean . dupont @ gmail . com merci", ["<email>", "merci"]),
+    ("jean . dupont @ gmail.com", ["<email>"]),
+    ("monespace.bzh/profil?nom=dupont merci", ["<url>", "merci"]),
     ("facebook.com/jean.dupont.75", ["<url>"]),
     ("instagram.com/jean_dupont92 merci", ["<url>", "merci"]),
     ("fr.linkedin.com/in/jean-dupont-4b2", ["<url>"]),
@@ -257,6 +265,37 @@ func personalDataInDisguiseBecomesPlaceholders(text: String, expected: [String])
     // Found in 20 Newsgroups: "it" is a top-level domain and a word.
     #expect(!words("and at this point it stopped").contains("<email>"))
     #expect(!words("the code at the point de depart").contains("<email>"))
+}
+
+/// "at" before a host name is an address only with a local part that looks like one, or a mail provider after
+/// it: "look at amazon.com" keeps "look".
+@Test func atBeforeAHostNameNeedsAnAddressLikeLocalPart() {
+    #expect(words("look at amazon.com for the price") == ["look", "at", "<url>", "for", "the", "price"])
+    #expect(words("we are at axa.fr now").prefix(3) == ["we", "are", "at"])
+    #expect(words("Bonjour . Merci") == ["bonjour", "merci"])
+}
+
+/// A flag is one token (two regional indicator letters), not two letters shared by every flag.
+@Test func aFlagIsOneToken() {
+    let tokens = Tokenizer().tokens("vive la 🇫🇷 et 🇬🇧")
+    #expect(tokens.filter { $0.kind == .emoji }.map(\.text) == ["🇫🇷", "🇬🇧"])
+}
+
+/// Only ASCII words are compared with the long French elisions: Armenian letters cut to a byte spelled "jusqu".
+@Test func nonLatinWordsBeforeAnApostropheAreNotElisions() {
+    #expect(words("ժյճձյ'ա") == ["ժյճձյ'ա"] || !words("ժյճձյ'ա").contains("jusque"))
+}
+
+/// Compatibility forms read as what they stand for (NFKC): "fancy text", ligatures, circled digits; with accents
+/// kept, a decomposed accent is the precomposed letter.
+@Test func compatibilityFormsAreNormalised() {
+    #expect(words("𝐛𝐨𝐧𝐣𝐨𝐮𝐫 je veux résilier") == ["bonjour", "je", "veux", "resilier"])
+    #expect(words("ﬁnance") == ["finance"])
+    #expect(words("re\u{301}silier", foldDiacritics: false) == ["résilier"])
+    #expect(words("résilier", foldDiacritics: false) == ["résilier"])
+    #expect(words("re\u{301}silier") == ["resilier"])
+    // Emojis and curly apostrophes are left as they are.
+    #expect(Tokenizer().tokens("l’assurance 😀").map(\.text) == ["le", "assurance", "😀"])
 }
 
 /// In chat an at sign between words means "at": only a domain after it makes an address.

@@ -99,7 +99,39 @@ public struct Tokenizer: Sendable {
     }
 
     /// Tokenises `text` into `scratch`, replacing what it held.
+    ///
+    /// Text is read in Unicode normalisation form KC (compatibility forms such as "ﬁ", "𝐛𝐨𝐧𝐣𝐨𝐮𝐫" or "①" read as
+    /// "fi", "bonjour" and "1"; with accents kept, "e" and a combining accent read as "é"). Normalising every
+    /// message would cost more than the rest of the tokenizer, and almost no message has such a character: the
+    /// first pass stops at the first one it meets, and only then is the text normalised and read again.
     func tokenize(_ text: String, into scratch: inout TokenScratch) {
+        if !fold(text, into: &scratch, stopAtCompatibilityForm: true) {
+            let prefix = String(String.UnicodeScalarView(text.unicodeScalars.prefix(Self.maximumScalars)))
+            _ = fold(prefix.precomposedStringWithCompatibilityMapping, into: &scratch, stopAtCompatibilityForm: false)
+        }
+        walk(&scratch)
+    }
+
+    /// Whether NFKC changes `value` or a text holding it, among the scalars messages use: combining marks (which
+    /// only matter with accents kept: folding drops them), letterlike symbols, number forms, super- and subscripts,
+    /// enclosed alphanumerics, ligatures and mathematical alphanumerics ("fancy text"). Emojis, Latin letters,
+    /// curly quotes and the euro sign are not among them.
+    @inline(__always)
+    private func isCompatibilityForm(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x300...0x36F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE20...0xFE2F: return !foldDiacritics
+        case 0xB2, 0xB3, 0xB9, 0xBC...0xBE: return true
+        case 0x2070...0x209F, 0x2100...0x218F, 0x2460...0x24FF: return true
+        case 0xFB00...0xFB4F, 0xFF61...0xFFEE: return true
+        case 0x1D400...0x1D7FF, 0x1F130...0x1F189: return true
+        default: return false
+        }
+    }
+
+    /// Pass 1: folds every scalar of `text` into `scratch` and cuts at white space. With
+    /// `stopAtCompatibilityForm`, returns false at the first scalar ``isCompatibilityForm(_:)`` (the text must be
+    /// normalised first).
+    private func fold(_ text: String, into scratch: inout TokenScratch, stopAtCompatibilityForm: Bool) -> Bool {
         scratch.folded.removeAll(keepingCapacity: true)
         scratch.classes.removeAll(keepingCapacity: true)
         scratch.chunks.removeAll(keepingCapacity: true)
@@ -112,6 +144,7 @@ public struct Tokenizer: Sendable {
         for scalar in text.unicodeScalars {
             if remaining == 0 { break }
             remaining &-= 1
+            if stopAtCompatibilityForm, scalar.value >= 0xB2, isCompatibilityForm(scalar.value) { return false }
             let before = scratch.folded.count
             let cls = ScalarFolding.fold(scalar.value, foldDiacritics: foldDiacritics, into: &scratch.folded)
             switch cls {
@@ -125,8 +158,11 @@ public struct Tokenizer: Sendable {
             }
         }
         if chunkStart < scratch.folded.count { scratch.chunks.append((chunkStart, scratch.folded.count)) }
+        return true
+    }
 
-        // Pass 2: each chunk is a placeholder (possibly with the chunks after it) or words.
+    /// Pass 2: each chunk is a placeholder (possibly with the chunks after it) or words.
+    private func walk(_ scratch: inout TokenScratch) {
         var state = ChunkWalker(scratch: scratch)
         var index = 0
         while index < state.scratch.chunks.count {
@@ -267,7 +303,16 @@ private struct ChunkWalker {
                 }
             case .emoji:
                 flushWord(&self, endsCompound: true)
-                emitSingle(value, kind: .emoji)
+                if Self.isRegionalIndicator(value), k + 1 < end, Self.isRegionalIndicator(scratch.folded[k + 1]) {
+                    // A flag is two regional indicator letters: one token, or every flag would share its letters.
+                    let start = Int32(scratch.tokenScalars.count)
+                    scratch.tokenScalars.append(value)
+                    scratch.tokenScalars.append(scratch.folded[k + 1])
+                    scratch.tokens.append(TokenSpan(start: start, end: start + 2, kind: .emoji, inSequence: true))
+                    k += 1
+                } else {
+                    emitSingle(value, kind: .emoji)
+                }
                 wordStart = scratch.tokenScalars.count
             case .question, .exclamation:
                 flushWord(&self, endsCompound: true)
@@ -280,6 +325,8 @@ private struct ChunkWalker {
         }
         flushWord(&self, endsCompound: true)
     }
+
+    @inline(__always) static func isRegionalIndicator(_ value: UInt32) -> Bool { (0x1F1E6...0x1F1FF).contains(value) }
 
     /// Adds the joined form of a hyphenated compound as an extra token outside the n-gram sequence.
     mutating func appendCompound(_ parts: [Int]) {
@@ -310,7 +357,9 @@ private struct ChunkWalker {
             return word.elementsEqual([0x71, 0x75]) ? [0x71, 0x75, 0x65] : nil  // qu → que
         case 5, 6:
             // Only these lengths: this runs at every apostrophe inside a word, and building a string of a
-            // longer word each time made "x'x'x'..." quadratic (130,000 apostrophes took 30 s).
+            // longer word each time made "x'x'x'..." quadratic (130,000 apostrophes took 30 s). ASCII only: the
+            // bytes below are the scalars cut to 8 bits, which made Armenian "ժյճձյ" read as "jusqu".
+            guard word.allSatisfy({ $0 < 0x80 }) else { return nil }
             let text = String(decoding: word.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
             switch text {
             case "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu":
@@ -424,30 +473,93 @@ private struct ChunkWalker {
         }
     }
 
-    /// The chunks an address spelled out in words spans from chunk `index` ("jean dot dupont at gmail dot com",
-    /// "marie point durand arobase orange point fr"), or nil: a local part of one to three words joined by
-    /// "dot" or "point", "at" or "arobase", then a domain of words joined the same way ending with a common
-    /// top-level domain. Without it the name and the provider reached the model as words.
+    /// Whether chunk `index` stands for the dot of an address: a lone "." or "dot" / "point".
+    private func isDotChunk(_ index: Int) -> Bool {
+        let raw = scratch.chunks[index]
+        if raw.end - raw.start == 1 { return scratch.folded[raw.start] == Self.dot }
+        return chunk(index, isOneOf: Self.spelledDots)
+    }
+
+    /// Whether chunk `index` stands for the at sign of an address: "@", "(at)" and the like, or "at" / "arobase";
+    /// `word` tells the English word "at" apart, which needs more evidence than the others.
+    private func atChunk(_ index: Int) -> (isAt: Bool, word: Bool) {
+        if isAtSign(scratch.chunks[index]) { return (true, false) }
+        let (a, b) = trimmed(index)
+        guard isOneOf(a, b, Self.spelledAts) else { return (false, false) }
+        return (true, b - a == 2)
+    }
+
+    /// Mail providers whose name after "at" makes an address even when the part before it is a plain word
+    /// ("write to jean at gmail.com"); after any other domain, "at" needs a local part with `.`, `_`, `-` or a
+    /// digit, or "look at amazon.com" would lose "look".
+    private static let mailProviders: [[UInt32]] = [
+        "gmail", "googlemail", "hotmail", "yahoo", "outlook", "live", "msn", "icloud", "me", "aol", "orange", "wanadoo",
+        "free", "sfr", "neuf", "laposte", "bbox", "numericable", "gmx", "protonmail", "proton", "yopmail", "mail", "voila",
+    ].map { $0.unicodeScalars.map(\.value) }
+
+    /// Whether the trimmed chunk `index` holds `.`, `_`, `-` or a digit (a local part, not a plain word).
+    private func hasAddressPunctuation(_ index: Int) -> Bool {
+        let (a, b) = trimmed(index)
+        return (a..<b).contains { k in
+            let v = scratch.folded[k]
+            return scratch.classes[k] == .digit || v == Self.dot || v == 0x5F || v == Self.hyphen
+        }
+    }
+
+    /// Whether the trimmed chunk `index` is a host name ending with a known top-level domain ("gmail.com"), and
+    /// whether its first label is a mail provider.
+    private func domainChunk(_ index: Int) -> (isDomain: Bool, provider: Bool) {
+        let (a, b) = trimmed(index)
+        guard b > a, isAddressPart(index), looksLikeDomain(a, b) else { return (false, false) }
+        let firstDot = (a..<b).first { scratch.folded[$0] == Self.dot } ?? b
+        return (true, isOneOf(a, firstDot, Self.mailProviders))
+    }
+
+    /// The chunks an address written apart spans from chunk `index`, or nil. Without it the name and the
+    /// provider reached the model as words. The forms:
+    /// - spelled out in words: "jean dot dupont at gmail dot com", "marie point durand arobase orange point fr";
+    /// - with spaces around the signs: "jean . dupont @ gmail . com";
+    /// - a local part, an at word and a host name: "jean.dupont at gmail.com", "jean.dupont arobase gmail.com".
+    ///
+    /// A local part is one to three words joined by dots; the domain is a host name with a known top-level domain,
+    /// or words joined by dots ending with a common one. "at", an English word, needs a local part with `.`, `_`,
+    /// `-` or a digit (or two joined words), or a mail provider's domain.
     private func spelledOutAddress(at index: Int) -> Int? {
         let count = scratch.chunks.count
-        // The shortest form is five chunks: local at domain dot tld. Every chunk of every message comes here, so
-        // the next chunk's first letter and length rule out almost all of them before any comparison.
-        guard index + 4 < count else { return nil }
-        let (a, b) = trimmed(index + 1)
-        guard b - a >= 2, b - a <= 8 else { return nil }
-        let first = scratch.folded[a]
-        guard first == 0x61 || first == 0x64 || first == 0x70,  // a (at, arobase), d (dot), p (point)
-              chunk(index + 1, isOneOf: Self.spelledDots) || chunk(index + 1, isOneOf: Self.spelledAts),
-              isAddressPart(index) else { return nil }
+        // The shortest form is three chunks: local at domain. Every chunk of every message comes here, so the
+        // next chunk's first character and length rule out almost all of them before any comparison.
+        guard index + 2 < count else { return nil }
+        let next = scratch.chunks[index + 1]
+        let nextLength = next.end - next.start
+        let firstOfNext = scratch.folded[next.start]
+        if nextLength == 1 {
+            guard firstOfNext == Self.dot || firstOfNext == Self.at else { return nil }
+        } else if !isAtSign(next) {
+            let (a, b) = trimmed(index + 1)
+            guard b - a >= 2, b - a <= 8 else { return nil }
+            let first = scratch.folded[a]
+            guard first == 0x61 || first == 0x64 || first == 0x70 else { return nil }  // a (at, arobase), d (dot), p (point)
+        }
+        guard isAddressPart(index), isDotChunk(index + 1) || atChunk(index + 1).isAt else { return nil }
         var i = index + 1, joined = 0
-        while joined < 2, i + 1 < count, chunk(i, isOneOf: Self.spelledDots), isAddressPart(i + 1) { i += 2; joined += 1 }
-        guard i + 1 < count, chunk(i, isOneOf: Self.spelledAts), isAddressPart(i + 1) else { return nil }
-        i += 2
+        while joined < 2, i + 1 < count, isDotChunk(i), isAddressPart(i + 1) { i += 2; joined += 1 }
+        guard i + 1 < count, isAddressPart(i + 1) else { return nil }
+        let at = atChunk(i)
+        guard at.isAt else { return nil }
+        let localIsAddressLike = joined > 0 || hasAddressPunctuation(index)
+        i += 1
+        // A host name in one chunk: "gmail.com".
+        let domain = domainChunk(i)
+        if domain.isDomain {
+            if at.word && !localIsAddressLike && !domain.provider { return nil }
+            return i + 1 - index
+        }
+        // Words joined by dots, ending with a common top-level domain.
         var used: Int?
         joined = 0
-        while joined < 3, i + 1 < count, chunk(i, isOneOf: Self.spelledDots), isAddressPart(i + 1) {
+        while joined < 3, i + 2 < count, isDotChunk(i + 1), isAddressPart(i + 2) {
             i += 2; joined += 1
-            if chunk(i - 1, isOneOf: Self.spelledTLDs) { used = i - index }
+            if chunk(i, isOneOf: Self.spelledTLDs) { used = i + 1 - index }
         }
         return used
     }
@@ -476,6 +588,19 @@ private struct ChunkWalker {
             if let dot = (a..<b).first(where: { scratch.folded[$0] == Self.dot }), dot > a, b - dot > 2,
                (a..<dot).contains(where: { scratch.classes[$0] == .letter }) {
                 return (.email, 3)
+            }
+        }
+        // An address cut after or before its at sign: "jean.dupont@ gmail.com", "jean.dupont @gmail.com".
+        if letters > 0, atPosition < 0, index + 1 < scratch.chunks.count, isAddressPart(index) {
+            let chunk = scratch.chunks[index], next = scratch.chunks[index + 1]
+            let atEnd = scratch.folded[chunk.end - 1] == Self.at
+            let atStart = next.end - next.start > 1 && scratch.folded[next.start] == Self.at
+            if atEnd || atStart {
+                let (a, b) = trimmed(index + 1)
+                if let dot = (a..<b).first(where: { scratch.folded[$0] == Self.dot }), dot > a, b - dot > 2,
+                   (a..<dot).contains(where: { scratch.classes[$0] == .letter }) {
+                    return (.email, 2)
+                }
             }
         }
         let spelledAt = others >= 2 && atPosition < 0 ? spelledAtSign(start, end) : nil
@@ -589,7 +714,14 @@ private struct ChunkWalker {
         while hostEnd > labelStart, folded[hostEnd - 1] == Self.dot { hostEnd -= 1 }
         guard let firstDot = (labelStart..<hostEnd).first(where: { folded[$0] == Self.dot }), firstDot - labelStart >= 2,
               let lastDot = (firstDot..<hostEnd).last(where: { folded[$0] == Self.dot }) else { return false }
-        return isOneOf(lastDot + 1, hostEnd, Self.topLevelDomains)
+        if isOneOf(lastDot + 1, hostEnd, Self.topLevelDomains) { return true }
+        // Any top-level domain of two to six letters when a path follows ("monespace.bzh/profil?nom=dupont"): the
+        // list above is for host names alone, which can be two words run together ("bonjour.je").
+        let tldLength = hostEnd - lastDot - 1
+        var pathStart = hostEnd
+        while pathStart < end, folded[pathStart] == Self.dot { pathStart += 1 }
+        return pathStart + 1 < end && folded[pathStart] == Self.slash && (2...6).contains(tldLength)
+            && (lastDot + 1..<hostEnd).allSatisfy { scratch.classes[$0] == .letter }
     }
 
     private func dateOrTime(_ text: String) -> Placeholder? {
