@@ -78,12 +78,55 @@ import Switchboard
         "[11/27/26, 9:14:05\u{202F}pm] Zoé: salut",
         "27.11.26, 21:14 - Zoé: salut",
         "[27/11/2026 21:14:05] Zoé: salut",
+        "27/11/2026 à 21:14 - Zoé: salut",
+        "27/11/2026 a\u{300} 21:14 - Zoé: salut",
+        "[27.11.2026 klo 21.14.05] Zoé: salut",
+        "27/11/2026 às 21:14 - Zoé: salut",
+        "27/11/26 a las 21:14 - Zoé: salut",
+        "[27.11.26 um 21:14:05] Zoé: salut",
+        "27/11/26, alle 21:14 - Zoé: salut",
     ])
     func parsesHeaderShapes(line: String) throws {
         let header = try #require(WhatsAppLineParser.parse(line))
         #expect(header.sender == "Zoé")
         #expect(header.rest == "salut")
         #expect(header.minute == 14)
+    }
+
+    @Test("French Android (`à`) and Finnish iOS (`klo`, dotted time) exports are detected and read")
+    func localeWordBetweenDateAndTime() throws {
+        let french = try temporaryFile("fr.txt", Array("27/11/2026 à 21:14 - Zoé Martin: Bonjour, j'ai eu un accident\n27/11/2026 à 21:15 - Zoé Martin: ma voiture est détruite\n".utf8))
+        #expect(try ExportReaders.detectFormat(french) == .whatsapp)
+        let (messages, failures, _) = try drain(try ExportReaders.open(french))
+        #expect(failures.isEmpty)
+        #expect(messages.map(\.sender) == ["Zoé Martin", "Zoé Martin"])
+        let paris = CivilTime.epochSeconds(year: 2026, month: 11, day: 27, hour: 21, minute: 15)
+        #expect(messages.last?.timestamp == Date(timeIntervalSince1970: TimeInterval(paris)))
+        let finnish = try temporaryFile("fi.txt", Array("[12.3.2022 klo 14.08.18] Matias: Auto varastettiin\n".utf8))
+        #expect(try ExportReaders.detectFormat(finnish) == .whatsapp)
+        let read = try drain(try WhatsAppReader(path: finnish))
+        let helsinki = CivilTime.epochSeconds(year: 2022, month: 3, day: 12, hour: 14, minute: 8, second: 18)
+        #expect(read.messages.first?.timestamp == Date(timeIntervalSince1970: TimeInterval(helsinki)))
+        #expect(read.messages.first?.text == "Auto varastettiin")
+    }
+
+    @Test("a file with text but no header recognised is one failure at its first unrecognised line, without its text")
+    func noHeaderRecognisedIsAFailure() throws {
+        let path = try temporaryFile("chat.txt", Array("\n2026年11月27日 21:14 - 陈: 我的车被偷了\n2026年11月27日 21:15 - 陈: 你好\n".utf8))
+        let (messages, failures, statistics) = try drain(try WhatsAppReader(path: path))
+        #expect(messages.isEmpty)
+        #expect(failures.count == 1)
+        #expect(failures.first?.location?.file == path)
+        #expect(failures.first?.location?.line == 2)
+        #expect(failures.first?.message.contains("我的车") == false)
+        #expect(statistics.inputMessages == 1)
+        // A chat with messages keeps its unrecognised lines as ignored, as before.
+        let mixed = try temporaryFile("mixed.txt", Array("preamble\n27/11/2026, 21:14 - Zoé: salut\n".utf8))
+        let read = try drain(try WhatsAppReader(path: mixed))
+        #expect(read.failures.isEmpty)
+        #expect(read.messages.count == 1)
+        // An empty chat is still nothing.
+        #expect(try drain(try WhatsAppReader(path: try temporaryFile("empty.txt", Array("\n\n".utf8)))).failures.isEmpty)
     }
 
     @Test func timeZoneOptionShiftsTimestamps() throws {

@@ -8,6 +8,7 @@ import Foundation
 ///   `27.11.26, 21:14 - Name: text`
 /// - iOS: `[27/11/2026, 21:14:05] Name: text`, `[11/27/26, 9:14:05 PM] Name: text`
 ///
+/// a locale word between date and time (`27/11/2026 à 21:14 - Name: text`, `[12.3.2022 klo 14.08.18] Name: text`),
 /// with or without seconds, 24-hour or am/pm (`pm`, `PM`, `p.m.`), a space, no-break space or
 /// narrow no-break space (U+202F) before am/pm, and left-to-right marks (U+200E) anywhere.
 /// A header without `Name:` is a system notice (encryption notice, "X added Y", ...).
@@ -56,11 +57,24 @@ struct WhatsAppLineParser {
         _ = take(".")  // some locales end the date with a dot
         _ = take(",")
         skipSpaces()
+        // Some locales put a word between date and time: `27/11/2026 à 21:14`, `12.3.2022 klo 14.08.18`.
+        for word in dateTimeWords where scalars.starts(with: word.unicodeScalars) {
+            let after = scalars.dropFirst(word.unicodeScalars.count)
+            if let next = after.first, next == " " || next == "\u{A0}" || next == "\u{202F}" {
+                scalars = after
+                skipSpaces()
+                break
+            }
+        }
         guard let hour = number(maxDigits: 2), take(":") || take("."), let minute = number(maxDigits: 2), minute.digits == 2 else {
             return nil
         }
         var second = 0
-        if take(":"), let s = number(maxDigits: 2) { second = s.value }
+        let beforeSeconds = scalars
+        if take(":") || take(".") {
+            // Finnish writes `14.08.18`; a dot not followed by seconds is not part of the time.
+            if let s = number(maxDigits: 2) { second = s.value } else { scalars = beforeSeconds }
+        }
         skipSpaces()
         var pm: Bool?
         if let first = scalars.first, "aApP".unicodeScalars.contains(first) {
@@ -96,6 +110,10 @@ struct WhatsAppLineParser {
         }
         return header
     }
+
+    /// Words some locales write between the date and the time (French, Portuguese, Spanish, Finnish,
+    /// Danish/Norwegian/Swedish, German, Italian, Dutch); "à" both precomposed and decomposed.
+    static let dateTimeWords = ["\u{E0}", "a\u{300}", "\u{E0}s", "a\u{300}s", "a las", "a la", "klo", "kl.", "um", "alle", "om"]
 
     /// Whether the first lines of a text look like a WhatsApp export.
     static func looksLikeWhatsApp(_ text: String) -> Bool {

@@ -9,7 +9,8 @@ import Switchboard
 ///
 /// - System notices (a header without `Name:`: "X added Y", "X changed the subject...", and the
 ///   end-to-end encryption notice even where iOS puts the chat's name before it) are not messages: counted in ``ExportStatistics/ignored``, as are
-///   lines before the first header.
+///   lines before the first header. A file with text but no message at all (headers in a shape not
+///   recognised) also yields one failure record at its first unrecognised line.
 /// - Media markers (`<Media omitted>`, `<Médias omis>`, `image omitted`, `document omitted`,
 ///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, ...) are not text: they are removed, and a message
 ///   left with no text is skipped as ``SkipReason/mediaOnly``. A caption after a marker is kept.
@@ -36,6 +37,8 @@ public final class WhatsAppReader: ExportReader {
     private let options: ExportOptions
     private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String)?
     private var finished = false
+    /// The first non-blank line outside any message, for the error when no message header is recognised.
+    private var firstUnrecognisedLine: Int?
 
     /// Opens a file, or standard input when `path` is `-`.
     public convenience init(path: String, options: ExportOptions = ExportOptions()) throws {
@@ -67,6 +70,15 @@ public final class WhatsAppReader: ExportReader {
             guard let line = try lines.next() else {
                 finished = true
                 if let record = flush() { return record }
+                if statistics.inputMessages == 0, let unrecognised = firstUnrecognisedLine {
+                    // Text but not one message: most likely headers in a shape we do not know. Reading it as an
+                    // empty chat would lose it without a word.
+                    let record = ExportRecord.failure(SwitchboardError(
+                        .malformedRecord, "no WhatsApp message found: line \(unrecognised) does not start with a date, time and sender the reader recognises",
+                        location: SourceLocation(file: lines.path, line: unrecognised)))
+                    statistics.count(record)
+                    return record
+                }
                 return nil
             }
             let text = TextCleaning.removingInvisibleMarks(line.string)
@@ -97,6 +109,7 @@ public final class WhatsAppReader: ExportReader {
                     }
                 }
             } else {
+                if firstUnrecognisedLine == nil, !TextCleaning.trimmed(text).isEmpty { firstUnrecognisedLine = line.number }
                 statistics.ignored += 1
             }
         }
