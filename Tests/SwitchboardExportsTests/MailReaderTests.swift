@@ -112,9 +112,27 @@ import Switchboard
         ("=?windows-1252?Q?=93quoted=94?=", "“quoted”"),
         ("plain subject", "plain subject"),
         ("=?bogus", "=?bogus"),
+        // A UTF-8 character split across two words (R, then the two bytes of é in two words).
+        ("=?UTF-8?B?UsM=?= =?UTF-8?B?qXNpbGlhdGlvbg==?=", "Résiliation"),
+        ("=?utf-8?Q?R=C3?=\r\n =?UTF-8?Q?=A9siliation?= urgent", "Résiliation urgent"),
+        ("=?UTF-8?Q?Caf=C3=A9?= =?ISO-8859-1?Q?_cr=E8me?= =?x?Q?abc", "Café crème =?x?Q?abc"),
+        ("Re: =?UTF-8?Q?a b?=", "Re: =?UTF-8?Q?a b?="),
     ])
     func decodesEncodedWords(raw: String, decoded: String) {
         #expect(MailDecoding.decodeHeader(Array(raw.utf8)) == decoded)
+    }
+
+    @Test("a header full of stray '=?' decodes in linear time (it took seconds at 10,000)")
+    func strayEncodedWordStartsAreLinear() {
+        let raw = Array(String(repeating: "=?x?Q?abc ", count: 10_000).utf8)
+        let clock = ContinuousClock()
+        var decoded = ""
+        let elapsed = clock.measure { decoded = MailDecoding.decodeHeader(raw) }
+        #expect(decoded.utf8.count == raw.count)
+        #expect(elapsed < .seconds(1))
+        // Without white space either: each start is bounded by the word's length limit.
+        let packed = Array(("=?x?Q?" + String(repeating: "a", count: 200_000) + "?=").utf8)
+        #expect(MailDecoding.decodeHeader(packed).utf8.count == packed.count)
     }
 
     @Test func transferDecoding() throws {

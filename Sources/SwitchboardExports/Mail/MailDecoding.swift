@@ -135,56 +135,92 @@ enum MailDecoding {
     /// Decodes a raw header value: RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`),
     /// with the whitespace between adjacent encoded words dropped. Raw 8-bit bytes are read as
     /// UTF-8, or as Windows-1252 when they are not valid UTF-8. A malformed word is kept as is.
+    ///
+    /// Adjacent encoded words in the same charset are decoded together, so that a character whose
+    /// bytes a mailer split across two words comes out whole. Linear in the length of the header.
     static func decodeHeader(_ raw: [UInt8]) -> String {
         let text = TextCleaning.decodeUTF8Strictly(raw) ?? ((try? decodeCharset(raw, charset: "windows-1252")) ?? "")
         guard text.contains("=?") else { return text }
+        // All the delimiters are ASCII, so the UTF-8 bytes can be scanned without splitting a character.
+        let bytes = Array(text.utf8)
         var output = ""
-        var rest = Substring(text)
-        var lastWasEncoded = false
-        var pendingWhitespace = ""
-        while !rest.isEmpty {
-            if rest.hasPrefix("=?"), let (decoded, length) = encodedWord(rest) {
-                if !lastWasEncoded { output += pendingWhitespace }
-                pendingWhitespace = ""
+        /// Consecutive encoded words not yet decoded: their charset, decoded bytes and raw extent.
+        var run: (charset: String, bytes: [UInt8], start: Int, end: Int)?
+        func flushRun() {
+            guard let pending = run else { return }
+            run = nil
+            if let decoded = try? decodeCharset(pending.bytes, charset: pending.charset) {
                 output += decoded
-                rest = rest.dropFirst(length)
-                lastWasEncoded = true
-                continue
+            } else {
+                output += String(decoding: bytes[pending.start..<pending.end], as: UTF8.self)
             }
-            let character = rest.removeFirst()
-            if character == " " || character == "\t" {
-                pendingWhitespace.append(character)
-                continue
-            }
-            output += pendingWhitespace
-            pendingWhitespace = ""
-            output.append(character)
-            lastWasEncoded = false
         }
-        return output + pendingWhitespace
+        var literalStart = 0
+        var index = 0
+        while index + 1 < bytes.count {
+            guard bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: "?"),
+                  let word = encodedWord(bytes, at: index) else {
+                index += 1
+                continue
+            }
+            let gap = bytes[literalStart..<index]
+            if run == nil || !gap.allSatisfy(isFoldingWhitespace) {
+                flushRun()
+                output += String(decoding: gap, as: UTF8.self)
+            }
+            if let pending = run, pending.charset == word.charset {
+                run?.bytes += word.bytes
+                run?.end = word.end
+            } else {
+                flushRun()
+                run = (word.charset, word.bytes, index, word.end)
+            }
+            index = word.end
+            literalStart = word.end
+        }
+        flushRun()
+        output += String(decoding: bytes[literalStart...], as: UTF8.self)
+        return output
     }
 
-    /// Decodes one encoded word at the start of `text`: its text and its length in characters.
-    private static func encodedWord(_ text: Substring) -> (String, Int)? {
-        let parts = text.dropFirst(2)
-        guard let q1 = parts.firstIndex(of: "?") else { return nil }
-        var charset = String(parts[..<q1])
+    /// The longest encoded word accepted, in bytes: RFC 2047 says 75, some mailers write longer ones.
+    static let maxEncodedWordLength = 512
+
+    static func isFoldingWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+    }
+
+    /// Reads one encoded word starting at `start` (at its `=?`): its charset (lowercased, without an
+    /// RFC 2231 language), its decoded bytes, and the index just past its `?=`.
+    ///
+    /// An encoded word has no white space and no `?` in its text, and is bounded in length: the scan stops
+    /// there, which keeps a header full of stray `=?` linear.
+    private static func encodedWord(_ bytes: [UInt8], at start: Int) -> (charset: String, bytes: [UInt8], end: Int)? {
+        let limit = min(bytes.count, start + maxEncodedWordLength)
+        /// The index of the next `?` from `from`, or nil at white space or the limit.
+        func question(from: Int) -> Int? {
+            var index = from
+            while index < limit {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "?") { return index }
+                if isFoldingWhitespace(byte) { return nil }
+                index += 1
+            }
+            return nil
+        }
+        guard let q1 = question(from: start + 2), q1 > start + 2,
+              let q2 = question(from: q1 + 1), q2 == q1 + 2,
+              let q3 = question(from: q2 + 1), q3 + 1 < limit, bytes[q3 + 1] == UInt8(ascii: "=") else { return nil }
+        var charset = String(decoding: bytes[(start + 2)..<q1], as: UTF8.self).lowercased()
         if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) }  // RFC 2231 language
-        let afterCharset = parts[parts.index(after: q1)...]
-        guard let q2 = afterCharset.firstIndex(of: "?") else { return nil }
-        let encoding = afterCharset[..<q2].uppercased()
-        let payloadStart = afterCharset.index(after: q2)
-        guard let end = afterCharset[payloadStart...].range(of: "?=") else { return nil }
-        let payload = Array(afterCharset[payloadStart..<end.lowerBound].utf8)
-        guard !payload.contains(0x20) else { return nil }
-        let bytes: [UInt8]
-        switch encoding {
-        case "B": guard let decoded = try? base64(payload) else { return nil }; bytes = decoded
-        case "Q": bytes = quotedPrintable(payload, underscoreIsSpace: true)
+        let payload = Array(bytes[(q2 + 1)..<q3])
+        let decoded: [UInt8]
+        switch bytes[q1 + 1] {
+        case UInt8(ascii: "B"), UInt8(ascii: "b"): guard let value = try? base64(payload) else { return nil }; decoded = value
+        case UInt8(ascii: "Q"), UInt8(ascii: "q"): decoded = quotedPrintable(payload, underscoreIsSpace: true)
         default: return nil
         }
-        guard let decoded = try? decodeCharset(bytes, charset: charset) else { return nil }
-        return (decoded, text.distance(from: text.startIndex, to: end.upperBound))
+        return (charset, decoded, q3 + 2)
     }
 
     // MARK: Dates
