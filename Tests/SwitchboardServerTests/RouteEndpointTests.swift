@@ -118,6 +118,52 @@ import Testing
         }
     }
 
+    /// Metadata is decoded once per node and nested at most 64 deep: nesting 500 deep in a 1 KB body took
+    /// 1.7 s of an event loop; an error inside is named as such, not "must be an object".
+    @Test func deeplyNestedOrUnrepresentableMetadataIsRefusedByName() async throws {
+        let server = try makeServer()
+        let deep = "{\"text\": \"a\", \"metadata\": {\"a\": " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "}}"
+        let fine = "{\"text\": \"a\", \"metadata\": {\"a\": " + String(repeating: "[", count: 50) + "1" + String(repeating: "]", count: 50) + "}}"
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: body(deep)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["code"] as? String == "invalid_field")
+                #expect(response.text.contains("metadata.a"))
+            }
+            try await client.execute(uri: "/v1/route", method: .post, body: body(fine)) { response in
+                #expect(response.status == .ok)
+                var value: Any? = (response.object["metadata"] as? [String: Any])?["a"]
+                var depth = 0
+                while let array = value as? [Any] { depth += 1; value = array.first }
+                #expect(depth == 50 && value as? Int == 1)
+            }
+            try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": "a", "metadata": {"a": 1e400}}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("metadata.a"))
+                #expect(!response.text.contains("must be an object"))
+            }
+        }
+    }
+
+    /// A body that does not parse says where: invalid UTF-8 by byte, otherwise the character.
+    @Test func unparsableBodiesSayWhere() async throws {
+        let server = try makeServer()
+        var bytes = ByteBuffer(string: #"{"text": "r"#)
+        bytes.writeBytes([0xE9])
+        bytes.writeString(#"silier"}"#)
+        let invalid = bytes
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: invalid) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("UTF-8") && response.text.contains("byte 11"))
+            }
+            try await client.execute(uri: "/v1/route", method: .post, body: body("{\"text\": \"a\",\n \"id\": x}")) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("character 21"))
+            }
+        }
+    }
+
     @Test func errorsNameTheFieldButNeverQuoteTheText() async throws {
         let server = try makeServer()
         try await server.makeApplication().test(.router) { client in

@@ -35,12 +35,39 @@ enum RequestBody {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw APIError.malformedJSON(parseFailure(buffer, context))
+            }
             throw apiError(for: error)
         } catch let error as APIError {
             throw error
         } catch {
             throw APIError.malformedJSON("it could not be decoded")
         }
+    }
+
+    /// Why a body does not parse, with where, but never a quote of it: invalid UTF-8 by byte offset, otherwise
+    /// the line and column the decoder names ("it does not parse" alone left the client to guess).
+    static func parseFailure(_ buffer: ByteBuffer, _ context: DecodingError.Context) -> String {
+        let bytes = Array(buffer.readableBytesView)
+        var iterator = bytes.makeIterator(), decoder = UTF8(), offset = 0
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: break decoding
+            case .error: return "it is not valid UTF-8 (at byte \(offset))"
+            }
+        }
+        // JSONDecoder says only "not valid JSON"; JSONSerialization says what and at which character, without
+        // quoting the body ("Invalid value around character 21."). Parsed again only on this error path.
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        } catch {
+            if let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !reason.isEmpty {
+                return "it does not parse: " + reason.prefix(1).lowercased() + reason.dropFirst()
+            }
+        }
+        return "it does not parse"
     }
 
     /// `messages[3].text`.
