@@ -64,6 +64,27 @@ import Switchboard
         #expect(messages.first?.timestamp == Date(timeIntervalSince1970: TimeInterval(expected)))
     }
 
+    @Test("an HTML export with every message's elements under one parent pairs each sender with its own text, in linear time")
+    func htmlExportFlatLayout() throws {
+        func page(_ count: Int) -> [UInt8] {
+            let blocks = (0..<count).map { index in
+                #"<div class="_2ph_ _a6-h _a6-i">User \#(index)</div><div class="_2ph_ _a6-p"><div>message number \#(index) about my car</div></div>"#
+                    + #"<div class="_3-94 _a6-o"><div class="_a72d">Nov 27, 2026 9:\#(10 + index % 50):00 pm</div></div>"#
+            }
+            return Array((#"<!DOCTYPE html><html><body><div class="_a6-g">"# + blocks.joined() + "</div></body></html>").utf8)
+        }
+        let small = try drain(MessengerHTMLReader(bytes: page(3), name: "flat.html"))
+        #expect(small.messages.map(\.text) == (0..<3).map { "message number \($0) about my car" })
+        #expect(small.messages.map(\.sender) == ["User 0", "User 1", "User 2"])
+        let minute = CivilTime.epochSeconds(year: 2026, month: 11, day: 27, hour: 21, minute: 12)
+        #expect(small.messages.last?.timestamp == Date(timeIntervalSince1970: TimeInterval(minute)))
+        let clock = ContinuousClock()
+        var count = 0
+        let elapsed = try clock.measure { count = try drain(MessengerHTMLReader(bytes: page(5_000), name: "flat.html")).messages.count }
+        #expect(count == 5_000)
+        #expect(elapsed < .seconds(5))
+    }
+
     @Test("an HTML export libxml2 stops reading ends with one failure there, not with its messages silently lost")
     func htmlExportCutShortByDeepNesting() throws {
         let original = try String(contentsOfFile: fixture("messenger/message_1.html"), encoding: .utf8)

@@ -14,7 +14,8 @@ import Switchboard
 /// | text | `div._3-96._2let` (text in nested divs) | `div._2ph_._a6-p` (text in nested divs) |
 /// | date | `div._3-94._2lem` (`Nov 27, 2026, 9:14 PM`) | `div._3-94._a6-o` > `div._a72d` (`Jul 12, 2024 4:54:10pm`) |
 ///
-/// A block is found by its sender element; its text and date are its siblings. Messages come out
+/// A block is found by its sender element; its text and date are the siblings that follow it (some
+/// exports put every message's three elements under one parent). Messages come out
 /// in file order with their 0-based index; names and text need no mojibake repair here (the HTML
 /// is proper UTF-8). The same decisions as ``MessengerJSONReader``: a block whose text element is
 /// empty but holds a photo, video, audio or link is skipped as ``SkipReason/mediaOnly``; messages
@@ -109,8 +110,7 @@ public final class MessengerHTMLReader: ExportReader {
                 var stack: [xmlNodePtr] = [root]
                 // Depth-first, in document order, without recursion.
                 while let node = stack.popLast() {
-                    if node.pointee.type == XML_ELEMENT_NODE, hasClass(node, in: senderClasses), let parent = node.pointee.parent,
-                       let block = block(parent: parent, sender: node) {
+                    if node.pointee.type == XML_ELEMENT_NODE, hasClass(node, in: senderClasses), let block = block(sender: node) {
                         blocks.append(block)
                         continue
                     }
@@ -138,12 +138,17 @@ public final class MessengerHTMLReader: ExportReader {
         classes(node).contains { set.contains(String($0)) }
     }
 
-    private static func block(parent: xmlNodePtr, sender: xmlNodePtr) -> Block? {
+    /// The block of `sender`: its text and date are the siblings that follow it, up to the next sender.
+    ///
+    /// Looking only there (not at all of the parent's children) pairs each sender with its own text when
+    /// an export puts many messages under one parent, and keeps such a file linear.
+    private static func block(sender: xmlNodePtr) -> Block? {
         var textNode: xmlNodePtr?
         var dateNode: xmlNodePtr?
-        var child = parent.pointee.children
-        while let current = child {
+        var child = sender.pointee.next
+        while let current = child, textNode == nil || dateNode == nil {
             if current.pointee.type == XML_ELEMENT_NODE {
+                if hasClass(current, in: senderClasses) { break }
                 if textNode == nil, hasClass(current, in: textClasses) { textNode = current }
                 if dateNode == nil, hasClass(current, in: dateClasses) { dateNode = current }
             }
