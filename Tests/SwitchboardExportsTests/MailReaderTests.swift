@@ -106,6 +106,18 @@ import Switchboard
         #expect(mixed.statistics.ignored == 1)
     }
 
+    @Test("an mbox message with a line cut at the line limit is a failure, not routed on part of its text")
+    func mboxOverlongLineIsAFailure() throws {
+        let mailbox = "From a@b.c Fri Nov 27 21:14:05 2026\nFrom: a@b.c\nSubject: vol\n\nMa voiture \(String(repeating: "x", count: 200))\n\n"
+            + "From a@b.c Fri Nov 27 21:15:05 2026\nFrom: a@b.c\nSubject: vol\n\nMa voiture a été volée.\n"
+        let reader = MboxReader(lines: LineReader(bytes: Array(mailbox.utf8), name: "inbox.mbox", maxLineLength: 100))
+        let (messages, failures, statistics) = try drain(reader)
+        #expect(messages.count == 1)
+        #expect(failures.map(\.message) == ["line 5 is longer than 100 bytes"])
+        #expect(failures.first?.location?.line == 1)
+        #expect(statistics.inputMessages == 2)
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

@@ -129,6 +129,18 @@ import Switchboard
         #expect(try drain(try WhatsAppReader(path: try temporaryFile("empty.txt", Array("\n\n".utf8)))).failures.isEmpty)
     }
 
+    @Test("a message with a line cut at the line limit is a failure, not routed on part of its text")
+    func overlongLineIsAFailure() throws {
+        let long = String(repeating: "x", count: 200)
+        let chat = "27/11/2026, 21:14 - Zoé: \(long)\n27/11/2026, 21:15 - Zoé: court\n27/11/2026, 21:16 - Zoé: début\n\(long)\n27/11/2026, 21:17 - Zoé: fin\n"
+        let reader = WhatsAppReader(lines: LineReader(bytes: Array(chat.utf8), name: "chat.txt", maxLineLength: 100))
+        let (messages, failures, statistics) = try drain(reader)
+        #expect(messages.map(\.text) == ["court", "fin"])
+        #expect(failures.map { $0.location?.line } == [1, 3])
+        #expect(failures.map(\.message) == ["line 1 is longer than 100 bytes", "line 4 is longer than 100 bytes"])
+        #expect(statistics.inputMessages == 4)
+    }
+
     @Test func timeZoneOptionShiftsTimestamps() throws {
         var options = ExportOptions()
         options.timeZone = try #require(TimeZone(identifier: "Europe/Paris"))

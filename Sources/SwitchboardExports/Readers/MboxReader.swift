@@ -6,7 +6,8 @@ import Switchboard
 /// A message starts at a `From ` line at the start of the file or after a blank line; its
 /// location is that line. Lines escaped as `>From ` (mboxrd, and mboxo's `>From `) lose one `>`.
 /// Each message is parsed as ``MailMessageReader`` describes; a message larger than
-/// ``ExportLimits/maxMessageBytes`` becomes a failure without being kept in memory. Text before
+/// ``ExportLimits/maxMessageBytes`` becomes a failure without being kept in memory, as does one with a
+/// line longer than ``ExportLimits/maxLineBytes`` (the line reader cuts such a line). Text before
 /// the first `From ` line is not a message (counted in ``ExportStatistics/ignored``); text with no
 /// `From ` line at all is one failure record (the input is not a mailbox).
 ///
@@ -26,7 +27,9 @@ public final class MboxReader: ExportReader {
     /// How many bytes of the input have been read so far.
     public var bytesRead: Int? { lines.input.bytesRead }
     private let options: ExportOptions
-    private var current: (line: Int, bytes: [UInt8], tooLong: Bool)?
+    /// The message being read: its `From ` line, its bytes, whether it outgrew the message limit, and its
+    /// first line cut at the line limit (the message is then a failure, not routed on part of its text).
+    private var current: (line: Int, bytes: [UInt8], tooLong: Bool, truncatedLine: Int?)?
     private var previousBlank = true
     private var preamble = false
     private var finished = false
@@ -64,7 +67,7 @@ public final class MboxReader: ExportReader {
             previousBlank = bytes.isEmpty
             if isFromLine {
                 let record = finish()
-                current = (line.number, [], false)
+                current = (line.number, [], false, nil)
                 if let record { return record }
                 continue
             }
@@ -72,6 +75,7 @@ public final class MboxReader: ExportReader {
                 if !bytes.isEmpty { preamble = true }
                 continue
             }
+            if line.isTruncated, current?.truncatedLine == nil { current?.truncatedLine = line.number }
             append(Self.unescape(bytes))
         }
         return nil
@@ -104,9 +108,15 @@ public final class MboxReader: ExportReader {
         guard let message = current else { return nil }
         current = nil
         let location = SourceLocation(file: lines.path, line: message.line)
-        let record: ExportRecord = message.tooLong
-            ? .failure(SwitchboardError(.malformedRecord, "message larger than \(options.limits.maxMessageBytes) bytes", location: location))
-            : MailMessageReader.record(from: message.bytes[...], location: location, options: options)
+        let record: ExportRecord
+        if message.tooLong {
+            record = .failure(SwitchboardError(.malformedRecord, "message larger than \(options.limits.maxMessageBytes) bytes", location: location))
+        } else if let truncated = message.truncatedLine {
+            record = .failure(SwitchboardError(
+                .malformedRecord, "line \(truncated) is longer than \(lines.maxLineLength) bytes", location: location))
+        } else {
+            record = MailMessageReader.record(from: message.bytes[...], location: location, options: options)
+        }
         statistics.count(record)
         return record
     }

@@ -16,6 +16,7 @@ import Switchboard
 ///   left with no text is skipped as ``SkipReason/mediaOnly``. A caption after a marker is kept.
 /// - "This message was deleted" (and its French and Spanish forms) is skipped as ``SkipReason/deleted``.
 /// - Messages from ``ExportOptions/companySender`` are skipped as ``SkipReason/companySender``.
+/// - A message with a line longer than ``ExportLimits/maxLineBytes`` is a failure (the line was cut).
 /// - Directional marks (U+200E, U+200F) are removed everywhere; `<This message was edited>` is removed.
 /// - Timestamps are the phone's local time, read in ``ExportOptions/timeZone`` (UTC by default,
 ///   i.e. local time taken as UTC). The day/month order is ``ExportOptions/dateOrder``; `.auto`
@@ -35,7 +36,9 @@ public final class WhatsAppReader: ExportReader {
     /// How many bytes of the input have been read so far.
     public var bytesRead: Int? { lines.input.bytesRead }
     private let options: ExportOptions
-    private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String)?
+    /// The message being read: its header, first line, text, and its first line cut at the line limit
+    /// (the message is then a failure, not routed on part of its text).
+    private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String, truncatedLine: Int?)?
     private var finished = false
     /// The first non-blank line outside any message, for the error when no message header is recognised.
     private var firstUnrecognisedLine: Int?
@@ -90,12 +93,13 @@ public final class WhatsAppReader: ExportReader {
                 }
                 let previous = flush()
                 if header.sender != nil {
-                    pending = (header, line.number, header.rest)
+                    pending = (header, line.number, header.rest, line.isTruncated ? line.number : nil)
                 } else {
                     statistics.ignored += 1
                 }
                 if let previous { return previous }
             } else if pending != nil {
+                if line.isTruncated, pending?.truncatedLine == nil { pending?.truncatedLine = line.number }
                 pending?.text += "\n" + text
                 if (pending?.text.utf8.count ?? 0) > options.limits.maxMessageBytes {
                     // Keep memory bounded: report the message and ignore the rest of it.
@@ -118,7 +122,7 @@ public final class WhatsAppReader: ExportReader {
 
     /// Turns the pending message into a record, or counts it as skipped (then returns nil).
     private func flush() -> ExportRecord? {
-        guard let (header, line, rawText) = pending else { return nil }
+        guard let (header, line, rawText, truncatedLine) = pending else { return nil }
         pending = nil
         let location = SourceLocation(file: lines.path, line: line)
         let sender = header.sender ?? ""
@@ -130,6 +134,12 @@ public final class WhatsAppReader: ExportReader {
         if let company = options.companySender, sender.caseInsensitiveCompare(TextCleaning.trimmed(company)) == .orderedSame {
             statistics.skip(.companySender)
             return nil
+        }
+        if let truncatedLine {
+            let record = ExportRecord.failure(SwitchboardError(
+                .malformedRecord, "line \(truncatedLine) is longer than \(lines.maxLineLength) bytes", location: location))
+            statistics.count(record)
+            return record
         }
         let cleaned = Self.clean(rawText)
         switch cleaned {
