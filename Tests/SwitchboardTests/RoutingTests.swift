@@ -89,6 +89,13 @@ private func expectPolicyError(_ yaml: String, line: Int?, mentioning phrase: St
     } throws: { error in
         (error as? SwitchboardError)?.location?.line == 4 && "\(error)".contains("appears twice") && !"\(error)".contains("labels: [billing]")
     }
+    // A YAML syntax error names the line and column, never the file's text (a wrong file can be a customer's).
+    #expect {
+        _ = try RoutingPolicy.parse(yaml: "Bonjour, mon IBAN est FR76: merci\njean.dupont@gmail.com: {\n", labels: ["claim"], file: "p.yaml")
+    } throws: { error in
+        let text = "\(error)"
+        return (error as? SwitchboardError)?.code == .invalidPolicy && !text.contains("dupont") && !text.contains("FR76") && text.contains("p.yaml")
+    }
     let latin1 = directory + "/latin1.yaml"
     try Data("queues:\n  claims:\n    labels: [claim]\n# r".utf8 + [0xE9] + Data("sum\u{00E9}\n".utf8)).write(to: URL(fileURLWithPath: latin1))
     #expect {
@@ -121,6 +128,25 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     #expect(plain.queue == "claims")
     #expect(plain.priority == 3)
     #expect(plain.rules.isEmpty)
+}
+
+/// A model that keeps accents matches the policy's accented keywords and reads accented French as French: the
+/// keywords and the language detector's words are folded, and its tokens were not.
+@Test func aModelKeepingAccentsMatchesAccentedKeywordsAndReadsFrench() throws {
+    var options = TrainingOptions()
+    options.targetPrecision = 0.5
+    options.features.foldDiacritics = false
+    let model = try Trainer.train(smallCorpus, options: options).model
+    #expect(!model.metadata.features.foldDiacritics)
+    let routing = try RoutingEngine(model: model, policy: try RoutingPolicy.parse(yaml: policyYAML, labels: labels))
+    let decision = routing.route("Mon fils a été hospitalisé après l'accident, incendie de la voiture")
+    #expect(decision.rules.contains("fire-desk"))
+    #expect(decision.language == "fr")
+    let accented = try RoutingPolicy.parse(yaml: "queues:\n  claims:\n    labels: [claim]\nrules:\n  - name: hospital\n    when:\n      keywords: [hospitalisé]\n    then:\n      priority: 1\n", labels: labels)
+    try routing.replace(policy: accented)
+    #expect(routing.route("Mon fils a été hospitalisé hier").rules == ["hospital"])
+    #expect(routing.route("Mon fils a été hospitalise hier").rules == ["hospital"])
+    #expect(routing.route("Très bien, ça marche, déjà payé à temps").language == "fr")
 }
 
 @Test func abstainsBelowThresholdAndOnUnknownText() throws {

@@ -73,7 +73,9 @@ enum FeatureHash {
 /// What the last message's tokens were, as hashes: enough for language detection and keyword rules
 /// without building a string per token.
 public struct TokenDigest: Sendable {
-    /// The raw hash of every token, in order.
+    /// The raw hash of every token, in order, always with accents removed (whatever the model's settings): the
+    /// language detector's word lists and the policy's keywords are folded so ("hospitalisé" matched nothing
+    /// for a model that keeps accents, and accented French was taken for a foreign language).
     var hashes: [UInt64] = []
     /// Whether each token is a word (not a placeholder, emoji or punctuation).
     var isWord: [Bool] = []
@@ -165,15 +167,17 @@ public struct FeatureExtractor: Sendable {
         var sequence: [(index: Int, raw: UInt64)] = []
         sequence.reserveCapacity(tokens.count)
         for (index, span) in tokens.enumerated() {
-            var raw = FeatureHash.offset
+            var raw = FeatureHash.offset, accentFolded = FeatureHash.offset
             var foreign = false
+            let keepsAccents = record && !settings.foldDiacritics
             for p in Int(span.start)..<Int(span.end) {
                 let scalar = scratch.tokenScalars[p]
                 raw = FeatureHash.step(raw, scalar)
+                if keepsAccents { accentFolded = ScalarFolding.stepAccentFolded(accentFolded, scalar) }
                 if scalar >= 0x370 { foreign = true }
             }
             if record {
-                lastTokens.hashes.append(raw)
+                lastTokens.hashes.append(keepsAccents ? accentFolded : raw)
                 lastTokens.isWord.append(span.kind == .word)
                 lastTokens.inSequence.append(span.inSequence)
                 if foreign && span.kind == .word { lastTokens.foreignScriptWords += 1 }

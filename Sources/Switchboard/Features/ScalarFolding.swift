@@ -34,6 +34,20 @@ enum ScalarFolding {
         return (folded, cased)
     }()
 
+    /// `hash` stepped over `value` with its accent removed, as ``fold(_:foldDiacritics:into:)`` folding accents
+    /// would have written it: for a token written with accents kept, `value` already in lower case.
+    @inline(__always)
+    static func stepAccentFolded(_ hash: UInt64, _ value: UInt32) -> UInt64 {
+        switch value {
+        case 0xC0...0x24F:
+            var h = hash
+            for v in latinTables.folded[Int(value - 0xC0)] { h = FeatureHash.step(h, v) }
+            return h
+        case 0x300...0x36F: return hash
+        default: return FeatureHash.step(hash, value)
+        }
+    }
+
     /// Appends the folded form of `scalar` to `output` and says what kind of character it is.
     @inline(__always)
     static func fold(_ value: UInt32, foldDiacritics: Bool, into output: inout [UInt32]) -> Class {
