@@ -67,9 +67,12 @@ extension RoutingPolicy {
             guard let composed = try Yams.compose(yaml: yaml) else { throw fail("the policy is empty", nil) }
             root = composed
         } catch let error as YamlError {
-            var line: Int?
+            var line: Int?, column: Int?, problem = "invalid YAML"
             switch error {
-            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
+            case .scanner(_, let what, let mark, _), .parser(_, let what, let mark, _), .composer(_, let what, let mark, _):
+                // Yams's description quotes the offending line of the file: a wrong file can be a customer's
+                // messages, and this error reaches logs and `GET /v1/model`. Say what and where, quote nothing.
+                line = mark.line; column = mark.column; problem = "invalid YAML: \(what)"
             case .duplicatedKeysInMapping(let duplicates, let context):
                 // Yams points at the first of the two and appends the whole file: name the second, quote nothing.
                 let key = duplicates.sorted().first ?? "?"
@@ -78,7 +81,7 @@ extension RoutingPolicy {
                                        location: SourceLocation(file: file, line: second ?? context.mark.line))
             default: line = nil
             }
-            throw SwitchboardError(.invalidPolicy, "invalid YAML: \(error)", location: SourceLocation(file: file, line: line))
+            throw SwitchboardError(.invalidPolicy, problem + (column.map { " (column \($0))" } ?? ""), location: SourceLocation(file: file, line: line))
         }
         guard let top = root.mapping else { throw fail("the policy must be a mapping with 'queues' (and optionally 'fallback_queue', 'abstention', 'rules')", root) }
         let known: Set<String> = ["version", "fallback_queue", "abstention", "queues", "rules"]
