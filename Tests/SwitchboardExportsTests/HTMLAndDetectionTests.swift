@@ -99,6 +99,31 @@ import Switchboard
         #expect(try ExportReaders.detectFormat(try temporaryFile("braces.json", Array(braces.utf8))) == .jsonl)
     }
 
+    @Test("a document over the size limit is one failure record for that file, not an error that ends the run",
+          arguments: [("message_1.json", ExportFormat.messengerJSON), ("message_1.html", .messengerHTML), ("page.html", .html)])
+    func oversizedDocumentIsOneFailure(name: String, format: ExportFormat) throws {
+        var options = ExportOptions()
+        options.limits.maxDocumentBytes = 1_000
+        let filler = String(repeating: "x", count: 2_000)
+        let content = switch format {
+        case .messengerJSON: #"{"participants": [], "messages": [{"sender_name": "Zoé", "content": "\#(filler)"}]}"#
+        case .messengerHTML: #"<html><body><div class="_a6-g"><div class="_a6-h">Zoé</div><div class="_a6-p">\#(filler)</div></div></body></html>"#
+        default: "<html><body><p>\(filler)</p></body></html>"
+        }
+        let path = try temporaryFile(name, Array(content.utf8))
+        let reader = try ExportReaders.open(path, options: options)
+        #expect(reader.format == format)
+        let (messages, failures, statistics) = try drain(reader)
+        #expect(messages.isEmpty)
+        #expect(failures.count == 1)
+        #expect(failures.first?.location?.file == path)
+        #expect(failures.first?.message.contains("larger than the limit of 1000 bytes") == true)
+        #expect(statistics.inputMessages == 1)
+        // A file that cannot be opened is still an error for the run.
+        options.format = reader.format
+        #expect(throws: SwitchboardError.self) { _ = try ExportReaders.open(path + ".missing", options: options) }
+    }
+
     @Test func openPicksTheReader() throws {
         let reader = try ExportReaders.open(fixture("whatsapp/android.txt"))
         #expect(reader.format == .whatsapp)

@@ -69,3 +69,18 @@ public enum ExportReaders {
         return false
     }
 }
+
+extension ByteInput {
+    /// Reads a whole document for the readers that parse one at once: its bytes, or the failure for a
+    /// document over `limit`, which is one error record for that file rather than the end of the run.
+    ///
+    /// - Throws: ``SwitchboardError`` `.io` when the input cannot be read.
+    static func readDocument(_ path: String, limit: Int) throws -> Result<[UInt8], SwitchboardError> {
+        let input = try ByteInput(path: path)
+        do {
+            return .success(try input.readAll(limit: limit))
+        } catch let error as SwitchboardError where error.code == .malformedRecord {
+            return .failure(error)
+        }
+    }
+}

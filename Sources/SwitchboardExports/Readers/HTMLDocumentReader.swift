@@ -19,11 +19,19 @@ public final class HTMLDocumentReader: ExportReader {
 
     private let options: ExportOptions
     private var bytes: [UInt8]?
+    /// Why the file could not be read whole (it is over the document limit): its one record.
+    private var pendingFailure: SwitchboardError?
 
-    /// Reads a file, or standard input when `path` is `-`.
+    /// Reads a file, or standard input when `path` is `-`; a file over the document limit is one failure record.
     public convenience init(path: String, options: ExportOptions = ExportOptions()) throws {
-        let bytes = try ByteInput(path: path).readAll(limit: options.limits.maxDocumentBytes)
-        self.init(bytes: bytes, name: path, options: options)
+        switch try ByteInput.readDocument(path, limit: options.limits.maxDocumentBytes) {
+        case .success(let bytes):
+            self.init(bytes: bytes, name: path, options: options)
+        case .failure(let error):
+            self.init(bytes: [], name: path, options: options)
+            bytes = nil
+            pendingFailure = SwitchboardError(error.code, error.message, location: SourceLocation(file: path, index: 0))
+        }
     }
 
     /// Reads a document already in memory.
@@ -35,6 +43,12 @@ public final class HTMLDocumentReader: ExportReader {
 
     /// Returns the document's one record, then nil.
     public func next() throws -> ExportRecord? {
+        if let failure = pendingFailure {
+            pendingFailure = nil
+            let record = ExportRecord.failure(failure)
+            statistics.count(record)
+            return record
+        }
         guard let bytes else { return nil }
         self.bytes = nil
         let location = SourceLocation(file: path, index: 0)

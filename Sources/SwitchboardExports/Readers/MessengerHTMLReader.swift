@@ -43,11 +43,27 @@ public final class MessengerHTMLReader: ExportReader {
     /// Why libxml2 stopped before the end of the file, if it did: reported as one failure after the blocks read.
     private var stopped: String?
     private var position = 0
+    /// Why the file could not be read whole (it is over the document limit): its one record.
+    private var pendingFailure: SwitchboardError?
 
     /// Reads and parses a file, or standard input when `path` is `-`.
+    ///
+    /// - Throws: ``SwitchboardError`` `.io` when the file cannot be read; a file over
+    ///   ``ExportLimits/maxDocumentBytes`` is one failure record instead.
     public convenience init(path: String, options: ExportOptions = ExportOptions()) throws {
-        let bytes = try ByteInput(path: path).readAll(limit: options.limits.maxDocumentBytes)
-        self.init(bytes: bytes, name: path, options: options)
+        switch try ByteInput.readDocument(path, limit: options.limits.maxDocumentBytes) {
+        case .success(let bytes):
+            self.init(bytes: bytes, name: path, options: options)
+        case .failure(let error):
+            self.init(failure: error, name: path, options: options)
+        }
+    }
+
+    /// A reader whose only record is `failure`.
+    private init(failure: SwitchboardError, name: String, options: ExportOptions) {
+        path = name
+        self.options = options
+        pendingFailure = failure
     }
 
     /// Parses a document already in memory.
@@ -59,6 +75,12 @@ public final class MessengerHTMLReader: ExportReader {
 
     /// Returns the next record, or nil at the end of the input.
     public func next() throws -> ExportRecord? {
+        if let failure = pendingFailure {
+            pendingFailure = nil
+            let record = ExportRecord.failure(failure)
+            statistics.count(record)
+            return record
+        }
         while position < blocks.count {
             let index = position
             let block = blocks[index]

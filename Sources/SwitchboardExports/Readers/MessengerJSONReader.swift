@@ -35,10 +35,22 @@ public final class MessengerJSONReader: ExportReader {
     /// Reads and parses a file, or standard input when `path` is `-`.
     ///
     /// - Throws: ``SwitchboardError`` `.io` when the file cannot be read; a file that is not a
-    ///   Messenger export is reported as a failure record instead.
+    ///   Messenger export, or is over ``ExportLimits/maxDocumentBytes``, is reported as a failure record instead.
     public convenience init(path: String, options: ExportOptions = ExportOptions()) throws {
-        let bytes = try ByteInput(path: path).readAll(limit: options.limits.maxDocumentBytes)
-        self.init(bytes: bytes, name: path, options: options)
+        switch try ByteInput.readDocument(path, limit: options.limits.maxDocumentBytes) {
+        case .success(let bytes):
+            self.init(bytes: bytes, name: path, options: options)
+        case .failure(let error):
+            // One failure record for the file, as for a file that is not a Messenger export.
+            self.init(failure: error, name: path, options: options)
+        }
+    }
+
+    /// A reader whose only record is `failure`.
+    private init(failure: SwitchboardError, name: String, options: ExportOptions) {
+        path = name
+        self.options = options
+        pendingFailure = failure
     }
 
     /// Parses a document already in memory.
