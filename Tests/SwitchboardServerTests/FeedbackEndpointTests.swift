@@ -96,6 +96,19 @@ import Testing
                 #expect(response.object["code"] as? String == "unknown_label")
                 #expect((response.object["error"] as? String)?.contains("claim") == true)
             }
+            // The label is not quoted back: it can be a message's text sent in the wrong field.
+            try await client.execute(uri: "/v1/feedback", method: .post,
+                                     body: body(#"{"id": "x", "text": "t", "label": "jean.dupont@gmail.com FR7630001007941234567890185"}"#)) { response in
+                #expect(response.object["code"] as? String == "unknown_label")
+                #expect(!response.text.contains("dupont") && !response.text.contains("FR76"))
+            }
+            // An id with white space or a line separator could forge fields of the log line that names it.
+            for id in ["x http.status=500", "x\u{2028}critical", "x\u{200B}y"] {
+                try await client.execute(uri: "/v1/feedback", method: .post, body: try body(json: ["id": id, "text": "t", "label": "claim"])) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.object["code"] as? String == "invalid_field")
+                }
+            }
             try await client.execute(uri: "/v1/feedback", method: .post, body: body(#"{"id": "x", "label": "claim"}"#)) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.object["code"] as? String == "missing_field")

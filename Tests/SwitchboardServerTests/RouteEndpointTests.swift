@@ -208,7 +208,14 @@ import Testing
             }
             try await client.execute(uri: "/healthz", method: .delete) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET")
+                #expect(response.headers[.allow] == "GET, HEAD")
+            }
+            // HEAD works wherever GET does: the same status and headers, no body.
+            for path in ["/healthz", "/readyz", "/v1/model", "/metrics"] {
+                try await client.execute(uri: path, method: .head) { response in
+                    #expect(response.status == .ok, "\(path)")
+                    #expect(response.body.readableBytes == 0)
+                }
             }
             try await client.execute(uri: "/v1/model", method: .post, body: body("{}")) { response in
                 #expect(response.status == .methodNotAllowed)

@@ -49,6 +49,7 @@ public enum APIEndpoint: String, CaseIterable, Sendable {
     /// The methods a path accepts (empty: no such path), for 405 and its `Allow` header.
     static func methods(forPath path: String) -> [HTTPRequest.Method] {
         let normalized = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        return allCases.filter { $0.path == normalized }.map(\.method)
+        let methods = allCases.filter { $0.path == normalized }.map(\.method)
+        return methods.contains(.get) ? methods + [.head] : methods
     }
 }

@@ -18,6 +18,14 @@ struct ServerAPI: Sendable {
             router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
                 try await self.respond(to: endpoint, request: request, context: context)
             }
+            // HTTP requires HEAD wherever GET works, and some health checkers probe with it: the GET response's
+            // status and headers, without its body.
+            if endpoint.method == .get {
+                router.on(RouterPath(endpoint.path), method: .head) { request, context in
+                    let response = try await self.respond(to: endpoint, request: request, context: context)
+                    return Response(status: response.status, headers: response.headers, body: ResponseBody())
+                }
+            }
         }
     }
 
@@ -151,16 +159,24 @@ struct ServerAPI: Sendable {
         guard body.id.utf8.count <= Self.maximumFeedbackIDBytes else {
             throw APIError.invalidField("id", "must be at most \(Self.maximumFeedbackIDBytes) bytes")
         }
-        guard !body.id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw APIError.invalidField("id", "must not contain control characters")
+        // Nor white space or separators (U+2028 too): with them an id could forge fields of that log line
+        // ("x http.status=500 error.code=...").
+        guard !body.id.unicodeScalars.contains(where: { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+            default: return scalar.properties.isWhitespace
+            }
+        }) else {
+            throw APIError.invalidField("id", "must not contain white space, separators or control characters")
         }
         guard !body.text.allSatisfy(\.isWhitespace) else { throw APIError.invalidField("text", "must not be empty") }
         // A NUL would cut the stored text short, and `learn` would train on the part before it.
         guard !body.text.unicodeScalars.contains("\u{0}") else { throw APIError.invalidField("text", "must not contain NUL characters") }
         let model = engine.model
         guard model.labels.contains(body.label) else {
+            // Not quoted: a label that is not one of the model's can be a message's text sent in the wrong field.
             throw APIError(.badRequest, code: "unknown_label",
-                           "unknown label '\(body.label)'; the model's labels are: \(model.labels.joined(separator: ", "))")
+                           "the label is not one of the model's labels: \(model.labels.joined(separator: ", "))")
         }
         let record = FeedbackRecord(id: body.id, text: body.text, label: body.label, createdAt: Date(), modelID: model.id)
         let outcome: FeedbackOutcome
