@@ -118,6 +118,17 @@ import Switchboard
         #expect(statistics.inputMessages == 2)
     }
 
+    @Test("a multipart e-mail whose boundary never appears is read as plain text, not an empty message")
+    func multipartWithoutItsBoundaryIsPlainText() throws {
+        let mail = "From: a@b.c\nSubject: Claim\nContent-Type: multipart/mixed; boundary=\"XYZ\"\n\nMy car was stolen yesterday.\n"
+        let record = MailMessageReader.record(from: Array(mail.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(record.message?.text == "Claim\nMy car was stolen yesterday.")
+        // With its boundary, only the parts count (the preamble is not the text).
+        let split = "From: a@b.c\nSubject: Claim\nContent-Type: multipart/mixed; boundary=\"XYZ\"\n\npreamble\n--XYZ\n\nMa voiture.\n--XYZ--\n"
+        let parts = MailMessageReader.record(from: Array(split.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(parts.message?.text == "Claim\nMa voiture.")
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

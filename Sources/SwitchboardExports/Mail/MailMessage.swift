@@ -95,7 +95,8 @@ struct MailEntity {
 /// The text is the subject, a line break and the body: the first `text/plain` part that is not an
 /// attachment (searching nested multiparts depth-first; in `multipart/alternative` the plain
 /// alternative wins), else the first `text/html` part converted to text. Quoted replies and
-/// signatures are removed (see ``MailBodyCleaner``). Message-ID (without `<>`) is the id, Date the
+/// signatures are removed (see ``MailBodyCleaner``). A multipart body in which the boundary never
+/// appears is read as `text/plain`. Message-ID (without `<>`) is the id, Date the
 /// timestamp and From (decoded) the sender.
 enum MailMessageReader {
     /// Reads one message; problems (an undecodable part, no text) come back as failures at `location`.
@@ -148,15 +149,25 @@ enum MailMessageReader {
             guard let boundary = parameters["boundary"], !boundary.isEmpty else {
                 throw MailDecoding.Failure(description: "\(type) without a boundary")
             }
-            for part in splitMultipart(entity.body, boundary: boundary) {
+            guard let parts = splitMultipart(entity.body, boundary: boundary) else {
+                // The boundary never appears: the body is not split into parts at all, and is most likely the
+                // text itself. Read as plain text rather than lost.
+                return wanted == "text/plain" ? try decodedText(entity, type: wanted, charset: nil) : nil
+            }
+            for part in parts {
                 if let text = try findPart(MailEntity(part), wanted: wanted, depth: depth + 1, maxDepth: maxDepth) { return text }
             }
             return nil
         }
         guard type == wanted, !entity.isAttachment else { return nil }
+        return try decodedText(entity, type: type, charset: parameters["charset"])
+    }
+
+    /// The body of a text part, decoded (transfer encoding, charset) and, for HTML, turned into text.
+    private static func decodedText(_ entity: MailEntity, type: String, charset: String?) throws -> String {
         let encoding = entity.header("content-transfer-encoding")
         let bytes = try MailDecoding.decodeTransfer(entity.body, encoding: encoding)
-        let text = try MailDecoding.decodeCharset(bytes, charset: parameters["charset"])
+        let text = try MailDecoding.decodeCharset(bytes, charset: charset)
         if type == "text/html" {
             // Quoted history sits in <blockquote>; leave it out like "> " lines.
             return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
@@ -164,10 +175,12 @@ enum MailMessageReader {
         return text
     }
 
-    /// The parts of a multipart body: what lies between `--boundary` lines, up to `--boundary--`.
-    static func splitMultipart(_ body: [UInt8], boundary: String) -> [ArraySlice<UInt8>] {
+    /// The parts of a multipart body: what lies between `--boundary` lines, up to `--boundary--`;
+    /// nil when no delimiter line appears at all.
+    static func splitMultipart(_ body: [UInt8], boundary: String) -> [ArraySlice<UInt8>]? {
         let delimiter = Array(("--" + boundary).utf8)
         var parts: [ArraySlice<UInt8>] = []
+        var sawDelimiter = false
         var partStart: Int?
         var index = 0
         while index < body.count {
@@ -180,6 +193,7 @@ enum MailMessageReader {
                 let closing = rest.starts(with: [0x2D, 0x2D])
                 if closing { rest = rest.dropFirst(2) }
                 if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    sawDelimiter = true
                     if let start = partStart {
                         // The line break before the delimiter belongs to the delimiter.
                         var end = index
@@ -193,6 +207,7 @@ enum MailMessageReader {
             }
             index = next
         }
+        guard sawDelimiter else { return nil }
         // No closing delimiter: keep the last part anyway.
         if let start = partStart, start < body.count { parts.append(body[start...]) }
         return parts
