@@ -238,6 +238,30 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     #expect(result.examples.map(\.text) == ["see you tonight", "lunch tomorrow?", "call me back", "win a prize now"])
 }
 
+/// The language field is stored in the model and printed by `inspect`: only language codes are accepted.
+@Test func languageFieldsMustBeLanguageCodes() throws {
+    for code in ["fr", "en-GB", "pt_BR", "zh-Hant-TW", "und"] { #expect(CorpusReader.isLanguageCode(code), "\(code)") }
+    for text in ["jean.dupont@gmail.com 06 12 34 56 78", "FR76 3000 6000", "f", "français", "en--GB", ""] {
+        #expect(!CorpusReader.isLanguageCode(text), "\(text)")
+    }
+    let dir = try temporaryDirectory()
+    let path = try write(#"{"text": "ok", "label": "a", "lang": "fr"}"# + "\n" + #"{"text": "ok", "label": "b", "lang": "FR76 3000 6000 0112 3456 7890 189"}"# + "\n", to: "l.jsonl", in: dir)
+    let error = readError([path])
+    #expect(error?.location?.line == 2)
+    #expect(error.map { !"\($0)".contains("FR76") } == true)
+}
+
+/// Most of many labels with a single example are messages' texts: the corpus is refused without naming them.
+@Test func aCorpusOfSingleExampleLabelsIsRefused() throws {
+    var examples = (0..<12).map { LabeledExample(text: "claim", label: "appelez moi vite numero \($0)") }
+    examples += [LabeledExample(text: "a", label: "x"), LabeledExample(text: "b", label: "x")]
+    #expect {
+        _ = try Trainer.train(examples, options: textbookOptions(.multinomial, uniformPriors: false))
+    } throws: { error in
+        "\(error)".contains("12 of the corpus's 13 labels have a single example") && !"\(error)".contains("appelez")
+    }
+}
+
 /// A corpus with its columns the wrong way round took messages for labels: their e-mail addresses and IBANs went
 /// into the model file verbatim, and their texts into the warnings. Such labels are refused, without quoting them.
 @Test func labelsThatLookLikeMessagesAreRefused() throws {
@@ -248,6 +272,11 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     #expect(address?.contains("e-mail") == true && address?.contains("jean") == false)
     #expect(LabeledExample.labelProblem("call 06 12 34 56 78")?.contains("long number") == true)
     #expect(LabeledExample.labelProblem(String(repeating: "word ", count: 30))?.contains("longer than") == true)
+    // Forms a privacy review got through: an at sign without a dot after it, full-width digits, a name and address.
+    #expect(LabeledExample.labelProblem("svp rappelez jean@gmail")?.contains("at sign") == true)
+    #expect(LabeledExample.labelProblem("mon tel ０６ １２ ３４ ５６ ７８")?.contains("long number") == true)
+    #expect(LabeledExample.labelProblem("Marie Curie 12 rue des Lilas 75011 Paris")?.contains("words") == true)
+    #expect(LabeledExample.labelProblem("demande de devis auto habitation") == nil)
     let dir = try temporaryDirectory()
     let path = try write("Please call me on 06 12 34 56 78 or jean.dupont@gmail.com\tbilling\nMy car was stolen\tclaim\n", to: "swapped.tsv", in: dir)
     let error = readError([path])

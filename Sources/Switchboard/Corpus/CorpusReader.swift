@@ -187,8 +187,24 @@ public enum CorpusReader {
         let label = label.trimmingCharacters(in: .whitespaces)
         if let problem = LabeledExample.labelProblem(label) { return .failure(SwitchboardError(.malformedRecord, problem, location: location)) }
         guard !text.allSatisfy(\.isWhitespace) else { return .failure(SwitchboardError(.malformedRecord, "the text is empty", location: location)) }
+        // The model file stores the corpus's languages and `inspect` prints them: anything but a language code
+        // (a message's text in the wrong field) is refused, unquoted.
+        if let language, !language.isEmpty, !isLanguageCode(language) {
+            return .failure(SwitchboardError(.malformedRecord, "the language field is not a language code such as 'fr' or 'en-GB'", location: location))
+        }
         return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location,
                                        id: id.flatMap { $0.isEmpty ? nil : $0 }))
+    }
+
+    /// Whether `text` has the shape of a BCP 47 language tag: two or three letters, then subtags of one to eight
+    /// letters or digits after `-` or `_` ("fr", "en-GB", "pt_BR", "zh-Hant-TW"), 35 characters at most.
+    static func isLanguageCode(_ text: String) -> Bool {
+        guard text.utf8.count <= 35 else { return false }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).flatMap { $0.split(separator: "_", omittingEmptySubsequences: false) }
+        guard let first = parts.first, (2...3).contains(first.utf8.count), first.utf8.allSatisfy({ $0 < 0x80 && Character(UnicodeScalar($0)).isLetter }) else { return false }
+        return parts.dropFirst().allSatisfy { part in
+            (1...8).contains(part.utf8.count) && part.utf8.allSatisfy { $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber) }
+        }
     }
 
     static func parseTSV(_ line: Substring, location: SourceLocation) -> Result<LabeledExample, SwitchboardError> {

@@ -48,13 +48,25 @@ extension LabeledExample {
         // itself is never quoted here.
         let swapped = " (are the label and text columns the right way round?)"
         if label.utf8.count > maximumLabelBytes { return "the label is longer than \(maximumLabelBytes) bytes" + swapped }
-        if let at = label.firstIndex(of: "@"), label[at...].contains(".") { return "the label looks like an e-mail address" + swapped }
-        // Counted without building anything: this runs for every record of a corpus.
-        var digits = 0
-        for scalar in label.unicodeScalars where scalar.value >= 0x30 && scalar.value <= 0x39 { digits += 1 }
+        // Any at sign: "jean@gmail" and "jean.dupont@ gmail.com" are addresses too, and no queue's name has one.
+        if label.unicodeScalars.contains("@") { return "the label holds an at sign, as e-mail addresses do" + swapped }
+        // Counted without building anything: this runs for every record of a corpus. Every decimal digit counts,
+        // full-width and Arabic-Indic ones too ("０６ １２ ３４ ５６ ７８").
+        var digits = 0, words = 0, inWord = false
+        for scalar in label.unicodeScalars {
+            if scalar.value >= 0x30 && scalar.value <= 0x39 || scalar.value >= 0x80 && scalar.properties.numericType == .decimal { digits += 1 }
+            let space = scalar.properties.isWhitespace
+            if !space && !inWord { words += 1 }
+            inWord = !space
+        }
         if digits >= 8 { return "the label holds a long number (a phone number, an IBAN?)" + swapped }
+        if words > maximumLabelWords { return "the label has more than \(maximumLabelWords) words" + swapped }
         return nil
     }
+
+    /// The most words a label may have: a label names a kind of message ("demande de devis auto"), and a name
+    /// and address ("Marie Curie 12 rue des Lilas 75011 Paris") is a message's text.
+    static let maximumLabelWords = 6
 
     /// The longest label accepted, in UTF-8 bytes: a label names a queue's kind of message, not a message.
     static let maximumLabelBytes = 100

@@ -114,6 +114,17 @@ public enum Trainer {
         }
     }
 
+    /// Refuses a corpus where most of more than ten labels have a single example: its labels are messages' texts
+    /// (columns the wrong way round), which the model file would store and the warnings quote. Names none.
+    static func checkSingleExampleLabels(_ labels: [String]) throws {
+        var counts: [String: Int] = [:]
+        for label in labels { counts[label, default: 0] += 1 }
+        let single = counts.values.filter { $0 == 1 }.count
+        guard counts.count <= 10 || single * 2 <= counts.count else {
+            throw SwitchboardError(.insufficientData, "\(single) of the corpus's \(counts.count) labels have a single example: are the label and text columns the right way round?")
+        }
+    }
+
     /// One warning per label with fewer examples than folds, the first ten by name and the rest counted.
     static func fewExamplesWarnings(labels: [String], perLabel: [String: Int], folds: Int, detail: String) -> [String] {
         let few = labels.filter { perLabel[$0, default: 0] < folds }
@@ -143,6 +154,7 @@ public enum Trainer {
             throw SwitchboardError(.insufficientData, "the corpus has a single label (\(labels[0])): a classifier needs at least two")
         }
         try Self.checkLabelCount(labels.count)
+        try Self.checkSingleExampleLabels(examples.map(\.label))
         var warnings: [String] = []
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let rowClass = examples.map { classOf[$0.label] ?? 0 }
