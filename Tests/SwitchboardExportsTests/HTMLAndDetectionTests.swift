@@ -59,6 +59,21 @@ import Switchboard
         #expect(shallow.failures.isEmpty)
         #expect(shallow.messages.first?.text.contains("resilier mon contrat") == true)
     }
+
+    @Test("only a <meta> or XML declaration's charset turns off the UTF-8 default, not a script's charset attribute")
+    func charsetDeclarations() throws {
+        let script = Array(#"<html><head><script src="app.js" charset="utf-8"></script></head><body><p>Je souhaite résilier.</p></body></html>"#.utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: script, name: "script.html")).messages.first?.text == "Je souhaite résilier.")
+        let httpEquiv = Array(#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head><body><p>r"#.utf8)
+            + [0xE9] + Array("silier</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: httpEquiv, name: "latin.html")).messages.first?.text == "résilier")
+        #expect(HTMLDocumentReader.declaresCharset(Array(#"<meta charset=iso-8859-1>"#.utf8)))
+        #expect(HTMLDocumentReader.declaresCharset(Array(#"<META CHARSET="utf-8"/>"#.utf8)))
+        #expect(HTMLDocumentReader.declaresCharset(Array(#"<?xml version="1.0" encoding="iso-8859-1"?><html/>"#.utf8)))
+        #expect(!HTMLDocumentReader.declaresCharset(Array(#"<?xml version="1.0"?><html/>"#.utf8)))
+        #expect(!HTMLDocumentReader.declaresCharset(Array(#"<meta name="description" content="charset=utf-8 text">"#.utf8)))
+        #expect(!HTMLDocumentReader.declaresCharset(Array(#"<p>set charset=utf-8 in your page</p>"#.utf8)))
+    }
 }
 
 @Suite struct FormatDetectionTests {

@@ -75,9 +75,49 @@ public final class HTMLDocumentReader: ExportReader {
         return record
     }
 
-    /// Whether the head of the document declares its charset (then libxml2 should follow it).
+    /// Whether the head of the document declares its charset (then libxml2 should follow it): a
+    /// `<meta charset=…>`, a `<meta http-equiv="Content-Type" content="…charset=…">`, or an XML
+    /// declaration's encoding. A `charset` elsewhere (`<script charset="utf-8">`) does not count.
     static func declaresCharset(_ bytes: [UInt8]) -> Bool {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
-        return head.contains("charset=") || head.contains("<?xml")
+        let start = head.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+        if start.hasPrefix("<?xml"), let end = start.firstIndex(of: ">"), start[..<end].contains("encoding") { return true }
+        var rest = Substring(head)
+        while let meta = rest.range(of: "<meta") {
+            let tagEnd = rest[meta.upperBound...].firstIndex(of: ">") ?? rest.endIndex
+            let attributes = Self.attributes(rest[meta.upperBound..<tagEnd])
+            if attributes["charset"] != nil { return true }
+            if attributes["http-equiv"] == "content-type", attributes["content"]?.contains("charset=") == true { return true }
+            rest = rest[tagEnd...]
+        }
+        return false
+    }
+
+    /// The attributes of a tag (the text after its name), by name; values unquoted.
+    static func attributes(_ tag: Substring) -> [String: String] {
+        var result: [String: String] = [:]
+        var rest = tag
+        func isSpace(_ character: Character) -> Bool { character.isWhitespace || character == "/" }
+        while true {
+            rest = rest.drop(while: isSpace)
+            guard !rest.isEmpty else { return result }
+            let name = rest.prefix { !isSpace($0) && $0 != "=" }
+            rest = rest.dropFirst(name.count).drop(while: \.isWhitespace)
+            var value = ""
+            if rest.first == "=" {
+                rest = rest.dropFirst().drop(while: \.isWhitespace)
+                if let quote = rest.first, quote == "\"" || quote == "'" {
+                    let body = rest.dropFirst().prefix { $0 != quote }
+                    value = String(body)
+                    rest = rest.dropFirst(body.count + 2)
+                } else {
+                    let body = rest.prefix { !$0.isWhitespace }
+                    value = String(body)
+                    rest = rest.dropFirst(body.count)
+                }
+            }
+            if !name.isEmpty, result[String(name)] == nil { result[String(name)] = value }
+            if name.isEmpty { rest = rest.dropFirst() }  // a stray '=': step over it
+        }
     }
 }
