@@ -129,6 +129,16 @@ import Switchboard
         #expect(parts.message?.text == "Claim\nMa voiture.")
     }
 
+    @Test("an 8-bit body without a charset that is not UTF-8 is read as Windows-1252, as headers are")
+    func bodyWithoutCharsetFallsBackToWindows1252() throws {
+        let mail = Array("From: a@b.c\nSubject: Demande\n\nJe souhaite r".utf8) + [0xE9] + Array("silier d".utf8) + [0xE8, 0x73, 0x20, 0x93] + Array("vite".utf8) + [0x94, 0x0A]
+        let record = MailMessageReader.record(from: mail[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(record.message?.text == "Demande\nJe souhaite résilier dès “vite”")
+        // Valid UTF-8 without a charset is still UTF-8; a declared UTF-8 is repaired, not reinterpreted.
+        #expect(try MailDecoding.decodeCharset(Array("résilier".utf8), charset: nil) == "résilier")
+        #expect(try MailDecoding.decodeCharset([0x72, 0xE9], charset: "utf-8") == "r\u{FFFD}")
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

@@ -98,13 +98,18 @@ enum MailDecoding {
     static let iso885915: [UInt8: UInt32] = [0xA4: 0x20AC, 0xA6: 0x0160, 0xA8: 0x0161, 0xB4: 0x017D, 0xB8: 0x017E, 0xBC: 0x0152, 0xBD: 0x0153, 0xBE: 0x0178]
 
     /// Decodes text in a charset: UTF-8, US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252
-    /// (with their usual aliases). Invalid UTF-8 is repaired with U+FFFD.
+    /// (with their usual aliases). Invalid UTF-8 is repaired with U+FFFD. Without a charset (or with
+    /// US-ASCII, the default), 8-bit bytes are read as UTF-8, or as Windows-1252 when they are not
+    /// valid UTF-8, as in headers: mailers that leave the charset out mostly write Latin-1 or Windows-1252.
     ///
     /// - Throws: ``Failure`` for another charset, unless the bytes happen to be valid UTF-8.
     static func decodeCharset(_ bytes: [UInt8], charset: String?) throws -> String {
         let name = (charset ?? "us-ascii").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
         switch name {
-        case "utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968", "":
+        case "us-ascii", "ascii", "ansi_x3.4-1968", "":
+            if let text = TextCleaning.decodeUTF8Strictly(bytes) { return text }
+            return try decodeCharset(bytes, charset: "windows-1252")
+        case "utf-8", "utf8":
             return String(decoding: bytes, as: UTF8.self)
         case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
             var scalars = String.UnicodeScalarView()
