@@ -139,6 +139,16 @@ import Switchboard
         #expect(try MailDecoding.decodeCharset([0x72, 0xE9], charset: "utf-8") == "r\u{FFFD}")
     }
 
+    @Test("a customer's sentence starting 'Sent via' is kept; short mail-app signatures are still cut")
+    func mobileSignaturesAreShortLines() {
+        let body = "Hello,\nSent via registered post last week, my cancellation letter was never answered.\nI want to cancel my contract now."
+        #expect(MailBodyCleaner.clean(body) == body)
+        for signature in ["Sent from my iPhone", "Envoyé de mon iPhone", "Sent via Gmail for Android", "Get Outlook for iOS<https://aka.ms/o0ukef>",
+                          "Sent from my Samsung Galaxy smartphone."] {
+            #expect(MailBodyCleaner.clean("Je veux résilier.\n\n\(signature)\nMerci") == "Je veux résilier.", "\(signature)")
+        }
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

@@ -10,6 +10,7 @@ import Foundation
 /// - an Outlook header block: `From:`/`De :` followed within four lines by `Sent:`/`Envoyé :`/`Date:`;
 ///   also after a `________________________________` rule;
 /// - a mobile signature: `Sent from my iPhone`, `Envoyé de mon iPhone`, `Sent from Outlook for Android`, ...
+///   (a line of a few words without sentence punctuation; a sentence that starts "Sent via" is kept)
 ///
 /// Lines starting with `>` (quoted text, also inline) are removed wherever they are.
 enum MailBodyCleaner {
@@ -41,7 +42,7 @@ enum MailBodyCleaner {
             .contains(where: lower.contains) {
             return true
         }
-        if mobileSignatures.contains(where: lower.hasPrefix), trimmed.count < 80 { return true }
+        if isMobileSignature(lower) { return true }
         let next = index + 1 < lines.count ? TextCleaning.trimmed(lines[index + 1]).lowercased() : ""
         if isAttribution(lower) || (lower.hasPrefix("on ") || lower.hasPrefix("le ")) && isAttribution(lower + " " + next) { return true }
         if lower.hasPrefix("________") {
@@ -52,6 +53,18 @@ enum MailBodyCleaner {
             return following.contains { $0.hasPrefix("sent:") || $0.hasPrefix("envoyé :") || $0.hasPrefix("envoyé:") || $0.hasPrefix("date:") || $0.hasPrefix("envoyé le :") }
         }
         return false
+    }
+
+    /// Whether a line (trimmed, lower case) is a mail app's signature: a known start, a few words and no
+    /// sentence punctuation, so that "Sent via registered post last week, my letter..." stays the customer's.
+    static func isMobileSignature(_ lower: String) -> Bool {
+        guard mobileSignatures.contains(where: lower.hasPrefix) else { return false }
+        var text = Substring(lower)
+        // Outlook's mobile apps append a link: "Get Outlook for iOS<https://aka.ms/o0ukef>".
+        if text.hasSuffix(">"), let open = text.lastIndex(of: "<") { text = text[..<open] }
+        if text.hasSuffix(".") { text = text.dropLast() }
+        guard text.split(whereSeparator: \.isWhitespace).count <= 8 else { return false }
+        return !text.contains { ",.;:!?()\"«»".contains($0) }
     }
 
     /// `On ... wrote:` or `Le ... a écrit :`.
