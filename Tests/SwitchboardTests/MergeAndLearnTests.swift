@@ -123,6 +123,22 @@ private let probes = [
     #expect(never.rejected.count == 1 && never.model.statistics == model.statistics)
 }
 
+/// What a model keeps of a correction cannot give its personal data back: the digest is of the text's tokens,
+/// where a phone number is a placeholder, so the number cannot be searched for from it.
+@Test func learntDigestsHoldNoPhoneNumberOrAddress() throws {
+    let model = try count(smallCorpus)
+    let text = "06 47 21 93 58", label = "claim"
+    let report = try model.learning([LabeledExample(text: text, label: label)])
+    #expect(report.applied == 1)
+    let stored = report.model.statistics.learntDigests
+    #expect(stored.count == 1)
+    #expect(!stored.contains(Trainer.digest(label: label, text: text)))
+    #expect(stored == [NaiveBayesModel.correctionDigest(label: label, text: "07 11 22 33 44")])
+    #expect(NaiveBayesModel.correctionDigest(label: label, text: "écrire à jean.dupont@gmail.com")
+            == NaiveBayesModel.correctionDigest(label: label, text: "écrire à marie.curie@orange.fr"))
+    #expect(NaiveBayesModel.correctionDigest(label: label, text: "mon vélo") != NaiveBayesModel.correctionDigest(label: label, text: "ma voiture"))
+}
+
 @Test func mergeRefusesOtherFeatureSettingsAndTransforms() throws {
     let a = try count(smallCorpus)
     var options = TrainingOptions()

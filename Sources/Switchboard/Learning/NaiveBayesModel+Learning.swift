@@ -18,7 +18,24 @@ extension NaiveBayesModel {
     /// The identifier a correction is learnt under: its id, or, without one, `sha:` and the digest of its
     /// label and text (so the same line fed twice is learnt once).
     public static func correctionID(_ example: LabeledExample) -> String {
-        example.id ?? "sha:" + Trainer.hex(Trainer.digest(label: example.label, text: example.text))
+        example.id ?? "sha:" + Trainer.hex(correctionDigest(label: example.label, text: example.text))
+    }
+
+    /// A correction's digest, stored in the model with its id: FNV-1a 64 of the label and of the text's tokens,
+    /// in which e-mail addresses, phone numbers, IBANs and the like are already placeholders.
+    ///
+    /// Not of the raw text: a 64-bit hash of a short text can be searched for, and a review recovered a phone
+    /// number sent as a correction ("06 47 21 93 58") from a model file in 15 s. Texts that differ only in such
+    /// data are the same correction.
+    public static func correctionDigest(label: String, text: String) -> UInt64 {
+        var hash = Checksum.fnvOffset
+        Checksum.fnv1a(label.utf8, into: &hash)
+        Checksum.fnv1a([9], into: &hash)
+        for token in Tokenizer().tokens(text) {
+            Checksum.fnv1a(token.text.utf8, into: &hash)
+            Checksum.fnv1a([0x20], into: &hash)
+        }
+        return hash
     }
 
     /// This model updated with labelled corrections, or without corrections learnt before (`forget`), as
@@ -48,7 +65,7 @@ extension NaiveBayesModel {
             }
             let id = Self.correctionID(correction)
             let idHash = Self.idHash(id)
-            let digest = Trainer.digest(label: correction.label, text: correction.text)
+            let digest = Self.correctionDigest(label: correction.label, text: correction.text)
             func reject(_ why: String) {
                 report.rejected.append(SwitchboardError(.malformedRecord, "correction '\(id)' \(why)", location: correction.location))
             }
@@ -98,7 +115,8 @@ extension NaiveBayesModel {
         return report
     }
 
-    /// A 64-bit hash of a correction id (FNV-1a 64).
+    /// A 64-bit hash of a correction id (FNV-1a 64). A short id can be searched for from it: ids are meant to be
+    /// message identifiers, not a customer's phone number or address.
     static func idHash(_ id: String) -> UInt64 {
         var hash = Checksum.fnvOffset
         Checksum.fnv1a(id.utf8, into: &hash)
