@@ -236,6 +236,12 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     let result = try CorpusReader.read([dir])
     #expect(result.examples.map(\.label) == ["ham", "ham", "ham", "spam"])
     #expect(result.examples.map(\.text) == ["see you tonight", "lunch tomorrow?", "call me back", "win a prize now"])
+    #expect(result.skipped.isEmpty)
+    // A file beside the label directories belongs to no label: it is skipped and said so, not left out in silence.
+    try write("billing\tmy bill is wrong", to: "extra.tsv", in: dir)
+    let withLoose = try CorpusReader.read([dir])
+    #expect(withLoose.examples.count == 4)
+    #expect(withLoose.skipped.map { $0.location?.file.hasSuffix("extra.tsv") } == [true])
 }
 
 /// The language field is stored in the model and printed by `inspect`: only language codes are accepted.

@@ -268,8 +268,9 @@ public enum CorpusReader {
     }
 
     static func readDirectory(_ path: String, skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
-        var labelDirectories = 0
-        for (directory, isDirectory) in try visibleEntries(of: path, cannotList: "cannot list the directory") where isDirectory {
+        var labelDirectories = 0, looseFiles: [String] = []
+        for (directory, isDirectory) in try visibleEntries(of: path, cannotList: "cannot list the directory") {
+            guard isDirectory else { looseFiles.append(directory); continue }
             let label = (directory as NSString).lastPathComponent
             labelDirectories += 1
             for filePath in try messageFiles(under: directory, label: label) {
@@ -287,6 +288,10 @@ public enum CorpusReader {
         }
         if labelDirectories == 0 {
             throw SwitchboardError(.invalidArgument, "a corpus directory holds one subdirectory per label, and this one has none; to read the files in it, give them as inputs (for example \((path as NSString).appendingPathComponent("*.jsonl")))", location: SourceLocation(file: path))
+        }
+        // Files beside the label directories belong to no label: they were left out in silence.
+        for file in looseFiles {
+            skipped(SwitchboardError(.malformedRecord, "a file beside the label directories belongs to no label: move it into one, or give it as an input of its own", location: SourceLocation(file: file)))
         }
     }
 
