@@ -149,6 +149,22 @@ import Switchboard
         }
     }
 
+    @Test("a text part with a file name is an attachment: the HTML body is routed, not the attached log",
+          arguments: [#"Content-Type: text/plain; name="log.txt""#, "Content-Type: text/plain\n" + #"Content-Disposition: inline; filename="log.txt""#,
+                      "Content-Type: text/plain\nContent-Disposition: inline; filename*=UTF-8''log.txt"])
+    func namedTextPartIsAnAttachment(header: String) {
+        let mail = """
+            From: a@b.c\nSubject: x\nContent-Type: multipart/mixed; boundary="o"\n\n--o\nContent-Type: text/html; charset=utf-8\n\n\
+            <p>My basement flooded this morning.</p>\n--o\n\(header)\n\nERROR 42 device log\n--o--\n
+            """
+        let record = MailMessageReader.record(from: Array(mail.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(record.message?.text == "x\nMy basement flooded this morning.")
+        // A single-part mail's only part is its body, named or not.
+        let single = "From: a@b.c\nSubject: x\n\(header)\n\nMy basement flooded.\n"
+        let body = MailMessageReader.record(from: Array(single.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(body.message?.text == "x\nMy basement flooded.")
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

@@ -64,6 +64,20 @@ struct MailEntity {
         return Self.parseParameters(String(decoding: raw, as: UTF8.self)).value.lowercased() == "attachment"
     }
 
+    /// Whether the part names a file (`filename=` in `Content-Disposition`, `name=` in `Content-Type`):
+    /// in a multipart message, an attached file even when inline (a `log.txt`), not the body.
+    var hasFileName: Bool {
+        func isFileName(_ parameter: String) -> Bool {
+            // RFC 2231 continuations and charsets: `filename*=`, `filename*0=`.
+            parameter == "filename" || parameter == "name" || parameter.hasPrefix("filename*") || parameter.hasPrefix("name*")
+        }
+        if let raw = raw("content-disposition"),
+           Self.parseParameters(String(decoding: raw, as: UTF8.self)).1.keys.contains(where: isFileName) {
+            return true
+        }
+        return contentType.parameters.keys.contains(where: isFileName)
+    }
+
     /// Splits `value; name=param; name="quoted; param"`.
     static func parseParameters(_ text: String) -> (value: String, [String: String]) {
         var parts: [String] = []
@@ -93,7 +107,7 @@ struct MailEntity {
 /// Turns a raw e-mail into a message to classify.
 ///
 /// The text is the subject, a line break and the body: the first `text/plain` part that is not an
-/// attachment (searching nested multiparts depth-first; in `multipart/alternative` the plain
+/// attachment nor a named file inside a multipart (searching nested multiparts depth-first; in `multipart/alternative` the plain
 /// alternative wins), else the first `text/html` part converted to text. Quoted replies and
 /// signatures are removed (see ``MailBodyCleaner``). A multipart body in which the boundary never
 /// appears is read as `text/plain`. Message-ID (without `<>`) is the id, Date the
@@ -159,7 +173,8 @@ enum MailMessageReader {
             }
             return nil
         }
-        guard type == wanted, !entity.isAttachment else { return nil }
+        // A named file inside a multipart is an attachment; a single-part mail's only part is its body, named or not.
+        guard type == wanted, !entity.isAttachment, depth == 0 || !entity.hasFileName else { return nil }
         return try decodedText(entity, type: type, charset: parameters["charset"])
     }
 
