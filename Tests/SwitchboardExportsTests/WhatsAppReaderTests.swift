@@ -141,6 +141,20 @@ import Switchboard
         #expect(statistics.inputMessages == 4)
     }
 
+    @Test("iOS call entries and media markers in other languages are skipped as media-only, not routed")
+    func callEntriesAndLocalisedMediaAreSkipped() throws {
+        let entries = ["Missed voice call", "Voice call, \u{200E}12 min", "Missed video call", "Appel vocal manqué", "Appel vidéo manqué",
+                       "Video call, No answer", "Bild weggelassen", "image absente", "imagen omitida",
+                       "Schadensformular.pdf • 3 Seiten Dokument weggelassen"]
+        var chat = "[27/11/2026, 21:14:05] Zoé: Bonjour\n"
+        for (minute, entry) in entries.enumerated() { chat += "\u{200E}[27/11/2026, 21:\(20 + minute):05] Zoé: \u{200E}\(entry)\n" }
+        chat += "[27/11/2026, 21:40:05] Zoé: Voice call, please ring me back at 5\n"
+        let (messages, failures, statistics) = try drain(WhatsAppReader(lines: LineReader(bytes: Array(chat.utf8), name: "chat.txt")))
+        #expect(messages.map(\.text) == ["Bonjour", "Voice call, please ring me back at 5"])
+        #expect(failures.isEmpty)
+        #expect(statistics.skipped[.mediaOnly] == entries.count)
+    }
+
     @Test func timeZoneOptionShiftsTimestamps() throws {
         var options = ExportOptions()
         options.timeZone = try #require(TimeZone(identifier: "Europe/Paris"))

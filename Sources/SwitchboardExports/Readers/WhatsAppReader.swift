@@ -12,8 +12,9 @@ import Switchboard
 ///   lines before the first header. A file with text but no message at all (headers in a shape not
 ///   recognised) also yields one failure record at its first unrecognised line.
 /// - Media markers (`<Media omitted>`, `<Médias omis>`, `image omitted`, `document omitted`,
-///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, ...) are not text: they are removed, and a message
-///   left with no text is skipped as ``SkipReason/mediaOnly``. A caption after a marker is kept.
+///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, `Bild weggelassen`, ...) and iOS call entries
+///   (`Missed voice call`, `Voice call, 12 min`, `Appel vocal manqué`) are not text: they are removed, and a
+///   message left with no text is skipped as ``SkipReason/mediaOnly``. A caption after a marker is kept.
 /// - "This message was deleted" (and its French and Spanish forms) is skipped as ``SkipReason/deleted``.
 /// - Messages from ``ExportOptions/companySender`` are skipped as ``SkipReason/companySender``.
 /// - A message with a line longer than ``ExportLimits/maxLineBytes`` is a failure (the line was cut).
@@ -189,18 +190,53 @@ public final class WhatsAppReader: ExportReader {
         "<mídia oculta>", "<media omessi>", "image omitted", "video omitted", "audio omitted", "sticker omitted",
         "gif omitted", "document omitted", "contact card omitted", "image absente", "vidéo absente", "audio omis",
         "sticker omis", "gif retiré", "document omis", "null", "<view once voice message omitted>",
+        // iOS in other languages.
+        "carte de contact omise", "bild weggelassen", "video weggelassen", "audio weggelassen", "sticker weggelassen",
+        "gif weggelassen", "dokument weggelassen", "kontaktkarte weggelassen", "imagen omitida", "video omitido",
+        "audio omitido", "sticker omitido", "gif omitido", "documento omitido", "tarjeta de contacto omitida",
+        "immagine omessa", "video omesso", "audio omesso", "sticker omesso", "gif omessa", "documento omesso",
+        "imagem ocultada", "vídeo oculto", "áudio ocultado", "figurinha omitida", "documento ocultado",
+        "afbeelding weggelaten", "video weggelaten", "audio weggelaten", "sticker weggelaten", "document weggelaten",
     ]
+
+    /// iOS call entries ("Missed voice call", "Voice call, 12 min"): a call, not text.
+    static let callEntries: Set<String> = [
+        "missed voice call", "missed video call", "voice call", "video call", "missed group voice call", "missed group video call",
+        "group voice call", "group video call", "appel vocal manqué", "appel vidéo manqué", "appel vocal", "appel vidéo",
+        "appel vocal de groupe manqué", "appel vidéo de groupe manqué", "verpasster sprachanruf", "verpasster videoanruf",
+        "sprachanruf", "videoanruf", "llamada perdida", "llamada de voz perdida", "videollamada perdida", "llamada de voz",
+        "videollamada", "chiamata vocale persa", "videochiamata persa", "chiamata vocale", "videochiamata",
+    ]
+
+    /// What iOS writes after a call entry's comma besides a duration.
+    static let callStatuses: Set<String> = [
+        "no answer", "tap to call back", "click to call back", "answered on other device", "pas de réponse",
+        "touchez pour rappeler", "appuyez pour rappeler", "keine antwort", "zum zurückrufen tippen", "sin respuesta",
+        "toca para devolver la llamada", "nessuna risposta",
+    ]
+
+    /// Whether a whole line (lower case) is an iOS call entry: a known call, alone or with a duration or status
+    /// after a comma ("voice call, 12 min"); "Voice call, please ring me back" is text.
+    static func isCallEntry(_ lower: String) -> Bool {
+        if callEntries.contains(lower) { return true }
+        guard let comma = lower.firstIndex(of: ","), callEntries.contains(String(lower[..<comma])) else { return false }
+        let detail = TextCleaning.trimmed(String(lower[lower.index(after: comma)...]))
+        if callStatuses.contains(detail) { return true }
+        // A duration: "12 min", "1 hr", "45 sec", "1 h 5 min".
+        return detail.count <= 20 && detail.first?.isNumber == true && !detail.contains { ",.;:!?".contains($0) }
+    }
 
     static let editedMarkers = ["<this message was edited>", "<ce message a été modifié>", "<se editó este mensaje.>"]
 
     /// Whether a whole line is a media marker.
     static func isMediaMarker(_ line: String) -> Bool {
         let lower = line.lowercased()
-        if mediaMarkers.contains(lower) { return true }
+        if mediaMarkers.contains(lower) || isCallEntry(lower) { return true }
         if lower.hasPrefix("<attached:") && lower.hasSuffix(">") { return true }
         if lower.hasPrefix("<pièce jointe") && lower.hasSuffix(">") { return true }
         // iOS: "Claim form.pdf • 3 pages document omitted", "IMG-20261127-WA0001.jpg (file attached)"
-        let kinds = ["image omitted", "video omitted", "audio omitted", "sticker omitted", "gif omitted", "document omitted"]
+        let kinds = ["image omitted", "video omitted", "audio omitted", "sticker omitted", "gif omitted", "document omitted",
+                     "document omis", "dokument weggelassen", "documento omitido", "documento omesso"]
         if lower.count < 160, kinds.contains(where: { lower.hasSuffix(" " + $0) }) { return true }
         if lower.hasSuffix("(file attached)") || lower.hasSuffix("(fichier joint)") { return true }
         return false
