@@ -58,6 +58,8 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     let error = readError([path], options: options)
     #expect(error?.location?.line == 4)
     #expect(error?.message == "invalid JSON")
+    // The cause says what is wrong and where, not "The data is not in the correct format."
+    #expect(error.map { "\($0)".contains("character") } == true)
 }
 
 @Test func readsCSVWithQuotedMultilineFields() throws {

@@ -60,6 +60,9 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
             let posix = underlying as NSError
             if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(truncatingIfNeeded: posix.code))) }
         }
+        // JSONSerialization's reason and place ("Invalid value around character 21.") rather than its generic
+        // description ("The data is not in the correct format."), which left the user to guess.
+        if let reason = error.userInfo[NSDebugDescriptionErrorKey] as? String, !reason.isEmpty { return reason }
         if error.domain == NSCocoaErrorDomain, !error.localizedDescription.isEmpty, error.localizedDescription != "(null)" {
             return error.localizedDescription
         }
