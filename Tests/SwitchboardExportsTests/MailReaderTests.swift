@@ -181,14 +181,16 @@ import Switchboard
         #expect(MailDecoding.decodeHeader(Array(raw.utf8)) == decoded)
     }
 
-    @Test("a header full of stray '=?' decodes in linear time (it took seconds at 10,000)")
+    // A guard against the quadratic scan coming back, not a speed measurement: 20,000 took 35 s before and take
+    // about 0.2 s in a debug build, so the limit leaves room for a loaded machine.
+    @Test("a header full of stray '=?' decodes in linear time (20,000 took 35 s)")
     func strayEncodedWordStartsAreLinear() {
-        let raw = Array(String(repeating: "=?x?Q?abc ", count: 10_000).utf8)
+        let raw = Array(String(repeating: "=?x?Q?abc ", count: 20_000).utf8)
         let clock = ContinuousClock()
         var decoded = ""
         let elapsed = clock.measure { decoded = MailDecoding.decodeHeader(raw) }
         #expect(decoded.utf8.count == raw.count)
-        #expect(elapsed < .seconds(1))
+        #expect(elapsed < .seconds(10))
         // Without white space either: each start is bounded by the word's length limit.
         let packed = Array(("=?x?Q?" + String(repeating: "a", count: 200_000) + "?=").utf8)
         #expect(MailDecoding.decodeHeader(packed).utf8.count == packed.count)

@@ -81,8 +81,10 @@ import Switchboard
         let clock = ContinuousClock()
         var count = 0
         let elapsed = try clock.measure { count = try drain(MessengerHTMLReader(bytes: page(5_000), name: "flat.html")).messages.count }
+        // A guard against the quadratic pairing coming back (5,000 took over a minute), not a speed measurement:
+        // it takes well under a second in a debug build.
         #expect(count == 5_000)
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(20))
     }
 
     @Test("an HTML export libxml2 stops reading ends with one failure there, not with its messages silently lost")
