@@ -200,5 +200,15 @@ import Switchboard
         #expect(MailDecoding.quotedPrintable(Array("caf=C3=A9 soft=\r\nbreak".utf8)) == Array("café softbreak".utf8))
         #expect(try MailDecoding.base64(Array("aGVs\r\nbG8=".utf8)) == Array("hello".utf8))
         #expect(throws: MailDecoding.Failure.self) { try MailDecoding.base64(Array("abc*".utf8)) }
+        // Each line padded on its own, as some mailers write: decoded, not an error that lost the message.
+        #expect(try MailDecoding.base64(Array("aGk=\r\nIHRoZXJl\r\nIQ==".utf8)) == Array("hi there!".utf8))
+    }
+
+    /// Central European, Cyrillic and UTF-16 mail is decoded through Foundation; it was a failure record.
+    @Test func charsetsBeyondLatinOneAreDecoded() throws {
+        #expect(try MailDecoding.decodeCharset([0x5A, 0xA3, 0xB1, 0xE8], charset: "ISO-8859-2") == "ZŁąč")
+        #expect(try MailDecoding.decodeCharset([0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2], charset: "windows-1251") == "Привет")
+        #expect(try MailDecoding.decodeCharset([0x48, 0x00, 0xE9, 0x00], charset: "utf-16le") == "Hé")
+        #expect(throws: MailDecoding.Failure.self) { try MailDecoding.decodeCharset([0xA4, 0xA2], charset: "x-unheard-of") }
     }
 }

@@ -73,7 +73,12 @@ enum MailDecoding {
             case 0x20, 0x09, 0x0D, 0x0A: continue
             default: throw Failure(description: "invalid base64 character 0x\(String(byte, radix: 16))")
             }
-            if padding > 0 { throw Failure(description: "base64 data after padding") }
+            if padding > 0 {
+                // Data after padding: some mailers encode each line on its own ("QQ==\nQg=="), and parts are
+                // sometimes joined so. The padded group was complete; its spare bits are dropped and decoding
+                // starts afresh (it was an error, and the whole message was lost).
+                accumulator = 0; bits = 0; padding = 0
+            }
             accumulator = accumulator << 6 | value
             bits += 6
             if bits >= 8 {
@@ -97,12 +102,25 @@ enum MailDecoding {
     /// ISO-8859-15's differences from ISO-8859-1.
     static let iso885915: [UInt8: UInt32] = [0xA4: 0x20AC, 0xA6: 0x0160, 0xA8: 0x0161, 0xB4: 0x017D, 0xB8: 0x017E, 0xBC: 0x0152, 0xBD: 0x0153, 0xBE: 0x0178]
 
+    /// Charsets Foundation decodes on Linux, for mail from Central and Eastern Europe, Greece and Turkey: read by
+    /// hand above are the ones French and English mail uses.
+    static let foundationEncodings: [String: String.Encoding] = [
+        "iso-8859-2": .isoLatin2, "iso8859-2": .isoLatin2, "iso_8859-2": .isoLatin2, "latin2": .isoLatin2, "l2": .isoLatin2,
+        "windows-1250": .windowsCP1250, "cp1250": .windowsCP1250, "x-cp1250": .windowsCP1250,
+        "windows-1251": .windowsCP1251, "cp1251": .windowsCP1251, "x-cp1251": .windowsCP1251,
+        "windows-1253": .windowsCP1253, "cp1253": .windowsCP1253,
+        "windows-1254": .windowsCP1254, "cp1254": .windowsCP1254,
+        "utf-16": .utf16, "utf-16le": .utf16LittleEndian, "utf-16be": .utf16BigEndian,
+        "macintosh": .macOSRoman, "mac": .macOSRoman, "x-mac-roman": .macOSRoman,
+    ]
+
     /// Decodes text in a charset: UTF-8, US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252
     /// (with their usual aliases). Invalid UTF-8 is repaired with U+FFFD. Without a charset (or with
     /// US-ASCII, the default), 8-bit bytes are read as UTF-8, or as Windows-1252 when they are not
     /// valid UTF-8, as in headers: mailers that leave the charset out mostly write Latin-1 or Windows-1252.
     ///
-    /// - Throws: ``Failure`` for another charset, unless the bytes happen to be valid UTF-8.
+    /// - Throws: ``Failure`` for another charset (other than those of ``foundationEncodings``), unless the bytes
+    ///   happen to be valid UTF-8.
     static func decodeCharset(_ bytes: [UInt8], charset: String?) throws -> String {
         let name = (charset ?? "us-ascii").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
         switch name {
@@ -131,6 +149,7 @@ enum MailDecoding {
             return String(scalars)
         default:
             if let text = TextCleaning.decodeUTF8Strictly(bytes) { return text }
+            if let encoding = foundationEncodings[name], let text = String(data: Data(bytes), encoding: encoding) { return text }
             throw Failure(description: "unsupported charset '\(charset ?? "")'")
         }
     }
