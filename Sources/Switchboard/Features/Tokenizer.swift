@@ -591,11 +591,12 @@ private struct ChunkWalker {
             }
         }
         // An address cut after or before its at sign: "jean.dupont@ gmail.com", "jean.dupont @gmail.com".
-        if letters > 0, atPosition < 0, index + 1 < scratch.chunks.count, isAddressPart(index) {
+        // (The two at-sign reads first: this runs for every chunk.)
+        if letters > 0, atPosition < 0, index + 1 < scratch.chunks.count {
             let chunk = scratch.chunks[index], next = scratch.chunks[index + 1]
             let atEnd = scratch.folded[chunk.end - 1] == Self.at
             let atStart = next.end - next.start > 1 && scratch.folded[next.start] == Self.at
-            if atEnd || atStart {
+            if atEnd || atStart, isAddressPart(index) {
                 let (a, b) = trimmed(index + 1)
                 if let dot = (a..<b).first(where: { scratch.folded[$0] == Self.dot }), dot > a, b - dot > 2,
                    (a..<dot).contains(where: { scratch.classes[$0] == .letter }) {
