@@ -117,7 +117,12 @@ public struct RoutingServer: Sendable {
         }
         var group = ServiceGroupConfiguration(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
-        try await ServiceGroup(configuration: group).run()
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch let error as IOError where [EADDRINUSE, EADDRNOTAVAIL, EACCES].contains(error.errnoCode) {
+            // NIO's own text is "bind(descriptor:ptr:bytes:): Address already in use (errno: 98)": say which address.
+            throw SwitchboardError(.io, "cannot listen on \(configuration.host):\(configuration.port): \(String(cString: strerror(error.errnoCode)))")
+        }
         if let since = stopping.withLock({ $0 }), since.duration(to: .now) >= configuration.shutdownTimeout {
             logger.warning("shutdown timeout reached: connections still open were closed", metadata: [
                 "shutdown_timeout": .stringConvertible(configuration.shutdownTimeout)

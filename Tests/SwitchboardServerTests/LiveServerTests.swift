@@ -36,6 +36,21 @@ import Testing
         }
     }
 
+    /// A port already taken is an error naming the address, not NIO's "bind(descriptor:ptr:bytes:)".
+    @Test func aPortInUseIsNamed() async throws {
+        let first = try makeServer()
+        try await first.makeApplication().test(.live) { client in
+            let port = try #require(client.port)
+            let second = try makeServer { $0.port = port }
+            await #expect {
+                try await second.run()
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains("cannot listen on") && text.contains(":\(port)") && !text.contains("descriptor")
+            }
+        }
+    }
+
     @Test func gracefulShutdownLetsARequestInFlightFinish() async throws {
         let server = try makeServer {
             $0.maxBatch = 20_000
