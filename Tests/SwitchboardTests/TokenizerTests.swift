@@ -222,7 +222,6 @@ func longRunsOfGroupsOrApostrophesTakeLinearTime(text: String) {
     ("jean_dupont75 AT gmail DOT com", ["<email>"]),
     ("merci de me répondre sur jean.dupont at gmail.com (i)", ["merci", "de", "me", "repondre", "sur", "<email>", "i"]),
     ("jean.dupont arobase gmail.com svp", ["<email>", "svp"]),
-    ("ecrire a jean at gmail.com", ["ecrire", "a", "<email>"]),
     ("jean.dupont @gmail.com merci", ["<email>", "merci"]),
     ("jean.dupont@ gmail.com merci", ["<email>", "merci"]),
     ("jean . dupont @ gmail . com merci", ["<email>", "merci"]),
@@ -273,6 +272,16 @@ func personalDataInDisguiseBecomesPlaceholders(text: String, expected: [String])
     #expect(words("look at amazon.com for the price") == ["look", "at", "<url>", "for", "the", "price"])
     #expect(words("we are at axa.fr now").prefix(3) == ["we", "are", "at"])
     #expect(words("Bonjour . Merci") == ["bonjour", "merci"])
+    // Sentences a review of the address rules found eaten: each keeps its words.
+    #expect(words("I paid 49.99 at amazon.com") == ["i", "paid", "<num>", "at", "<url>"])
+    #expect(words("my pre-order at amazon.fr").contains("preorder"))
+    #expect(words("contact me at gmail.com") == ["contact", "me", "at", "<url>"])
+    #expect(words("I work at orange.fr") == ["i", "work", "at", "<url>"])
+    #expect(words("Stuck at customs . UK border says no") == ["stuck", "at", "customs", "uk", "border", "says", "no"])
+    #expect(words("Bonjour @free.fr votre service est nul").first == "bonjour")
+    #expect(words("Mention @jean.dupont in the post").first == "mention")
+    #expect(words("c'est ok.Merci/Cordialement") == ["ce", "est", "ok", "merci", "cordialement"])
+    #expect(words("je suis dispo lundi.Mardi/mercredi aussi").contains("mardi"))
 }
 
 /// A flag is one token (two regional indicator letters), not two letters shared by every flag.
@@ -294,6 +303,10 @@ func personalDataInDisguiseBecomesPlaceholders(text: String, expected: [String])
     #expect(words("re\u{301}silier", foldDiacritics: false) == ["résilier"])
     #expect(words("résilier", foldDiacritics: false) == ["résilier"])
     #expect(words("re\u{301}silier") == ["resilier"])
+    // Only the compatibility forms are changed: an acute accent used as an apostrophe stays one, and "™" is not
+    // glued to the word before it.
+    #expect(words("je change l´adresse de 50 m²") == ["je", "change", "le", "adresse", "de", "<num>", "m2"])
+    #expect(words("Mon iPhone™ est cassé").contains("iphone"))
     // Emojis and curly apostrophes are left as they are.
     #expect(Tokenizer().tokens("l’assurance 😀").map(\.text) == ["le", "assurance", "😀"])
 }

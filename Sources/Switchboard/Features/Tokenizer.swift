@@ -106,10 +106,25 @@ public struct Tokenizer: Sendable {
     /// first pass stops at the first one it meets, and only then is the text normalised and read again.
     func tokenize(_ text: String, into scratch: inout TokenScratch) {
         if !fold(text, into: &scratch, stopAtCompatibilityForm: true) {
-            let prefix = String(String.UnicodeScalarView(text.unicodeScalars.prefix(Self.maximumScalars)))
-            _ = fold(prefix.precomposedStringWithCompatibilityMapping, into: &scratch, stopAtCompatibilityForm: false)
+            _ = fold(normalised(text), into: &scratch, stopAtCompatibilityForm: false)
         }
         walk(&scratch)
+    }
+
+    /// `text` (its first ``maximumScalars`` scalars) with each compatibility form replaced by its NFKC mapping, and
+    /// with accents kept, composed (NFC). Scalar by scalar rather than NFKC of the whole text: that also took
+    /// apart characters folded here already ("l´adresse" became "l", "adresse" once a "m²" was in the message).
+    private func normalised(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(Self.maximumScalars) {
+            if scalar.value >= 0xB2, isCompatibilityForm(scalar.value), !(0x300...0x36F).contains(scalar.value) {
+                out.append(contentsOf: String(scalar).precomposedStringWithCompatibilityMapping.unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        let result = String(out)
+        return foldDiacritics ? result : result.precomposedStringWithCanonicalMapping
     }
 
     /// Whether NFKC changes `value` or a text holding it, among the scalars messages use: combining marks (which
@@ -121,7 +136,8 @@ public struct Tokenizer: Sendable {
         switch value {
         case 0x300...0x36F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE20...0xFE2F: return !foldDiacritics
         case 0xB2, 0xB3, 0xB9, 0xBC...0xBE: return true
-        case 0x2070...0x209F, 0x2100...0x218F, 0x2460...0x24FF: return true
+        // Not the letterlike symbols (U+2100-214F): "iPhone™" would read "iphonetm".
+        case 0x2070...0x209F, 0x2150...0x218F, 0x2460...0x24FF: return true
         case 0xFB00...0xFB4F, 0xFF61...0xFFEE: return true
         case 0x1D400...0x1D7FF, 0x1F130...0x1F189: return true
         default: return false
@@ -489,30 +505,24 @@ private struct ChunkWalker {
         return (true, b - a == 2)
     }
 
-    /// Mail providers whose name after "at" makes an address even when the part before it is a plain word
-    /// ("write to jean at gmail.com"); after any other domain, "at" needs a local part with `.`, `_`, `-` or a
-    /// digit, or "look at amazon.com" would lose "look".
-    private static let mailProviders: [[UInt32]] = [
-        "gmail", "googlemail", "hotmail", "yahoo", "outlook", "live", "msn", "icloud", "me", "aol", "orange", "wanadoo",
-        "free", "sfr", "neuf", "laposte", "bbox", "numericable", "gmx", "protonmail", "proton", "yopmail", "mail", "voila",
-    ].map { $0.unicodeScalars.map(\.value) }
-
-    /// Whether the trimmed chunk `index` holds `.`, `_`, `-` or a digit (a local part, not a plain word).
-    private func hasAddressPunctuation(_ index: Int) -> Bool {
+    /// Whether the trimmed chunk `index` looks like an address's local part rather than a word: a letter, and `.`,
+    /// `_` or a digit ("jean.dupont", "jdupont75"). Not a hyphen ("pre-order at amazon.fr"), nor digits alone
+    /// ("49.99 at amazon.com"). A mail provider's name after "at" was tried as evidence too, and took "me" of
+    /// "contact me at gmail.com" and "work" of "I work at orange.fr".
+    private func looksLikeLocalPart(_ index: Int) -> Bool {
         let (a, b) = trimmed(index)
-        return (a..<b).contains { k in
+        var letter = false, mark = false
+        for k in a..<b {
             let v = scratch.folded[k]
-            return scratch.classes[k] == .digit || v == Self.dot || v == 0x5F || v == Self.hyphen
+            if scratch.classes[k] == .letter { letter = true } else if scratch.classes[k] == .digit || v == Self.dot || v == 0x5F { mark = true }
         }
+        return letter && mark
     }
 
-    /// Whether the trimmed chunk `index` is a host name ending with a known top-level domain ("gmail.com"), and
-    /// whether its first label is a mail provider.
-    private func domainChunk(_ index: Int) -> (isDomain: Bool, provider: Bool) {
+    /// Whether the trimmed chunk `index` is a host name ending with a known top-level domain ("gmail.com").
+    private func isDomainChunk(_ index: Int) -> Bool {
         let (a, b) = trimmed(index)
-        guard b > a, isAddressPart(index), looksLikeDomain(a, b) else { return (false, false) }
-        let firstDot = (a..<b).first { scratch.folded[$0] == Self.dot } ?? b
-        return (true, isOneOf(a, firstDot, Self.mailProviders))
+        return b > a && isAddressPart(index) && looksLikeDomain(a, b, pathAllowed: false)
     }
 
     /// The chunks an address written apart spans from chunk `index`, or nil. Without it the name and the
@@ -522,8 +532,9 @@ private struct ChunkWalker {
     /// - a local part, an at word and a host name: "jean.dupont at gmail.com", "jean.dupont arobase gmail.com".
     ///
     /// A local part is one to three words joined by dots; the domain is a host name with a known top-level domain,
-    /// or words joined by dots ending with a common one. "at", an English word, needs a local part with `.`, `_`,
-    /// `-` or a digit (or two joined words), or a mail provider's domain.
+    /// or words joined by dots ending with a common one. "at", an English word, needs more: a local part that
+    /// looks like one (``looksLikeLocalPart(_:)``) or is joined by dots, and before words joined by dots, dots
+    /// spelled out ("contact at axa dot fr"): a lone "." is a sentence's end as often ("stuck at customs . UK").
     private func spelledOutAddress(at index: Int) -> Int? {
         let count = scratch.chunks.count
         // The shortest form is three chunks: local at domain. Every chunk of every message comes here, so the
@@ -546,18 +557,18 @@ private struct ChunkWalker {
         guard i + 1 < count, isAddressPart(i + 1) else { return nil }
         let at = atChunk(i)
         guard at.isAt else { return nil }
-        let localIsAddressLike = joined > 0 || hasAddressPunctuation(index)
+        let localIsAddressLike = joined > 0 || looksLikeLocalPart(index)
         i += 1
         // A host name in one chunk: "gmail.com".
-        let domain = domainChunk(i)
-        if domain.isDomain {
-            if at.word && !localIsAddressLike && !domain.provider { return nil }
+        if isDomainChunk(i) {
+            if at.word && !localIsAddressLike { return nil }
             return i + 1 - index
         }
         // Words joined by dots, ending with a common top-level domain.
         var used: Int?
         joined = 0
         while joined < 3, i + 2 < count, isDotChunk(i + 1), isAddressPart(i + 2) {
+            if at.word && !localIsAddressLike && !chunk(i + 1, isOneOf: Self.spelledDots) { break }
             i += 2; joined += 1
             if chunk(i, isOneOf: Self.spelledTLDs) { used = i + 1 - index }
         }
@@ -596,7 +607,9 @@ private struct ChunkWalker {
             let chunk = scratch.chunks[index], next = scratch.chunks[index + 1]
             let atEnd = scratch.folded[chunk.end - 1] == Self.at
             let atStart = next.end - next.start > 1 && scratch.folded[next.start] == Self.at
-            if atEnd || atStart, isAddressPart(index) {
+            // A word before a handle or a bare domain ("Bonjour @free.fr", "Mention @jean.dupont") is not a local
+            // part: before "@domain" it must look like one, and the domain must be a host name.
+            if atEnd ? isAddressPart(index) : (atStart && looksLikeLocalPart(index) && isDomainChunk(index + 1)) {
                 let (a, b) = trimmed(index + 1)
                 if let dot = (a..<b).first(where: { scratch.folded[$0] == Self.dot }), dot > a, b - dot > 2,
                    (a..<dot).contains(where: { scratch.classes[$0] == .letter }) {
@@ -703,7 +716,7 @@ private struct ChunkWalker {
     /// Whether `start..<end` begins with a host name: a first label of two characters or more, then a known
     /// top-level domain after the last dot before any `/`. On the folded scalars, without building strings: it
     /// runs for every chunk with letters, a dot and a digit or a sign ("v2.0", "3.5km", "axa.fr/contact").
-    private func looksLikeDomain(_ start: Int, _ end: Int) -> Bool {
+    private func looksLikeDomain(_ start: Int, _ end: Int, pathAllowed: Bool = true) -> Bool {
         let folded = scratch.folded
         var hostStart = start
         while hostStart < end, folded[hostStart] == Self.slash { hostStart += 1 }
@@ -716,13 +729,19 @@ private struct ChunkWalker {
         guard let firstDot = (labelStart..<hostEnd).first(where: { folded[$0] == Self.dot }), firstDot - labelStart >= 2,
               let lastDot = (firstDot..<hostEnd).last(where: { folded[$0] == Self.dot }) else { return false }
         if isOneOf(lastDot + 1, hostEnd, Self.topLevelDomains) { return true }
-        // Any top-level domain of two to six letters when a path follows ("monespace.bzh/profil?nom=dupont"): the
-        // list above is for host names alone, which can be two words run together ("bonjour.je").
+        guard pathAllowed else { return false }
+        // Any top-level domain of two to four letters when a path with a URL's marks follows
+        // ("monespace.bzh/profil?nom=dupont"): the list above is for host names alone, which can be words run
+        // together ("bonjour.je"), and so can a host and a path ("ok.merci/cordialement", "lundi.mardi/mercredi").
         let tldLength = hostEnd - lastDot - 1
         var pathStart = hostEnd
         while pathStart < end, folded[pathStart] == Self.dot { pathStart += 1 }
-        return pathStart + 1 < end && folded[pathStart] == Self.slash && (2...6).contains(tldLength)
-            && (lastDot + 1..<hostEnd).allSatisfy { scratch.classes[$0] == .letter }
+        guard pathStart + 1 < end, folded[pathStart] == Self.slash, (2...4).contains(tldLength),
+              (lastDot + 1..<hostEnd).allSatisfy({ scratch.classes[$0] == .letter }) else { return false }
+        return (pathStart + 1..<end).contains { k in
+            let v = folded[k]
+            return scratch.classes[k] == .digit || v == Self.slash || v == 0x3F || v == 0x3D || v == 0x26 || v == 0x25 || v == 0x5F || v == 0x23 || v == Self.dot
+        }
     }
 
     private func dateOrTime(_ text: String) -> Placeholder? {
