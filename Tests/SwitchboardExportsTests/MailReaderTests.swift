@@ -165,6 +165,27 @@ import Switchboard
         #expect(body.message?.text == "x\nMy basement flooded.")
     }
 
+    @Test("a mail whose only text part has a file name routes that part, not the subject alone")
+    func namedTextPartIsTheBodyWhenThereIsNoOther() {
+        let mail = """
+            From: a@b.c\nSubject: resiliation\nContent-Type: multipart/mixed; boundary="XX"\n\n--XX\n\
+            Content-Type: text/plain; charset=utf-8; name="message.txt"\nContent-Disposition: inline; filename="message.txt"\n\n\
+            Bonjour, je voudrais resilier mon contrat habitation.\n--XX\n\
+            Content-Type: image/jpeg; name="photo.jpg"\nContent-Disposition: attachment; filename="photo.jpg"\n\
+            Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD\n--XX--\n
+            """
+        let record = MailMessageReader.record(from: Array(mail.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(record.message?.text == "resiliation\nBonjour, je voudrais resilier mon contrat habitation.")
+        // Among named text parts, an inline one comes before an attachment, whatever their order.
+        let both = """
+            From: a@b.c\nSubject: x\nContent-Type: multipart/mixed; boundary="o"\n\n--o\n\
+            Content-Type: text/plain\nContent-Disposition: attachment; filename="conditions.txt"\n\nGeneral conditions\n--o\n\
+            Content-Type: text/html; name="message.html"\n\n<p>My basement flooded.</p>\n--o--\n
+            """
+        let inline = MailMessageReader.record(from: Array(both.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(inline.message?.text == "x\nMy basement flooded.")
+    }
+
     @Test(arguments: [
         ("=?UTF-8?B?Wm/DqQ==?= Martin", "Zoé Martin"),
         ("=?ISO-8859-1?Q?Caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=", "Café crème"),

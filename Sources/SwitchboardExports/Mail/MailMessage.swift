@@ -108,7 +108,8 @@ struct MailEntity {
 ///
 /// The text is the subject, a line break and the body: the first `text/plain` part that is not an
 /// attachment nor a named file inside a multipart (searching nested multiparts depth-first; in `multipart/alternative` the plain
-/// alternative wins), else the first `text/html` part converted to text. Quoted replies and
+/// alternative wins), else the first such `text/html` part converted to text; when there is none, a named
+/// inline text part, else a text attachment, rather than no body. Quoted replies and
 /// signatures are removed (see ``MailBodyCleaner``). A multipart body in which the boundary never
 /// appears is read as `text/plain`. Message-ID (without `<>`) is the id, Date the
 /// timestamp and From (decoded) the sender.
@@ -150,13 +151,29 @@ enum MailMessageReader {
 
     /// The text of the best body part, or nil when there is none.
     static func bodyText(of entity: MailEntity, depth: Int, maxDepth: Int) throws -> String? {
-        if let plain = try findPart(entity, wanted: "text/plain", depth: depth, maxDepth: maxDepth) {
-            return plain
-        }
-        return try findPart(entity, wanted: "text/html", depth: depth, maxDepth: maxDepth)
+        var best: BodyCandidate?
+        try collectCandidates(entity, depth: depth, maxDepth: maxDepth, best: &best)
+        guard let best else { return nil }
+        return try decodedText(best.entity, type: best.type, charset: best.charset)
     }
 
-    private static func findPart(_ entity: MailEntity, wanted: String, depth: Int, maxDepth: Int) throws -> String? {
+    /// A text part that could be the body, and how good a choice it is.
+    private struct BodyCandidate {
+        var entity: MailEntity
+        var type: String
+        var charset: String?
+        /// 0: an unnamed, non-attachment part (or a single-part mail's only part); 1: a named inline part
+        /// (`log.txt`); 2: an attachment. A lower rank wins, then text/plain over text/html, then the first.
+        var rank: Int
+
+        /// Whether this candidate beats `other` (found earlier, depth-first).
+        func isBetter(than other: BodyCandidate) -> Bool {
+            (rank, type == "text/plain" ? 0 : 1) < (other.rank, other.type == "text/plain" ? 0 : 1)
+        }
+    }
+
+    /// Walks the MIME tree depth-first, keeping the best text part in `best`.
+    private static func collectCandidates(_ entity: MailEntity, depth: Int, maxDepth: Int, best: inout BodyCandidate?) throws {
         guard depth <= maxDepth else { throw MailDecoding.Failure(description: "MIME parts nested deeper than \(maxDepth)") }
         let (type, parameters) = entity.contentType
         if type.hasPrefix("multipart/") {
@@ -166,16 +183,26 @@ enum MailMessageReader {
             guard let parts = splitMultipart(entity.body, boundary: boundary) else {
                 // The boundary never appears: the body is not split into parts at all, and is most likely the
                 // text itself. Read as plain text rather than lost.
-                return wanted == "text/plain" ? try decodedText(entity, type: wanted, charset: nil) : nil
+                offer(BodyCandidate(entity: entity, type: "text/plain", charset: nil, rank: 0), to: &best)
+                return
             }
             for part in parts {
-                if let text = try findPart(MailEntity(part), wanted: wanted, depth: depth + 1, maxDepth: maxDepth) { return text }
+                try collectCandidates(MailEntity(part), depth: depth + 1, maxDepth: maxDepth, best: &best)
             }
-            return nil
+            return
         }
-        // A named file inside a multipart is an attachment; a single-part mail's only part is its body, named or not.
-        guard type == wanted, !entity.isAttachment, depth == 0 || !entity.hasFileName else { return nil }
-        return try decodedText(entity, type: type, charset: parameters["charset"])
+        guard type == "text/plain" || type == "text/html" else { return }
+        // A named file inside a multipart (an inline `log.txt`) is not the body while an unnamed text part is, but
+        // it is when there is nothing else: the customer's text sent as `message.txt` must not be lost. A
+        // single-part mail's only part is its body, named or not.
+        let rank = entity.isAttachment ? 2 : depth > 0 && entity.hasFileName ? 1 : 0
+        offer(BodyCandidate(entity: entity, type: type, charset: parameters["charset"], rank: rank), to: &best)
+    }
+
+    /// Keeps `candidate` when it beats the best so far.
+    private static func offer(_ candidate: BodyCandidate, to best: inout BodyCandidate?) {
+        if let current = best, !candidate.isBetter(than: current) { return }
+        best = candidate
     }
 
     /// The body of a text part, decoded (transfer encoding, charset) and, for HTML, turned into text.
