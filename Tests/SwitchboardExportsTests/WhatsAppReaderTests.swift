@@ -155,6 +155,19 @@ import Switchboard
         #expect(statistics.skipped[.mediaOnly] == entries.count)
     }
 
+    @Test("typed messages that read like call entries are routed: iOS marks its call entries, and a call is a whole message")
+    func typedCallWordsAreMessages() throws {
+        let typed = ["Voice call", "Appel vidéo, 14h demain", "video call, 10am tomorrow", "Préférence de contact :\nAppel vocal"]
+        var chat = ""
+        for (minute, text) in typed.enumerated() { chat += "[27/11/2026, 21:\(10 + minute):05] Client: \(text)\n" }
+        // iOS's own entries, with the mark before the text (and the whole line marked, as iOS also does).
+        chat += "[27/11/2026, 21:20:05] Client: \u{200E}Missed voice call\n\u{200E}[27/11/2026, 21:21:05] Client: \u{200E}Voice call, \u{200E}12 min\n"
+        let (messages, failures, statistics) = try drain(WhatsAppReader(lines: LineReader(bytes: Array(chat.utf8), name: "chat.txt")))
+        #expect(messages.map(\.text) == typed)
+        #expect(failures.isEmpty)
+        #expect(statistics.skipped[.mediaOnly] == 2)
+    }
+
     @Test func timeZoneOptionShiftsTimestamps() throws {
         var options = ExportOptions()
         options.timeZone = try #require(TimeZone(identifier: "Europe/Paris"))

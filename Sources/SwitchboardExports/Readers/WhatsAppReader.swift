@@ -12,9 +12,11 @@ import Switchboard
 ///   lines before the first header. A file with text but no message at all (headers in a shape not
 ///   recognised) also yields one failure record at its first unrecognised line.
 /// - Media markers (`<Media omitted>`, `<Médias omis>`, `image omitted`, `document omitted`,
-///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, `Bild weggelassen`, ...) and iOS call entries
-///   (`Missed voice call`, `Voice call, 12 min`, `Appel vocal manqué`) are not text: they are removed, and a
+///   `<attached: 00000012-PHOTO-2026-11-27.jpg>`, `Bild weggelassen`, ...) are not text: they are removed, and a
 ///   message left with no text is skipped as ``SkipReason/mediaOnly``. A caption after a marker is kept.
+///   An iOS call entry (`\u{200E}Missed voice call`, `\u{200E}Voice call, \u{200E}12 min`, `Appel vocal manqué`)
+///   is skipped the same way, but only as a whole message starting with a left-to-right mark, as iOS writes
+///   it: a customer's "Voice call" or "Appel vidéo, 14h demain" is text.
 /// - "This message was deleted" (and its French and Spanish forms) is skipped as ``SkipReason/deleted``.
 /// - Messages from ``ExportOptions/companySender`` are skipped as ``SkipReason/companySender``.
 /// - A message with a line longer than ``ExportLimits/maxLineBytes`` is a failure (the line was cut).
@@ -39,7 +41,8 @@ public final class WhatsAppReader: ExportReader {
     private let options: ExportOptions
     /// The message being read: its header, first line, text, and its first line cut at the line limit
     /// (the message is then a failure, not routed on part of its text).
-    private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String, truncatedLine: Int?)?
+    /// `marked`: the text started with a left-to-right mark (iOS writes call entries so).
+    private var pending: (header: WhatsAppLineParser.Header, line: Int, text: String, truncatedLine: Int?, marked: Bool)?
     private var finished = false
     /// The first non-blank line outside any message, for the error when no message header is recognised.
     private var firstUnrecognisedLine: Int?
@@ -94,7 +97,8 @@ public final class WhatsAppReader: ExportReader {
                 }
                 let previous = flush()
                 if header.sender != nil {
-                    pending = (header, line.number, header.rest, line.isTruncated ? line.number : nil)
+                    let marked = Self.restStartsWithMark(line: line.string, rest: header.rest)
+                    pending = (header, line.number, header.rest, line.isTruncated ? line.number : nil, marked)
                 } else {
                     statistics.ignored += 1
                 }
@@ -123,7 +127,7 @@ public final class WhatsAppReader: ExportReader {
 
     /// Turns the pending message into a record, or counts it as skipped (then returns nil).
     private func flush() -> ExportRecord? {
-        guard let (header, line, rawText, truncatedLine) = pending else { return nil }
+        guard let (header, line, rawText, truncatedLine, marked) = pending else { return nil }
         pending = nil
         let location = SourceLocation(file: lines.path, line: line)
         let sender = header.sender ?? ""
@@ -142,7 +146,7 @@ public final class WhatsAppReader: ExportReader {
             statistics.count(record)
             return record
         }
-        let cleaned = Self.clean(rawText)
+        let cleaned = Self.clean(rawText, startsWithMark: marked)
         switch cleaned {
         case .deleted:
             statistics.skip(.deleted)
@@ -215,8 +219,9 @@ public final class WhatsAppReader: ExportReader {
         "toca para devolver la llamada", "nessuna risposta",
     ]
 
-    /// Whether a whole line (lower case) is an iOS call entry: a known call, alone or with a duration or status
-    /// after a comma ("voice call, 12 min"); "Voice call, please ring me back" is text.
+    /// Whether a whole message (lower case, marks removed) reads as an iOS call entry: a known call, alone or with
+    /// a duration or status after a comma ("voice call, 12 min"); "Voice call, please ring me back" is text. Only
+    /// trusted for a message that started with a left-to-right mark (see ``clean(_:startsWithMark:)``).
     static func isCallEntry(_ lower: String) -> Bool {
         if callEntries.contains(lower) { return true }
         guard let comma = lower.firstIndex(of: ","), callEntries.contains(String(lower[..<comma])) else { return false }
@@ -231,7 +236,7 @@ public final class WhatsAppReader: ExportReader {
     /// Whether a whole line is a media marker.
     static func isMediaMarker(_ line: String) -> Bool {
         let lower = line.lowercased()
-        if mediaMarkers.contains(lower) || isCallEntry(lower) { return true }
+        if mediaMarkers.contains(lower) { return true }
         if lower.hasPrefix("<attached:") && lower.hasSuffix(">") { return true }
         if lower.hasPrefix("<pièce jointe") && lower.hasSuffix(">") { return true }
         // iOS: "Claim form.pdf • 3 pages document omitted", "IMG-20261127-WA0001.jpg (file attached)"
@@ -242,11 +247,31 @@ public final class WhatsAppReader: ExportReader {
         return false
     }
 
-    /// Removes media markers and edit notices; tells media-only and deleted messages apart.
-    static func clean(_ raw: String) -> Cleaned {
+    /// Whether the message text of a header line (`rest`, parsed from `line` with its marks removed) starts with a
+    /// left-to-right mark in the raw line: iOS writes its call entries so, customers do not.
+    static func restStartsWithMark(line: String, rest: String) -> Bool {
+        guard !rest.isEmpty else { return false }
+        // Match `rest` against the end of the raw line, skipping the marks removed from it; the scalar just
+        // before its first one tells. Linear in the line's length.
+        let raw = Array(line.unicodeScalars)
+        var index = raw.count
+        for scalar in rest.unicodeScalars.reversed() {
+            while index > 0, TextCleaning.isInvisibleMark(raw[index - 1]) { index -= 1 }
+            guard index > 0, raw[index - 1] == scalar else { return false }
+            index -= 1
+        }
+        return index > 0 && raw[index - 1] == "\u{200E}"
+    }
+
+    /// Removes media markers and edit notices; tells media-only (and call entries, when the text started with a
+    /// left-to-right mark) and deleted messages apart.
+    static func clean(_ raw: String, startsWithMark: Bool = false) -> Cleaned {
         var text = TextCleaning.trimmed(raw)
         let lower = text.lowercased()
         if deletedNotices.contains(lower) { return .deleted }
+        // A call entry is the whole message and starts with iOS's mark; a line "Appel vocal" in a longer message,
+        // or an unmarked "Voice call" a customer typed, is text.
+        if startsWithMark, !lower.contains("\n"), isCallEntry(lower) { return .mediaOnly }
         for marker in editedMarkers where lower.hasSuffix(marker) {
             text = TextCleaning.trimmed(String(text.dropLast(marker.count)))
             break
