@@ -113,3 +113,24 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     #expect(report.contains("pattern rule 'backtracking' ran out of time on 1 message and did not fire"))
     #expect(report.components(separatedBy: "ran out of time").count == 2)
 }
+
+/// `batch -o` naming the model or the policy replaced it with decisions, and `learn -o` naming the policy replaced
+/// it with a model: both are refused before any work, and the files are left as they were.
+@Test func anOutputNamingTheModelOrThePolicyIsRefused() async throws {
+    let directory = NSTemporaryDirectory() + "batch-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let model = directory + "/m.sbm", policy = directory + "/p.yaml", corrections = directory + "/c.tsv"
+    try FileManager.default.copyItem(atPath: root + "/models/default.sbm", toPath: model)
+    try FileManager.default.copyItem(atPath: root + "/models/policy.yaml", toPath: policy)
+    try "claim\tmy car was stolen\n".write(toFile: corrections, atomically: true, encoding: .utf8)
+    let before = (try Data(contentsOf: URL(fileURLWithPath: model)), try Data(contentsOf: URL(fileURLWithPath: policy)))
+    for output in [model, policy] {
+        var batch = try BatchCommand.parse(["--model", model, "--policy", policy, "--output", output, fixtures + "/jsonl/messages.jsonl"])
+        await #expect(throws: SwitchboardError.self) { try await batch.run() }
+    }
+    var learn = try LearnCommand.parse(["--model", model, "--policy", policy, "--output", policy, corrections])
+    await #expect(throws: SwitchboardError.self) { try await learn.run() }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before.0)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: policy)) == before.1)
+}

@@ -75,7 +75,8 @@ struct BatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
-        if let output { try AtomicFile.checkOutput(output, notAnyOf: inputs) }
+        // The model and the policy too: `-o` naming either replaced it with decisions.
+        if let output { try AtomicFile.checkOutput(output, notAnyOf: inputs + [model] + (policy.map { [$0] } ?? [])) }
         let engine = try RoutingEngine(modelPath: model, policyPath: policy)
         var options = ExportOptions()
         options.format = format

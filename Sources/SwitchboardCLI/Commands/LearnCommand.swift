@@ -52,7 +52,8 @@ struct LearnCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
-        try AtomicFile.checkOutput(output, notAnyOf: inputs + calibrate)
+        // `-o` may be the model itself (updated in place), but not the policy, which it replaced with a model.
+        try AtomicFile.checkOutput(output, notAnyOf: inputs + calibrate + (policy.map { [$0] } ?? []))
         let base = try ModelFile.read(from: model)
         var corrections: [LabeledExample] = []
         var skipped: [SwitchboardError] = []
