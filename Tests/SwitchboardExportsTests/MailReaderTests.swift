@@ -232,4 +232,23 @@ import Switchboard
         #expect(try MailDecoding.decodeCharset([0x48, 0x00, 0xE9, 0x00], charset: "utf-16le") == "Hé")
         #expect(throws: MailDecoding.Failure.self) { try MailDecoding.decodeCharset([0xA4, 0xA2], charset: "x-unheard-of") }
     }
+
+    @Test("ASCII text declared UTF-16 is read as UTF-16, not as UTF-8 with a NUL between letters")
+    func asciiInUTF16IsDecodedAsDeclared() throws {
+        let little: [UInt8] = Array("Bonjour\n".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let big: [UInt8] = Array("Bonjour\n".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        #expect(try MailDecoding.decodeCharset(little, charset: "utf-16le") == "Bonjour\n")
+        #expect(try MailDecoding.decodeCharset(big, charset: "UTF-16BE") == "Bonjour\n")
+        // UTF-16 follows its byte-order mark, which is not part of the text; without one it is big-endian.
+        #expect(try MailDecoding.decodeCharset([0xFF, 0xFE] + little, charset: "utf-16") == "Bonjour\n")
+        #expect(try MailDecoding.decodeCharset([0xFE, 0xFF] + big, charset: "utf-16") == "Bonjour\n")
+        #expect(try MailDecoding.decodeCharset(big, charset: "utf-16") == "Bonjour\n")
+        // A whole mail, base64 as the reviewer's sample.
+        let mail = "From: a@b.fr\nSubject: test\nContent-Type: text/plain; charset=utf-16le\nContent-Transfer-Encoding: base64\n\n"
+            + Data(Array("Bonjour, je voudrais resilier mon contrat.\n".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })).base64EncodedString() + "\n"
+        let record = MailMessageReader.record(from: Array(mail.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(record.message?.text == "test\nBonjour, je voudrais resilier mon contrat.")
+        // Text the declared charset cannot read is still taken as UTF-8 when it is (an odd number of bytes).
+        #expect(try MailDecoding.decodeCharset(Array("abc".utf8), charset: "utf-16le") == "abc")
+    }
 }

@@ -148,10 +148,25 @@ enum MailDecoding {
             }
             return String(scalars)
         default:
+            // The declared charset first: ASCII text in UTF-16 is valid UTF-8 too (with a NUL after every letter),
+            // so trying UTF-8 first garbled it. UTF-8 is only the fallback when the declared charset cannot be read.
+            if let encoding = foundationEncodings[name], let text = decodeWithFoundation(bytes, encoding: encoding) { return text }
             if let text = TextCleaning.decodeUTF8Strictly(bytes) { return text }
-            if let encoding = foundationEncodings[name], let text = String(data: Data(bytes), encoding: encoding) { return text }
             throw Failure(description: "unsupported charset '\(charset ?? "")'")
         }
+    }
+
+    /// Decodes through Foundation, nil when the bytes are not in `encoding`; plain `UTF-16` follows its byte-order
+    /// mark, else is big-endian (RFC 2781), rather than whatever Foundation assumes on this platform.
+    static func decodeWithFoundation(_ bytes: [UInt8], encoding: String.Encoding) -> String? {
+        let utf16: [String.Encoding] = [.utf16, .utf16LittleEndian, .utf16BigEndian]
+        guard utf16.contains(encoding) else { return String(data: Data(bytes), encoding: encoding) }
+        // An odd number of bytes is not UTF-16 (Foundation would drop or replace the last byte).
+        guard bytes.count % 2 == 0 else { return nil }
+        guard encoding == .utf16 else { return String(data: Data(bytes), encoding: encoding) }
+        if bytes.starts(with: [0xFF, 0xFE]) { return String(data: Data(bytes.dropFirst(2)), encoding: .utf16LittleEndian) }
+        if bytes.starts(with: [0xFE, 0xFF]) { return String(data: Data(bytes.dropFirst(2)), encoding: .utf16BigEndian) }
+        return String(data: Data(bytes), encoding: .utf16BigEndian)
     }
 
     // MARK: Headers
