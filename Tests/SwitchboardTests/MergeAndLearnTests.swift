@@ -139,6 +139,27 @@ private let probes = [
     #expect(NaiveBayesModel.correctionDigest(label: label, text: "mon vélo") != NaiveBayesModel.correctionDigest(label: label, text: "ma voiture"))
 }
 
+/// Corrections learnt before digests were of tokens are recorded by their raw text's digest (those without an
+/// id under an id made from it): they are recognised, not learnt twice, and can still be forgotten.
+@Test func correctionsLearntBeforeTokenDigestsCanStillBeForgotten() throws {
+    let model = try count(smallCorpus)
+    let withID = LabeledExample(text: "je veux résilier", label: "cancellation", id: "42")
+    let noID = LabeledExample(text: "facture trop chère", label: "billing")
+    let learnt = try model.learning([withID, noID]).model
+    var statistics = learnt.statistics
+    let legacyNoID = Trainer.digest(label: noID.label, text: noID.text)
+    let legacy = [(NaiveBayesModel.idHash("42"), Trainer.digest(label: withID.label, text: withID.text)),
+                  (NaiveBayesModel.idHash("sha:" + Trainer.hex(legacyNoID)), legacyNoID)].sorted { $0.0 < $1.0 }
+    statistics.learntIDs = legacy.map(\.0)
+    statistics.learntDigests = legacy.map(\.1)
+    let earlier = NaiveBayesModel(statistics: statistics, metadata: learnt.metadata)
+    let again = try earlier.learning([withID, noID])
+    #expect(again.applied == 0 && again.unchanged == 2 && again.rejected.isEmpty)
+    let forgotten = try earlier.learning([withID, noID], forget: true)
+    #expect(forgotten.applied == 2 && forgotten.rejected.isEmpty)
+    #expect(forgotten.model.statistics.learntCount == 0)
+}
+
 @Test func mergeRefusesOtherFeatureSettingsAndTransforms() throws {
     let a = try count(smallCorpus)
     var options = TrainingOptions()

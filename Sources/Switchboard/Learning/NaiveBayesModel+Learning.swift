@@ -63,9 +63,18 @@ extension NaiveBayesModel {
                 report.rejected.append(SwitchboardError(.malformedRecord, "correction\(original.id.map { " '\($0)'" } ?? ""): \(problem)", location: original.location))
                 continue
             }
-            let id = Self.correctionID(correction)
-            let idHash = Self.idHash(id)
-            let digest = Self.correctionDigest(label: correction.label, text: correction.text)
+            var id = Self.correctionID(correction)
+            var idHash = Self.idHash(id)
+            var digest = Self.correctionDigest(label: correction.label, text: correction.text)
+            // Corrections learnt before the digest was of tokens (2026-12-01) are recorded by the digest of their raw
+            // text, and those without an id under an id made from it: recognised as such, so that they can still be
+            // forgotten and are not learnt twice.
+            let legacyDigest = Trainer.digest(label: correction.label, text: correction.text)
+            let legacyID = correction.id ?? "sha:" + Trainer.hex(legacyDigest)
+            let legacyHash = Self.idHash(legacyID)
+            if correction.id != nil || statistics.learntDigest(of: idHash) == nil, statistics.learntDigest(of: legacyHash) == legacyDigest {
+                id = legacyID; idHash = legacyHash; digest = legacyDigest
+            }
             func reject(_ why: String) {
                 report.rejected.append(SwitchboardError(.malformedRecord, "correction '\(id)' \(why)", location: correction.location))
             }
@@ -76,7 +85,7 @@ extension NaiveBayesModel {
             let learnt = statistics.learntDigest(of: idHash)
             if forget {
                 guard let learnt else { reject("was not learnt by this model: nothing to forget"); continue }
-                guard learnt == digest else { reject("was learnt with another label or text: give the one learnt to forget it"); continue }
+                guard learnt == digest else { reject("was learnt with another label or text (or one this switchboard reads differently): give the one learnt to forget it"); continue }
             } else if let learnt {
                 if learnt == digest { report.unchanged += 1 } else { reject("was already learnt with another label or text: forget that one first") }
                 continue
