@@ -129,6 +129,27 @@ import Switchboard
         #expect(parts.message?.text == "Claim\nMa voiture.")
     }
 
+    @Test("a multipart body with parts under another boundary is a failure, not its raw MIME routed as text")
+    func partsUnderAnotherBoundaryAreAFailure() throws {
+        let mail = """
+            From: a@b.fr\nSubject: resiliation\nMessage-ID: <c1@x>\nContent-Type: multipart/mixed; boundary="XX1"\n\n\
+            This is a multi-part message in MIME format.\n--XX2\nContent-Type: text/plain; charset=utf-8\n\n\
+            Bonjour, je voudrais resilier mon contrat habitation.\n--XX2\n\
+            Content-Type: application/pdf; name="Releve_IBAN_Marie_Curie.pdf"\n\
+            Content-Disposition: attachment; filename="Releve_IBAN_Marie_Curie.pdf"\nContent-Transfer-Encoding: base64\n\n\
+            JVBERi0xLjQKJcfsj6IK\n--XX2--\n
+            """
+        let record = MailMessageReader.record(from: Array(mail.utf8)[...], location: SourceLocation(file: "m.eml", line: 3), options: ExportOptions())
+        #expect(record.message == nil)
+        let error = try #require(record.failure)
+        #expect(error.message == "the multipart/mixed body has no part delimited by its declared boundary \"XX1\"")
+        #expect(error.location == SourceLocation(file: "m.eml", line: 3))
+        // Text with a "-- " signature rule or a "--" line before ordinary lines is still plain text.
+        let text = "From: a@b.c\nSubject: Claim\nContent-Type: multipart/mixed; boundary=\"XYZ\"\n\nMy car was stolen.\n--\nZoé\n-- \nContent-Type: none\n--note\nsee below\n"
+        let plain = MailMessageReader.record(from: Array(text.utf8)[...], location: SourceLocation(file: "m.eml"), options: ExportOptions())
+        #expect(plain.message?.text.hasPrefix("Claim\nMy car was stolen.") == true)
+    }
+
     @Test("an 8-bit body without a charset that is not UTF-8 is read as Windows-1252, as headers are")
     func bodyWithoutCharsetFallsBackToWindows1252() throws {
         let mail = Array("From: a@b.c\nSubject: Demande\n\nJe souhaite r".utf8) + [0xE9] + Array("silier d".utf8) + [0xE8, 0x73, 0x20, 0x93] + Array("vite".utf8) + [0x94, 0x0A]

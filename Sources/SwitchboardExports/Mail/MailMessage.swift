@@ -111,7 +111,7 @@ struct MailEntity {
 /// alternative wins), else the first such `text/html` part converted to text; when there is none, a named
 /// inline text part, else a text attachment, rather than no body. Quoted replies and
 /// signatures are removed (see ``MailBodyCleaner``). A multipart body in which the boundary never
-/// appears is read as `text/plain`. Message-ID (without `<>`) is the id, Date the
+/// appears is read as `text/plain`, unless it holds parts under another boundary (a failure then). Message-ID (without `<>`) is the id, Date the
 /// timestamp and From (decoded) the sender.
 enum MailMessageReader {
     /// Reads one message; problems (an undecodable part, no text) come back as failures at `location`.
@@ -126,6 +126,8 @@ enum MailMessageReader {
             body = try bodyText(of: entity, depth: 0, maxDepth: options.limits.maxDepth) ?? ""
         } catch let failure as MailDecoding.Failure {
             return .failure(SwitchboardError(.malformedRecord, "undecodable part: \(failure)", location: location, cause: failure))
+        } catch let mismatch as BoundaryMismatch {
+            return .failure(SwitchboardError(.malformedRecord, mismatch.description, location: location, cause: mismatch))
         } catch let truncated as HTMLText.Truncated {
             // The part decoded, but its HTML could not be read to the end: a failure (a person reads it), not a
             // message routed on part of its text.
@@ -181,8 +183,11 @@ enum MailMessageReader {
                 throw MailDecoding.Failure(description: "\(type) without a boundary")
             }
             guard let parts = splitMultipart(entity.body, boundary: boundary) else {
-                // The boundary never appears: the body is not split into parts at all, and is most likely the
-                // text itself. Read as plain text rather than lost.
+                // Parts under another boundary (a mailer that got it wrong): reading them as text would route
+                // part headers, file names and base64 as the customer's words. A person has to look.
+                if looksLikeMIMEParts(entity.body) { throw BoundaryMismatch(type: type, boundary: boundary) }
+                // The boundary never appears and nothing looks like parts: the body is most likely the text
+                // itself. Read as plain text rather than lost.
                 offer(BodyCandidate(entity: entity, type: "text/plain", charset: nil, rank: 0), to: &best)
                 return
             }
@@ -215,6 +220,49 @@ enum MailMessageReader {
             return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
         }
         return text
+    }
+
+    /// A multipart body whose parts are delimited by something other than its declared boundary.
+    struct BoundaryMismatch: Error, CustomStringConvertible {
+        var type: String
+        var boundary: String
+
+        var description: String {
+            // The boundary comes from the header, not the text; a very long one is cut (RFC 2046 allows 70).
+            let shown = boundary.count > 70 ? String(boundary.prefix(70)) + "..." : boundary
+            return "the \(type) body has no part delimited by its declared boundary \"\(shown)\""
+        }
+    }
+
+    /// Whether a body looks like MIME parts: a line `--token` followed by a `Content-...:` header line.
+    static func looksLikeMIMEParts(_ body: [UInt8]) -> Bool {
+        var previousWasDelimiter = false
+        var index = 0
+        while index < body.count {
+            var lineEnd = body[index...].firstIndex(of: 0x0A) ?? body.count
+            let next = lineEnd == body.count ? lineEnd : lineEnd + 1
+            if lineEnd > index, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let line = body[index..<lineEnd]
+            if previousWasDelimiter, isContentHeader(line) { return true }
+            previousWasDelimiter = isDelimiterLike(line)
+            index = next
+        }
+        return false
+    }
+
+    /// `--` then a token without white space (trailing white space allowed): `--XX2`, `--XX2--`; not `-- `.
+    private static func isDelimiterLike(_ line: ArraySlice<UInt8>) -> Bool {
+        guard line.starts(with: [0x2D, 0x2D]) else { return false }
+        var token = line.dropFirst(2)
+        while let last = token.last, last == 0x20 || last == 0x09 { token = token.dropLast() }
+        return !token.isEmpty && !token.contains { $0 <= 0x20 || $0 >= 0x7F }
+    }
+
+    /// A `Content-Type:`, `Content-Disposition:`, `Content-Transfer-Encoding:` (any `Content-...:`) header line.
+    private static func isContentHeader(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon - line.startIndex > 8 else { return false }
+        let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
+        return name.hasPrefix("content-") && !name.contains { $0 == " " || $0 == "\t" }
     }
 
     /// The parts of a multipart body: what lies between `--boundary` lines, up to `--boundary--`;
