@@ -184,24 +184,27 @@ public enum CorpusReader {
     }
 
     static func example(text: String, label: String, language: String?, location: SourceLocation, id: String? = nil) -> Result<LabeledExample, SwitchboardError> {
-        let label = label.trimmingCharacters(in: .whitespaces)
+        let label = LabeledExample.trimmedLabel(label)
         if let problem = LabeledExample.labelProblem(label) { return .failure(SwitchboardError(.malformedRecord, problem, location: location)) }
         guard !text.allSatisfy(\.isWhitespace) else { return .failure(SwitchboardError(.malformedRecord, "the text is empty", location: location)) }
         // The model file stores the corpus's languages and `inspect` prints them: anything but a language code
         // (a message's text in the wrong field) is refused, unquoted.
+        let language = language?.trimmingCharacters(in: .whitespaces)
         if let language, !language.isEmpty, !isLanguageCode(language) {
-            return .failure(SwitchboardError(.malformedRecord, "the language field is not a language code such as 'fr' or 'en-GB'", location: location))
+            return .failure(SwitchboardError(.malformedRecord, "the language field is not a language code or name such as 'fr', 'en-GB' or 'French'", location: location))
         }
         return .success(LabeledExample(text: text, label: label, language: language.flatMap { $0.isEmpty ? nil : $0 }, location: location,
                                        id: id.flatMap { $0.isEmpty ? nil : $0 }))
     }
 
-    /// Whether `text` has the shape of a BCP 47 language tag: two or three letters, then subtags of one to eight
-    /// letters or digits after `-` or `_` ("fr", "en-GB", "pt_BR", "zh-Hant-TW"), 35 characters at most.
+    /// Whether `text` (trimmed) has the shape of a language tag or name: two to twenty ASCII letters, then subtags
+    /// of one to eight letters or digits after `-` or `_` ("fr", "en-GB", "pt_BR", "zh-Hant-TW", "French",
+    /// "unknown"), 35 characters at most. Not an address, a number or a sentence.
     static func isLanguageCode(_ text: String) -> Bool {
+        let text = text.trimmingCharacters(in: .whitespaces)
         guard text.utf8.count <= 35 else { return false }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).flatMap { $0.split(separator: "_", omittingEmptySubsequences: false) }
-        guard let first = parts.first, (2...3).contains(first.utf8.count), first.utf8.allSatisfy({ $0 < 0x80 && Character(UnicodeScalar($0)).isLetter }) else { return false }
+        guard let first = parts.first, (2...20).contains(first.utf8.count), first.utf8.allSatisfy({ $0 < 0x80 && Character(UnicodeScalar($0)).isLetter }) else { return false }
         return parts.dropFirst().allSatisfy { part in
             (1...8).contains(part.utf8.count) && part.utf8.allSatisfy { $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber) }
         }
@@ -227,9 +230,9 @@ public enum CorpusReader {
         }
         // fastText lines may carry several labels; a naive-Bayes classifier here learns one per message, and
         // keeping the first in silence would teach the model whatever order the export happened to use.
-        if let other = labels.first(where: { $0 != label }) {
-            let shown = "__label__" + String(label.prefix(60)) + ", __label__" + String(other.prefix(60))
-            return .failure(SwitchboardError(.malformedRecord, "several labels (\(shown)): Switchboard learns one label per message; keep one __label__ per line", location: location))
+        // The labels are not quoted: one of them may be a message's text (an address, a phone number).
+        if labels.contains(where: { $0 != label }) {
+            return .failure(SwitchboardError(.malformedRecord, "\(Set(labels).count) different labels: Switchboard learns one label per message; keep one __label__ per line", location: location))
         }
         return example(text: String(rest), label: String(label), language: nil, location: location)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A message and its label, for training, evaluation and learning.
 public struct LabeledExample: Sendable, Hashable {
     /// The message text.
@@ -48,25 +50,35 @@ extension LabeledExample {
         // itself is never quoted here.
         let swapped = " (are the label and text columns the right way round?)"
         if label.utf8.count > maximumLabelBytes { return "the label is longer than \(maximumLabelBytes) bytes" + swapped }
-        // Any at sign: "jean@gmail" and "jean.dupont@ gmail.com" are addresses too, and no queue's name has one.
-        if label.unicodeScalars.contains("@") { return "the label holds an at sign, as e-mail addresses do" + swapped }
+        // An at sign between a letter or digit and another: "jean@gmail" is an address too ("Niveau 2 @ Lyon" is not).
+        let scalars = Array(label.unicodeScalars)
+        func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isAlphabetic || scalar.properties.numericType != nil }
+        for i in scalars.indices.dropFirst().dropLast() where scalars[i] == "@" && isAlphanumeric(scalars[i - 1]) && isAlphanumeric(scalars[i + 1]) {
+            return "the label looks like an e-mail address" + swapped
+        }
         // Counted without building anything: this runs for every record of a corpus. Every decimal digit counts,
         // full-width and Arabic-Indic ones too ("０６ １２ ３４ ５６ ７８").
-        var digits = 0, words = 0, inWord = false
-        for scalar in label.unicodeScalars {
-            if scalar.value >= 0x30 && scalar.value <= 0x39 || scalar.value >= 0x80 && scalar.properties.numericType == .decimal { digits += 1 }
-            let space = scalar.properties.isWhitespace
-            if !space && !inWord { words += 1 }
-            inWord = !space
+        var digits = 0
+        for scalar in scalars where scalar.value >= 0x30 && scalar.value <= 0x39 || scalar.value >= 0x80 && scalar.properties.numericType == .decimal {
+            digits += 1
         }
         if digits >= 8 { return "the label holds a long number (a phone number, an IBAN?)" + swapped }
-        if words > maximumLabelWords { return "the label has more than \(maximumLabelWords) words" + swapped }
         return nil
     }
 
-    /// The most words a label may have: a label names a kind of message ("demande de devis auto"), and a name
-    /// and address ("Marie Curie 12 rue des Lilas 75011 Paris") is a message's text.
-    static let maximumLabelWords = 6
+    /// `label` when it is short enough to quote in a message (40 bytes, three words), else nil: a longer one may
+    /// be a message's text.
+    static func quotable(_ label: String) -> String? {
+        label.utf8.count <= 40 && label.split(whereSeparator: \.isWhitespace).count <= 3 ? label : nil
+    }
+
+    /// A label without the white space and invisible characters at its ends: a byte-order mark or a zero-width
+    /// space left by a concatenated file made "\u{FEFF}other" a label apart from "other".
+    static func trimmedLabel(_ label: String) -> String {
+        label.trimmingCharacters(in: invisibleOrSpace)
+    }
+
+    private static let invisibleOrSpace = CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}\u{200B}\u{200C}\u{200D}\u{200E}\u{200F}\u{2060}"))
 
     /// The longest label accepted, in UTF-8 bytes: a label names a queue's kind of message, not a message.
     static let maximumLabelBytes = 100

@@ -58,7 +58,7 @@ extension NaiveBayesModel {
             // The corpus reader's checks, for corrections from anywhere (a feedback database written by another
             // tool gave labels with line breaks, tabs, or nothing at all, and `route` printed them as such).
             var correction = original
-            correction.label = original.label.trimmingCharacters(in: .whitespaces)
+            correction.label = LabeledExample.trimmedLabel(original.label)
             if let problem = LabeledExample.labelProblem(correction.label) {
                 report.rejected.append(SwitchboardError(.malformedRecord, "correction\(original.id.map { " '\($0)'" } ?? ""): \(problem)", location: original.location))
                 continue

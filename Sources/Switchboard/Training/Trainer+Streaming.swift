@@ -74,6 +74,7 @@ extension Trainer {
             throw SwitchboardError(.insufficientData, "the corpus is empty: no labelled example was read")
         }
         if let limit = options.maxFeatures { statistics = statistics.pruned(toFeatures: limit) }
+        try checkSingleExampleLabels(statistics.classDocuments.map(Int.init))
         let perLabel = Dictionary(uniqueKeysWithValues: zip(statistics.labels, statistics.classDocuments.map(Int.init)))
         let summary = TrainingSummary(documents: documents, documentsPerLabel: perLabel, corpusChecksum: hex(checksum), crossValidation: nil)
         let createdAt = Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down))
@@ -90,7 +91,7 @@ extension Trainer {
         }
 
         guard statistics.labels.count >= 2 else {
-            throw SwitchboardError(.insufficientData, "the corpus has a single label (\(statistics.labels[0])): a classifier needs at least two")
+            throw SwitchboardError(.insufficientData, "the corpus has a single label\(LabeledExample.quotable(statistics.labels[0]).map { " (\($0))" } ?? ""): a classifier needs at least two")
         }
         options.progress?("cross-validation on a sample of \(sample.count) messages")
         var sampleOptions = options

@@ -116,12 +116,10 @@ public enum Trainer {
 
     /// Refuses a corpus where most of more than ten labels have a single example: its labels are messages' texts
     /// (columns the wrong way round), which the model file would store and the warnings quote. Names none.
-    static func checkSingleExampleLabels(_ labels: [String]) throws {
-        var counts: [String: Int] = [:]
-        for label in labels { counts[label, default: 0] += 1 }
-        let single = counts.values.filter { $0 == 1 }.count
-        guard counts.count <= 10 || single * 2 <= counts.count else {
-            throw SwitchboardError(.insufficientData, "\(single) of the corpus's \(counts.count) labels have a single example: are the label and text columns the right way round?")
+    static func checkSingleExampleLabels(_ examplesPerLabel: [Int]) throws {
+        let single = examplesPerLabel.filter { $0 == 1 }.count
+        guard examplesPerLabel.count <= 10 || single * 2 <= examplesPerLabel.count else {
+            throw SwitchboardError(.insufficientData, "\(single) of the corpus's \(examplesPerLabel.count) labels have a single example: are the label and text columns the right way round?")
         }
     }
 
@@ -151,10 +149,12 @@ public enum Trainer {
         guard !examples.isEmpty else { throw SwitchboardError(.insufficientData, "the corpus is empty: no labelled example was read") }
         let labels = Array(Set(examples.map(\.label))).sorted()
         guard labels.count >= 2 else {
-            throw SwitchboardError(.insufficientData, "the corpus has a single label (\(labels[0])): a classifier needs at least two")
+            throw SwitchboardError(.insufficientData, "the corpus has a single label\(LabeledExample.quotable(labels[0]).map { " (\($0))" } ?? ""): a classifier needs at least two")
         }
         try Self.checkLabelCount(labels.count)
-        try Self.checkSingleExampleLabels(examples.map(\.label))
+        var perLabelCount: [String: Int] = [:]
+        for example in examples { perLabelCount[example.label, default: 0] += 1 }
+        try Self.checkSingleExampleLabels(Array(perLabelCount.values))
         var warnings: [String] = []
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let rowClass = examples.map { classOf[$0.label] ?? 0 }
