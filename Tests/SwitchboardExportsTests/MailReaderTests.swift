@@ -170,6 +170,15 @@ import Switchboard
         }
     }
 
+    @Test("a carrier's signature with a comma is cut; a sentence with a clause after a comma is kept")
+    func carrierSignaturesWithCommasAreCut() {
+        #expect(MailBodyCleaner.clean("Mon dossier n'avance pas.\n\nSent from my Verizon, Samsung Galaxy smartphone\nMerci") == "Mon dossier n'avance pas.")
+        for sentence in ["Sent via registered post last week, my cancellation letter was never answered.", "Sent via post, no answer."] {
+            let body = "Hello,\n\(sentence)\nI want to cancel my contract now."
+            #expect(MailBodyCleaner.clean(body) == body, "\(sentence)")
+        }
+    }
+
     @Test("a text part with a file name is an attachment: the HTML body is routed, not the attached log",
           arguments: [#"Content-Type: text/plain; name="log.txt""#, "Content-Type: text/plain\n" + #"Content-Disposition: inline; filename="log.txt""#,
                       "Content-Type: text/plain\nContent-Disposition: inline; filename*=UTF-8''log.txt"])

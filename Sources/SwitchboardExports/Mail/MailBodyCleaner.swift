@@ -62,9 +62,13 @@ enum MailBodyCleaner {
         var text = Substring(lower)
         // Outlook's mobile apps append a link: "Get Outlook for iOS<https://aka.ms/o0ukef>".
         if text.hasSuffix(">"), let open = text.lastIndex(of: "<") { text = text[..<open] }
-        if text.hasSuffix(".") { text = text.dropLast() }
+        let endsWithPeriod = text.hasSuffix(".")
+        if endsWithPeriod { text = text.dropLast() }
         guard text.split(whereSeparator: \.isWhitespace).count <= 8 else { return false }
-        return !text.contains { ",.;:!?()\"«»".contains($0) }
+        // Carriers put commas in their signatures ("Sent from my Verizon, Samsung Galaxy smartphone"); a clause
+        // after a comma closed by a period ("Sent via post, no answer.") is a sentence.
+        if text.contains(","), endsWithPeriod { return false }
+        return !text.contains { ".;:!?()\"«»".contains($0) }
     }
 
     /// `On ... wrote:` or `Le ... a écrit :`.
