@@ -58,8 +58,11 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     let error = readError([path], options: options)
     #expect(error?.location?.line == 4)
     #expect(error?.message == "invalid JSON")
-    // The cause says what is wrong and where, not "The data is not in the correct format."
+    // The cause says what is wrong and where, not "The data is not in the correct format.", and never quotes.
     #expect(error.map { "\($0)".contains("character") } == true)
+    let number = try write(#"{"text": "a", "label": "b", "n": 12345678901234567890123456789e999}"# + "\n", to: "n.jsonl", in: dir)
+    let numberError = readError([number])
+    #expect(numberError.map { "\($0)".contains("out of range") && !"\($0)".contains("123456") } == true)
 }
 
 @Test func readsCSVWithQuotedMultilineFields() throws {

@@ -50,6 +50,23 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
+    /// What JSONSerialization's debug description says went wrong and where, in words that never quote the input
+    /// (its own text can: "Number 1234567890… is not representable"), or nil when it says nothing recognised.
+    public static func jsonParseReason(_ description: String) -> String? {
+        var what: String?
+        if description.contains("not representable") { what = "a number out of range" }
+        else if description.contains("surrogate") { what = "an unpaired UTF-16 surrogate escape" }
+        else if description.range(of: "end of (file|data)", options: [.regularExpression, .caseInsensitive]) != nil { what = "unexpected end of the text" }
+        else if description.range(of: "invalid value|unexpected character|badly formed|invalid escape|unescaped control", options: [.regularExpression, .caseInsensitive]) != nil { what = "an invalid value" }
+        let place = description.range(of: #"character \d+"#, options: .regularExpression).map { "around " + description[$0] }
+        switch (what, place) {
+        case (nil, nil): return nil
+        case (let what?, nil): return what
+        case (nil, let place?): return place
+        case (let what?, let place?): return what + " " + place
+        }
+    }
+
     /// A cause in a few words: the system's reason ("No such file or directory", "Is a directory") for a
     /// Foundation file error, rather than the NSError dump with its domains and user-info dictionary.
     static func describe(_ cause: any Error) -> String {
@@ -60,9 +77,9 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
             let posix = underlying as NSError
             if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(truncatingIfNeeded: posix.code))) }
         }
-        // JSONSerialization's reason and place ("Invalid value around character 21.") rather than its generic
-        // description ("The data is not in the correct format."), which left the user to guess.
-        if let reason = error.userInfo[NSDebugDescriptionErrorKey] as? String, !reason.isEmpty { return reason }
+        // JSONSerialization's reason and place rather than its generic description ("The data is not in the
+        // correct format."), which left the user to guess; only in words of its own (see `jsonParseReason`).
+        if let debug = error.userInfo[NSDebugDescriptionErrorKey] as? String, let reason = jsonParseReason(debug) { return reason }
         if error.domain == NSCocoaErrorDomain, !error.localizedDescription.isEmpty, error.localizedDescription != "(null)" {
             return error.localizedDescription
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Switchboard
 
 /// Reads and decodes request bodies under the size limit, turning every failure into an ``APIError``.
 enum RequestBody {
@@ -58,13 +59,14 @@ enum RequestBody {
             case .error: return "it is not valid UTF-8 (at byte \(offset))"
             }
         }
-        // JSONDecoder says only "not valid JSON"; JSONSerialization says what and at which character, without
-        // quoting the body ("Invalid value around character 21."). Parsed again only on this error path.
+        // JSONDecoder says only "not valid JSON"; JSONSerialization says what and at which character (taken in
+        // words of ours: its own can quote the body). Parsed again only on this error path.
         do {
             _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         } catch {
-            if let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !reason.isEmpty {
-                return "it does not parse: " + reason.prefix(1).lowercased() + reason.dropFirst()
+            if let debug = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String,
+               let reason = SwitchboardError.jsonParseReason(debug) {
+                return "it does not parse: " + reason
             }
         }
         return "it does not parse"
