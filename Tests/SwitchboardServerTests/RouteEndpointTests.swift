@@ -130,6 +130,18 @@ import Testing
                 #expect(response.object["code"] as? String == "invalid_field")
                 #expect(response.text.contains("metadata.a"))
             }
+            // The same limit in a batch, where the metadata sits two levels lower in the body: 64 arrays inside the
+            // metadata's field are accepted, 65 are not.
+            let nested = String(repeating: "[", count: 63) + String(repeating: "]", count: 63)
+            try await client.execute(uri: "/v1/route/batch", method: .post,
+                                     body: body("{\"messages\": [{\"text\": \"a\", \"metadata\": {\"a\": [\(nested)]}}]}")) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/route/batch", method: .post,
+                                     body: body("{\"messages\": [{\"text\": \"a\", \"metadata\": {\"a\": [[\(nested)]]}}]}")) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("nested more than 64 deep"))
+            }
             try await client.execute(uri: "/v1/route", method: .post, body: body(fine)) { response in
                 #expect(response.status == .ok)
                 var value: Any? = (response.object["metadata"] as? [String: Any])?["a"]

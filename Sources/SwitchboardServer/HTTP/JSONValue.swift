@@ -17,7 +17,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// The deepest nesting of arrays and objects accepted, counted from the top of the request body.
+    /// The deepest nesting of arrays and objects accepted inside a value (a message's `metadata`), the same in
+    /// `/v1/route` and in each message of `/v1/route/batch`.
     public static let maximumDepth = 64
 
     /// Decodes any JSON value.
@@ -26,8 +27,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// an array before an object, with `try?`, cost time growing with the cube of the nesting (a 1 KB body
     /// nested 500 deep took 1.7 s of an event loop), and turned an error deep inside into "must be an object".
     public init(from decoder: any Decoder) throws {
-        if decoder.codingPath.count > Self.maximumDepth {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "nested more than \(Self.maximumDepth) deep"))
+        // Counted from the field that holds the value (the last key not inside an array or object of it).
+        let path = decoder.codingPath
+        let top = path.lastIndex { $0.stringValue == "metadata" && $0.intValue == nil } ?? -1
+        if path.count - top - 1 > Self.maximumDepth {
+            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: Self.tooDeep))
         }
         if let object = try? decoder.container(keyedBy: AnyKey.self) {
             var values: [String: JSONValue] = [:]
@@ -59,6 +63,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a representable JSON value"))
         }
     }
+
+    /// The error's text, which ``RequestBody`` passes on (Foundation's own are not: they can quote the body).
+    static let tooDeep = "is nested more than \(maximumDepth) deep"
 
     /// Any object key.
     private struct AnyKey: CodingKey {

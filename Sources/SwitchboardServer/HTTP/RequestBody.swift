@@ -98,7 +98,7 @@ enum RequestBody {
             return .invalidField(path(context.codingPath), "must be \(describe(type))")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return .malformedJSON("it does not parse") }
-            return .invalidField(path(context.codingPath), "has an invalid value")
+            return .invalidField(path(context.codingPath), context.debugDescription == JSONValue.tooDeep ? JSONValue.tooDeep : "has an invalid value")
         @unknown default:
             return .malformedJSON("it could not be decoded")
         }
