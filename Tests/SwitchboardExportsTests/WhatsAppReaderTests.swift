@@ -180,4 +180,13 @@ import Switchboard
         #expect(WhatsAppLineParser.parse("- rue de la Paix") == nil)
         #expect(WhatsAppLineParser.parse("12 euros were paid") == nil)
     }
+
+    /// "… document omis" is a media marker only after a file's name or a page count: a customer's sentence that
+    /// ends so was deleted.
+    @Test func documentMarkersNeedAFileName() {
+        #expect(WhatsAppReader.isMediaMarker("Attestation.pdf • 2 pages document omis"))
+        #expect(WhatsAppReader.isMediaMarker("Constat.jpg document omis"))
+        #expect(!WhatsAppReader.isMediaMarker("Voici le document omis"))
+        #expect(!WhatsAppReader.isMediaMarker("I sent it but the document omitted"))
+    }
 }

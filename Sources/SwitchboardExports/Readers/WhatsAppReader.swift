@@ -242,7 +242,11 @@ public final class WhatsAppReader: ExportReader {
         // iOS: "Claim form.pdf • 3 pages document omitted", "IMG-20261127-WA0001.jpg (file attached)"
         let kinds = ["image omitted", "video omitted", "audio omitted", "sticker omitted", "gif omitted", "document omitted",
                      "document omis", "dokument weggelassen", "documento omitido", "documento omesso"]
-        if lower.count < 160, kinds.contains(where: { lower.hasSuffix(" " + $0) }) { return true }
+        // Only after a file's name or a page count: "voici le document omis" is a customer's sentence.
+        if lower.count < 160, let kind = kinds.first(where: { lower.hasSuffix(" " + $0) }) {
+            let head = lower.dropLast(kind.count + 1)
+            if head.contains("•") || head.range(of: #"\.[a-z0-9]{2,4}$"#, options: .regularExpression) != nil { return true }
+        }
         if lower.hasSuffix("(file attached)") || lower.hasSuffix("(fichier joint)") { return true }
         return false
     }
