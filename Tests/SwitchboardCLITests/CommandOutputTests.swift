@@ -103,7 +103,15 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     #expect(metadata.features == FeatureSettings(wordMinN: 1, wordMaxN: 1, charMinN: 3, charMaxN: 4, foldDiacritics: false, lengthFeature: false))
     #expect(!metadata.parameters.sublinearTF)
     #expect(metadata.parameters.normalizeLength == shipped.parameters.normalizeLength)
+    // --target-precision too: the reference's used to overwrite it in silence.
+    #expect(plainTarget(try ModelFile.read(from: directory + "/plain.sbm")) == shipped.calibration.targetPrecision)
+    let precise = try TrainCommand.parse(["--output", directory + "/precise.sbm", "--shard", "--parameters-from", reference,
+                                          "--target-precision", "0.8", corpus])
+    try await precise.run()
+    #expect(plainTarget(try ModelFile.read(from: directory + "/precise.sbm")) == 0.8)
 }
+
+private func plainTarget(_ model: NaiveBayesModel) -> Double { model.metadata.calibration.targetPrecision }
 
 /// `eval --cv K` with fewer examples than folds reported "K-fold" results over empty folds.
 @Test func evalRefusesMoreFoldsThanExamples() async throws {

@@ -75,7 +75,8 @@ struct TrainCommand: AsyncParsableCommand {
             // The flags given have already fixed their hyperparameters; the reference fills the rest.
             options.features = reference.metadata.features
             options.fixFree(from: reference.metadata.parameters)
-            options.targetPrecision = reference.metadata.calibration.targetPrecision
+            // Unless --target-precision is given: it was overwritten here in silence.
+            options.targetPrecision = model.targetPrecision ?? reference.metadata.calibration.targetPrecision
             try model.applyGivenFeatureFlags(to: &options)
         }
         options.shard = shard

@@ -86,8 +86,8 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Seed of the fold assignment.")
     var seed: UInt64 = 20_261_129
 
-    @Option(help: "Precision that automatic routing should reach; sets the abstention threshold.")
-    var targetPrecision = 0.95
+    @Option(help: "Precision that automatic routing should reach; sets the abstention threshold (default: 0.95, or that of --parameters-from's model).")
+    var targetPrecision: Double?
 
     @Option(help: "Send to a person the messages whose words are the most unusual for the label they get: the percentile of cross-validated messages this check is set for (0 turns it off).")
     var likelihoodPercentile = 5.0
@@ -110,7 +110,7 @@ struct ModelOptionGroup: ParsableArguments {
         try hyperparameters.apply(to: &options)
         options.folds = folds
         options.seed = seed
-        options.targetPrecision = targetPrecision
+        options.targetPrecision = targetPrecision ?? 0.95
         options.knownSharePercentile = knownSharePercentile
         options.likelihoodPercentile = likelihoodPercentile
         if let threads { options.workers = threads }  // in range: validate() checked it
