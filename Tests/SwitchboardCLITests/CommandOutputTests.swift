@@ -113,6 +113,20 @@ let repositoryRootForCLI = URL(fileURLWithPath: #filePath).deletingLastPathCompo
 
 private func plainTarget(_ model: NaiveBayesModel) -> Double { model.metadata.calibration.targetPrecision }
 
+/// `merge --parameters-from` a model of other feature settings gave its hyperparameters and calibration to the merge.
+@Test func mergeRefusesParametersFromAModelOfOtherFeatures() async throws {
+    let (directory, corpus) = try tinyTSVCorpus()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let other = try TrainCommand.parse(["--output", directory + "/other.sbm", "--shard", "--char-ngrams", "3-4", "--variant", "multinomial",
+                                        "--alpha", "0.5", "--char-weight", "0.5", "--priors", "learnt", "--idf", "off", corpus])
+    try await other.run()
+    let shipped = repositoryRootForCLI + "/models/default.sbm"
+    let merge = try MergeCommand.parse(["--output", directory + "/merged.sbm", "--parameters-from", directory + "/other.sbm", shipped])
+    let error = try await #require(throws: SwitchboardError.self) { try await merge.run() }
+    #expect(error.message.contains("other feature settings"))
+    #expect(!FileManager.default.fileExists(atPath: directory + "/merged.sbm"))
+}
+
 /// `eval --cv K` with fewer examples than folds reported "K-fold" results over empty folds.
 @Test func evalRefusesMoreFoldsThanExamples() async throws {
     let (directory, corpus) = try tinyTSVCorpus()

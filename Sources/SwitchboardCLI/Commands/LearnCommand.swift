@@ -9,9 +9,9 @@ struct LearnCommand: AsyncParsableCommand {
         commandName: "learn",
         abstract: "Update a model with labelled corrections (JSONL, TSV, CSV or the service's feedback database), or --forget them.",
         discussion: """
-            Each correction is learnt once under its id (JSONL/CSV 'id' field, the feedback database's id; without one, \\
-            its label and text): fed twice, it is counted once. --forget takes back exactly what was learnt, so learning \\
-            then forgetting gives back the same model file. Hyperparameters, calibration and the abstention threshold \\
+            Each correction is learnt once under its id (JSONL/CSV 'id' field, the feedback database's id; without one, \
+            its label and text): fed twice, it is counted once. --forget takes back exactly what was learnt, so learning \
+            then forgetting gives back the same model file. Hyperparameters, calibration and the abstention threshold \
             are carried over unchanged unless --calibrate gives labelled held-out data to refit them on.
             """
     )

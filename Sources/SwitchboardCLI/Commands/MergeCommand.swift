@@ -8,11 +8,12 @@ struct MergeCommand: AsyncParsableCommand {
         commandName: "merge",
         abstract: "Add up the statistics of models trained with the same feature settings.",
         discussion: """
-            Merging is exact, associative and commutative: with the same hyperparameters, the merge of models trained \\
-            on A and on B labels messages as a model trained on A and B together. The result's hyperparameters are the \\
-            models' own (they must agree), or those of --parameters-from, or the flags given. Calibration: --calibrate \\
-            fits it on labelled held-out data; otherwise it is carried over from --parameters-from, or left off \\
-            (confidence is the raw posterior, no abstention threshold) with a warning.
+            Merging is exact, associative and commutative: with the same hyperparameters, the merge of models trained \
+            on A and on B labels messages as a model trained on A and B together. The result's hyperparameters are the \
+            models' own (they must agree), or those of --parameters-from, or the flags given. Calibration: --calibrate \
+            fits it on labelled held-out data; otherwise it is carried over from --parameters-from, or left off \
+            (confidence is the raw posterior, no abstention threshold) with a warning. Merge never cross-validates: \
+            a hyperparameter flag not given keeps the models' value.
             """
     )
 
@@ -30,13 +31,15 @@ struct MergeCommand: AsyncParsableCommand {
     @Option(parsing: .singleValue, help: "Labelled held-out data to calibrate the merged model on (repeatable).")
     var calibrate: [String] = []
 
-    @Option(help: "Precision that automatic routing should reach (with --calibrate).")
-    var targetPrecision = 0.95
+    @Option(help: "Precision that automatic routing should reach (with --calibrate; default: 0.95).")
+    var targetPrecision: Double?
 
     @OptionGroup var corpus: CorpusOptionGroup
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give the models to merge") }
+        // Without --calibrate nothing uses it: it was ignored in silence.
+        if targetPrecision != nil && calibrate.isEmpty { throw ValidationError("--target-precision sets the threshold of --calibrate: give held-out data with --calibrate") }
     }
 
     func run() async throws {
@@ -47,6 +50,11 @@ struct MergeCommand: AsyncParsableCommand {
         var reference: NaiveBayesModel?
         if let parametersFrom {
             let model = try ModelFile.read(from: parametersFrom)
+            // Its hyperparameters and calibration were fitted to other features: a model of character 3-4-grams
+            // gave its threshold to a merge of 2-5-grams, and twice as many messages abstained.
+            guard model.metadata.features == inputs[0].metadata.features else {
+                throw SwitchboardError(.invalidArgument, "--parameters-from names a model of other feature settings (\(model.metadata.features)) than the models merged (\(inputs[0].metadata.features)): its hyperparameters and calibration do not apply to them", location: SourceLocation(file: parametersFrom))
+            }
             parameters = model.metadata.parameters
             reference = model
         }
@@ -56,7 +64,7 @@ struct MergeCommand: AsyncParsableCommand {
         var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibrationFrom: reference, names: models)
         if !calibrate.isEmpty {
             let heldOut = try corpus.read(calibrate)
-            let result = try merged.recalibrated(on: heldOut, targetPrecision: targetPrecision)
+            let result = try merged.recalibrated(on: heldOut, targetPrecision: targetPrecision ?? 0.95)
             merged = result.model
             let c = merged.metadata.calibration
             Terminal.warn(String(format: "calibrated on %d held-out messages: accuracy %.4f, scale %.3f, ECE %.3f -> %.3f, threshold %.3f (coverage %.1f%%)",
