@@ -263,6 +263,15 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     #expect(error.map { !"\($0)".contains("FR76") } == true)
 }
 
+/// A CSV corpus with semicolons, as French Excel writes it, is read as `batch` reads such files (it took commas only).
+@Test func semicolonCSVCorporaAreRead() throws {
+    let dir = try temporaryDirectory()
+    let path = try write("id;label;text\n1;claim;\"ma voiture, volée; hier\"\n2;billing;facture trop chère\n", to: "fr.csv", in: dir)
+    let result = try CorpusReader.read([path])
+    #expect(result.examples.map(\.label) == ["claim", "billing"])
+    #expect(result.examples.first?.text == "ma voiture, volée; hier")
+}
+
 /// Most of many labels with a single example are messages' texts: the corpus is refused without naming them.
 @Test func aCorpusOfSingleExampleLabelsIsRefused() throws {
     var examples = (0..<12).map { LabeledExample(text: "claim", label: "appelez moi vite numero \($0)") }

@@ -141,7 +141,8 @@ public enum CorpusReader {
         case .csv:
             let reader: CSVReader
             do {
-                reader = try CSVReader(path: path, delimiter: 0x2C)
+                // The delimiter as batch finds it, from the header: `;` is what French Excel writes.
+                reader = try CSVReader(path: path)
             } catch let error as SwitchboardError {
                 throw error
             } catch {
