@@ -134,3 +134,12 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before.0)
     #expect(try Data(contentsOf: URL(fileURLWithPath: policy)) == before.1)
 }
+
+/// An id column or field asked for and found in no message is named in a warning (it was ignored in silence);
+/// the default `id` missing is not.
+@Test func anIDColumnFoundNowhereIsWarnedAbout() {
+    #expect(BatchCommand.missingIDWarning(idColumn: "msgid", idField: "id", messagesWithID: 0, messages: 3)?.contains("column 'msgid'") == true)
+    #expect(BatchCommand.missingIDWarning(idColumn: nil, idField: "meta.ref", messagesWithID: 0, messages: 3)?.contains("field 'meta.ref'") == true)
+    #expect(BatchCommand.missingIDWarning(idColumn: nil, idField: "id", messagesWithID: 0, messages: 3) == nil)
+    #expect(BatchCommand.missingIDWarning(idColumn: "msgid", idField: "id", messagesWithID: 1, messages: 3) == nil)
+}

@@ -96,6 +96,7 @@ struct BatchCommand: AsyncParsableCommand {
         let started = Date()
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
         var stoppedAtErrorRecord = false
+        var messagesWithID = 0
         do {
             for input in inputs {
                 let reader = try ExportReaders.open(input, options: options)
@@ -108,6 +109,7 @@ struct BatchCommand: AsyncParsableCommand {
                         case .message(let message):
                             guard let decision = decisions.next() else { continue }
                             summary.add(decision)
+                            if message.id != nil { messagesWithID += 1 }
                             try emit(BatchRecord.line(message: message, decision: decision, format: outputFormat, includeText: includeText, explain: explain))
                         case .failure(let error):
                             summary.errors += 1
@@ -151,6 +153,16 @@ struct BatchCommand: AsyncParsableCommand {
         }
         Terminal.endProgress()
         Terminal.warn(summary.report(seconds: Date().timeIntervalSince(started)))
+        if let warning = Self.missingIDWarning(idColumn: idColumn, idField: idField, messagesWithID: messagesWithID, messages: summary.records) {
+            Terminal.warn(warning)
+        }
+    }
+
+    /// A warning when an id column or field was asked for and no message had it: a wrong name, not ids left out
+    /// (every record came out without an id, in silence).
+    static func missingIDWarning(idColumn: String?, idField: String, messagesWithID: Int, messages: Int) -> String? {
+        guard let asked = idColumn ?? (idField == "id" ? nil : idField), messagesWithID == 0, messages > 0 else { return nil }
+        return "warning: no message had the id \(idColumn == nil ? "field" : "column") '\(asked)': every record is without an id; check its name"
     }
 }
 
