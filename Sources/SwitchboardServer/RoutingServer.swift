@@ -26,7 +26,7 @@ public struct RoutingServer: Sendable {
     /// The server's metrics (`GET /metrics`).
     public let metrics: ServerMetrics
     /// Where corrections are stored (`POST /v1/feedback`).
-    public let feedback: FeedbackStore
+    public let feedback: FeedbackStore?
     /// Watches and reloads the model and policy files.
     public let reloader: ModelReloader
     /// The server's logger.
@@ -37,12 +37,12 @@ public struct RoutingServer: Sendable {
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         try configuration.validate()
         let engine = try RoutingEngine(modelPath: configuration.modelPath, policyPath: configuration.policyPath)
-        let feedback = try FeedbackStore(path: configuration.feedbackDatabasePath)
+        let feedback = try configuration.feedbackDatabasePath.map { try FeedbackStore(path: $0) }
         self.init(configuration: configuration, engine: engine, feedback: feedback, logger: logger)
     }
 
     /// A server over an engine and a store made elsewhere (the model path still names the file to watch).
-    public init(configuration: ServerConfiguration, engine: RoutingEngine, feedback: FeedbackStore, logger: Logger) {
+    public init(configuration: ServerConfiguration, engine: RoutingEngine, feedback: FeedbackStore?, logger: Logger) {
         self.configuration = configuration
         self.engine = engine
         self.feedback = feedback
@@ -88,7 +88,7 @@ public struct RoutingServer: Sendable {
                     "address": .string(channel.localAddress.map { "\($0)" } ?? "\(configuration.host):\(configuration.port)"),
                     "model": .string(modelID),
                     "auth": .string(configuration.token == nil ? "none" : "bearer"),
-                    "feedback_db": .string(configuration.feedbackDatabasePath),
+                    "feedback_db": .string(configuration.feedbackDatabasePath ?? "none"),
                 ])
             },
             logger: logger

@@ -32,8 +32,8 @@ import Testing
                 #expect(response.object["code"] as? String == "feedback_conflict")
             }
         }
-        #expect(try await server.feedback.count() == 1)
-        let stored = try await server.feedback.record(id: "msg-7")
+        #expect(try await server.feedback?.count() == 1)
+        let stored = try await server.feedback?.record(id: "msg-7")
         #expect(stored?.label == "claim")
         #expect(stored?.modelID == server.engine.model.id)
     }
@@ -49,14 +49,14 @@ import Testing
             }
         }
         // A second connection, as the reader of a later issue would open it.
-        let reopened = try FeedbackStore(path: server.configuration.feedbackDatabasePath)
+        let reopened = try FeedbackStore(path: try #require(server.configuration.feedbackDatabasePath))
         #expect(try await reopened.count() == 3)
         #expect(try await reopened.record(id: "f2")?.text == "texte 2")
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         guard FileManager.default.isExecutableFile(atPath: sqlite.executableURL?.path ?? "") else { return }
         let pipe = Pipe()
-        sqlite.arguments = [server.configuration.feedbackDatabasePath, "PRAGMA table_info(feedback);"]
+        sqlite.arguments = [try #require(server.configuration.feedbackDatabasePath), "PRAGMA table_info(feedback);"]
         sqlite.standardOutput = pipe
         try sqlite.run()
         sqlite.waitUntilExit()
@@ -84,6 +84,23 @@ import Testing
             let second = try await client.execute(uri: "/v1/feedback", method: .post, body: body(request)) { $0.object["created_at"] as? String }
             #expect(first != nil)
             #expect(first == second)
+        }
+    }
+
+    /// A server started without a feedback database (a read-only or stateless deployment) routes, and answers
+    /// feedback with a 503 that says why.
+    @Test func aServerWithoutFeedbackDatabaseAnswers503() async throws {
+        let server = try makeServer { $0.feedbackDatabasePath = nil }
+        #expect(server.feedback == nil)
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/feedback", method: .post, body: body(#"{"id": "x", "text": "t", "label": "claim"}"#)) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.object["code"] as? String == "feedback_unavailable")
+                #expect(response.text.contains("no feedback"))
+            }
+            try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": "ma voiture a été volée"}"#)) { response in
+                #expect(response.status == .ok)
+            }
         }
     }
 
@@ -122,7 +139,7 @@ import Testing
                 #expect(response.object["code"] as? String == "malformed_json")
             }
         }
-        #expect(try await server.feedback.count() == 0)
+        #expect(try await server.feedback?.count() == 0)
     }
 
     /// A NUL cut what SQLite stored short (id "a\u0000b" stored as "a", then "a\u0000c" was a conflict with it);
@@ -150,8 +167,8 @@ import Testing
                 #expect(response.status == .created)
             }
         }
-        #expect(try await server.feedback.count() == 1)
-        #expect(try await server.feedback.record(id: String(longID.dropLast()))?.text == "ligne 1\nligne 2\tfin")
+        #expect(try await server.feedback?.count() == 1)
+        #expect(try await server.feedback?.record(id: String(longID.dropLast()))?.text == "ligne 1\nligne 2\tfin")
     }
 
     @Test func concurrentDuplicatesAreStoredOnce() async throws {
@@ -169,7 +186,7 @@ import Testing
             #expect(statuses.filter { $0 == .created }.count == 1)
             #expect(statuses.filter { $0 == .ok }.count == 7)
         }
-        #expect(try await server.feedback.count() == 1)
+        #expect(try await server.feedback?.count() == 1)
     }
 }
 

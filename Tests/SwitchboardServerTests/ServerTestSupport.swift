@@ -37,7 +37,7 @@ func makeServer(_ configure: (inout ServerConfiguration) -> Void = { _ in }) thr
     var logger = Logger(label: "switchboard-test")
     logger.logLevel = .critical
     return RoutingServer(configuration: configuration, engine: engine,
-                         feedback: try FeedbackStore(path: configuration.feedbackDatabasePath), logger: logger)
+                         feedback: try configuration.feedbackDatabasePath.map { try FeedbackStore(path: $0) }, logger: logger)
 }
 
 /// A body from a JSON literal.

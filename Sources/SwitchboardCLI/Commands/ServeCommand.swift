@@ -31,8 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: any free port).")
     var port = 8080
 
-    @Option(help: "The SQLite database agents' corrections are stored in.")
-    var feedbackDb = "switchboard-feedback.sqlite"
+    @Option(help: "The SQLite database agents' corrections are stored in (default: switchboard-feedback.sqlite).")
+    var feedbackDb: String?
+
+    @Flag(help: "Store no feedback: POST /v1/feedback answers 503 (for read-only or stateless deployments that collect corrections upstream).")
+    var noFeedback = false
 
     @Option(help: "A file holding a bearer token; every /v1 request must then send 'Authorization: Bearer <token>'.")
     var tokenFile: String?
@@ -72,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         try check(reloadInterval, "--reload-interval", allowZero: true)
         try check(idleTimeout, "--idle-timeout", allowZero: true)
         try check(shutdownTimeout, "--shutdown-timeout", allowZero: false)
+        if noFeedback && feedbackDb != nil { throw ValidationError("--no-feedback and --feedback-db contradict each other: give one") }
     }
 
     /// Whole milliseconds (at least one) of a number of seconds that ``validate()`` accepted.
@@ -106,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("this platform cannot run tasks on the event loops; requests use Swift's default thread pool")
         }
         let configuration = ServerConfiguration(
-            modelPath: model, policyPath: policy, host: host, port: port, feedbackDatabasePath: feedbackDb,
+            modelPath: model, policyPath: policy, host: host, port: port, feedbackDatabasePath: noFeedback ? nil : feedbackDb ?? "switchboard-feedback.sqlite",
             token: try tokenFile.map(ServerConfiguration.readToken(from:)), maxBatch: maxBatch, maxBodyBytes: maxBody,
             logText: logText, reloadInterval: reloadInterval > 0 ? Self.duration(seconds: reloadInterval) : nil,
             idleTimeout: idleTimeout > 0 ? Self.duration(seconds: idleTimeout) : nil,

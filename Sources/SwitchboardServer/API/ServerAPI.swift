@@ -8,7 +8,7 @@ struct ServerAPI: Sendable {
     let engine: RoutingEngine
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
-    let feedback: FeedbackStore
+    let feedback: FeedbackStore?
     let state: ServerState
     let batches = BatchExecutor()
 
@@ -152,6 +152,9 @@ struct ServerAPI: Sendable {
     /// `"duplicate": true` when the same id, text and label were already stored; 409 when the id was
     /// stored with another text or label (the first stands).
     func recordFeedback(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let feedback else {
+            throw APIError(.serviceUnavailable, code: "feedback_unavailable", "this server stores no feedback (it was started with --no-feedback): send corrections where your deployment collects them")
+        }
         let body = try await RequestBody.decode(FeedbackRequest.self, from: request, limit: configuration.maxBodyBytes)
         guard !body.id.isEmpty else { throw APIError.invalidField("id", "must not be empty") }
         // The id goes into the log line of each stored correction: a line break in it could forge log lines,

@@ -13,8 +13,9 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// The port to listen on; 0 picks a free one.
     public var port: Int
-    /// The SQLite database that stores agents' corrections (`POST /v1/feedback`).
-    public var feedbackDatabasePath: String
+    /// The SQLite database that stores agents' corrections (`POST /v1/feedback`); nil stores none (the endpoint
+    /// answers 503 `feedback_unavailable`), for read-only or stateless deployments.
+    public var feedbackDatabasePath: String?
     /// When set, every `/v1` request needs `Authorization: Bearer <token>`.
     public var token: String?
     /// The most messages one `POST /v1/route/batch` may carry.
@@ -44,7 +45,7 @@ public struct ServerConfiguration: Sendable {
         policyPath: String? = nil,
         host: String = "127.0.0.1",
         port: Int = 8080,
-        feedbackDatabasePath: String = "switchboard-feedback.sqlite",
+        feedbackDatabasePath: String? = "switchboard-feedback.sqlite",
         token: String? = nil,
         maxBatch: Int = 1000,
         maxBodyBytes: Int = 1 << 20,
