@@ -364,4 +364,11 @@ private let probes = [
     let error = try #require(throws: SwitchboardError.self) { try NaiveBayesModel.merged([base, updated], names: ["base.sbm", "updated.sbm"]) }
     #expect(error.code == .incompatibleModels)
     #expect(error.message.contains("updated.sbm counts the same corpus as base.sbm"))
+    // Two models of different corpora that learnt the same correction: named, both of them.
+    let other = try count([LabeledExample(text: "vol de vélo", label: "claim"), LabeledExample(text: "prélèvement", label: "billing")])
+    let correction = LabeledExample(text: "vitre cassée", label: "claim", id: "c1")
+    let twice = try #require(throws: SwitchboardError.self) {
+        try NaiveBayesModel.merged([updated, try other.learning([correction]).model], names: ["a.sbm", "b.sbm"])
+    }
+    #expect(twice.message.contains("a.sbm and b.sbm both learnt the same correction"))
 }

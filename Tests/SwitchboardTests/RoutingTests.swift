@@ -451,6 +451,14 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     #expect(throws: SwitchboardError.self) { try engine.replace(policy: policy) }
     policy.minimumWordLikelihood = -.infinity
     _ = try RoutingEngine(model: model, policy: policy)
+    // Loaded from files, the error names the policy file and the model.
+    let directory = try temporaryDirectory()
+    try ModelFile.write(model, to: directory + "/c.sbm")
+    let labels = model.labels.map { "      - \($0)" }.joined(separator: "\n")
+    try "abstention:\n  minimum_word_likelihood: -3\nqueues:\n  all:\n    labels:\n\(labels)\n".write(toFile: directory + "/p.yaml", atomically: true, encoding: .utf8)
+    let error = try #require(throws: SwitchboardError.self) { _ = try RoutingEngine(modelPath: directory + "/c.sbm", policyPath: directory + "/p.yaml") }
+    #expect(error.location?.file == directory + "/p.yaml")
+    #expect(error.message.contains("c.sbm"))
 }
 
 /// A complement model has no word likelihood: by default it gets the known-share check instead, at the same

@@ -58,6 +58,16 @@ extension NaiveBayesModel {
             }
             chosen = first.metadata.parameters
         }
+        // A correction learnt by two of the models would be counted twice: say which models (ids are hashed).
+        var learntBy: [UInt64: Int] = [:]
+        for (i, model) in models.enumerated() {
+            for id in model.statistics.learntIDs {
+                if let earlier = learntBy[id], earlier != i {
+                    throw SwitchboardError(.incompatibleModels, "\(name(earlier)) and \(name(i)) both learnt the same correction: adding them would count it twice; forget it from one of them first (learn --forget)")
+                }
+                learntBy[id] = i
+            }
+        }
         // As `train`: more labels than a model takes trapped a conversion when the statistics were summed.
         try Trainer.checkLabelCount(Set(models.flatMap(\.labels)).count)
         let statistics = try ModelStatistics.sum(models.map(\.statistics))

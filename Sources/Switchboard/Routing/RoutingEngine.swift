@@ -42,7 +42,14 @@ public final class RoutingEngine: Sendable {
     public convenience init(modelPath: String, policyPath: String? = nil) throws {
         let model = try ModelFile.read(from: modelPath)
         let policy = try policyPath.map { try RoutingPolicy.load(from: $0, labels: model.labels) }
-        try self.init(model: model, policy: policy)
+        do {
+            try self.init(model: model, policy: policy)
+        } catch var error as SwitchboardError where error.location == nil {
+            // The policy's checks against the model: name the policy file, and the model in the message.
+            error.location = policyPath.map { SourceLocation(file: $0) }
+            error.message += " (model \(modelPath))"
+            throw error
+        }
     }
 
     /// The model in use.
