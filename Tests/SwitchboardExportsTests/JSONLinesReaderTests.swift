@@ -19,6 +19,20 @@ import Switchboard
         #expect(failures.allSatisfy { $0.code == .malformedRecord && $0.location?.file == path })
     }
 
+    /// A byte-order mark at the start of a line in the middle of a file (files joined with `cat`) is skipped, as
+    /// `train` skips it: the line was an error record.
+    @Test func aByteOrderMarkInsideTheFileIsSkipped() throws {
+        let path = NSTemporaryDirectory() + "bom-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var data = Data("{\"text\": \"premier\"}\n".utf8)
+        data.append(contentsOf: [0xEF, 0xBB, 0xBF])
+        data.append(Data("{\"text\": \"second\"}\n".utf8))
+        try data.write(to: URL(fileURLWithPath: path))
+        let (messages, failures, _) = try drain(try JSONLinesReader(path: path))
+        #expect(failures.isEmpty)
+        #expect(messages.map(\.text) == ["premier", "second"])
+    }
+
     @Test func decodesEscapesIdsAndTimestamps() throws {
         let (messages, _, _) = try drain(try JSONLinesReader(path: fixture("jsonl/messages.jsonl")))
         let first = try #require(messages.first)

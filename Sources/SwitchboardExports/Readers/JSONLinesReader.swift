@@ -53,6 +53,11 @@ public final class JSONLinesReader: ExportReader {
 
     /// Parses one line; nil for a blank line.
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, truncated: Bool) -> ExportRecord? {
+        // A byte-order mark at the start of any line (files concatenated with `cat`), as `train` reads it: it was
+        // an error record here ("invalid JSON at byte 1").
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            return parse(UnsafeBufferPointer(rebasing: bytes[3...]), line: line, truncated: truncated)
+        }
         let location = SourceLocation(file: lines.path, line: line)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
         if truncated {
