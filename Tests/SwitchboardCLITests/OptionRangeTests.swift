@@ -26,6 +26,9 @@ struct OptionRangeTests {
         ["eval", "--cv", "1", "c.tsv"],
         ["eval", "--cv", "1000000", "c.tsv"],
         ["inspect", "m.sbm", "--top=-1"],
+        ["eval", "--cv", "2", "--folds", "7", "c.tsv"],
+        ["merge", "-o", "m.sbm", "--target-precision", "0.8", "a.sbm"],
+        ["serve", "-m", "m.sbm", "--no-feedback", "--feedback-db", "f.sqlite"],
     ])
     func refused(_ arguments: [String]) throws {
         do {

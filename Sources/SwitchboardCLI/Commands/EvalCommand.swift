@@ -27,6 +27,8 @@ struct EvalCommand: AsyncParsableCommand {
     func validate() throws {
         guard (model == nil) != (cv == nil) else { throw ValidationError("give either --model MODEL or --cv K") }
         try OptionChecks.integer(cv, "--cv", in: 2...1_000)
+        // `eval --cv K` runs K folds; --folds did nothing here, in silence.
+        if training.folds != nil { throw ValidationError("eval takes its number of folds from --cv K, not --folds") }
     }
 
     func run() async throws {

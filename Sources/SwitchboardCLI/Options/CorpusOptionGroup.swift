@@ -80,8 +80,8 @@ struct ModelOptionGroup: ParsableArguments {
     @Flag(help: "Do not normalise message length.")
     var noNormalize = false
 
-    @Option(help: "Cross-validation folds.")
-    var folds = 5
+    @Option(help: "Cross-validation folds (default: 5).")
+    var folds: Int?
 
     @Option(help: "Seed of the fold assignment.")
     var seed: UInt64 = 20_261_129
@@ -108,7 +108,7 @@ struct ModelOptionGroup: ParsableArguments {
         var options = TrainingOptions()
         try applyGivenFeatureFlags(to: &options)
         try hyperparameters.apply(to: &options)
-        options.folds = folds
+        options.folds = folds ?? 5
         options.seed = seed
         options.targetPrecision = targetPrecision ?? 0.95
         options.knownSharePercentile = knownSharePercentile
