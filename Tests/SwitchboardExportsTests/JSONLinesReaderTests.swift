@@ -25,7 +25,7 @@ import Switchboard
         let path = NSTemporaryDirectory() + "bom-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: path) }
         var data = Data("{\"text\": \"premier\"}\n".utf8)
-        data.append(contentsOf: [0xEF, 0xBB, 0xBF])
+        data.append(contentsOf: Array(repeating: [UInt8]([0xEF, 0xBB, 0xBF]), count: 20_000).flatMap { $0 })
         data.append(Data("{\"text\": \"second\"}\n".utf8))
         try data.write(to: URL(fileURLWithPath: path))
         let (messages, failures, _) = try drain(try JSONLinesReader(path: path))

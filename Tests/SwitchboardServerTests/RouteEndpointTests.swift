@@ -142,6 +142,11 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains("nested more than 64 deep"))
             }
+            // A key named "metadata" inside the metadata does not restart the count.
+            let keys = "{\"text\": \"a\", \"metadata\": " + String(repeating: "{\"metadata\": ", count: 100) + "1" + String(repeating: "}", count: 101)
+            try await client.execute(uri: "/v1/route", method: .post, body: body(keys)) { response in
+                #expect(response.status == .badRequest)
+            }
             try await client.execute(uri: "/v1/route", method: .post, body: body(fine)) { response in
                 #expect(response.status == .ok)
                 var value: Any? = (response.object["metadata"] as? [String: Any])?["a"]

@@ -55,8 +55,10 @@ public final class JSONLinesReader: ExportReader {
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, truncated: Bool) -> ExportRecord? {
         // A byte-order mark at the start of any line (files concatenated with `cat`), as `train` reads it: it was
         // an error record here ("invalid JSON at byte 1").
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
-            return parse(UnsafeBufferPointer(rebasing: bytes[3...]), line: line, truncated: truncated)
+        // (In a loop: a line of 10,000 marks overflowed the stack when each called this again.)
+        var bytes = bytes
+        while bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            bytes = UnsafeBufferPointer(rebasing: bytes[3...])
         }
         let location = SourceLocation(file: lines.path, line: line)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
