@@ -35,6 +35,30 @@ import Switchboard
         #expect(only.map(\.id) == ["N-1"])
     }
 
+    /// The id and the text are the record's own children: a requester's <id> or a comment's <body> inside the
+    /// record gave it a customer's id and an agent's reply. Elements inside the text separate words.
+    @Test func idAndTextAreTheRecordsOwnChildren() throws {
+        let xml = """
+        <tickets><ticket><requester><id>CUST-4471</id><body>profile</body></requester><id>TCK-1001</id>\
+        <body>je veux<br/>résilier<p>mon contrat</p></body>\
+        <comments><comment><body>Un conseiller vous recontacte.</body></comment></comments></ticket></tickets>
+        """
+        let path = try temporaryFile("nested.xml", Array(xml.utf8))
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        #expect(failures.isEmpty)
+        #expect(messages.map(\.id) == ["TCK-1001"])
+        #expect(messages.first?.text == "je veux résilier mon contrat")
+        // A record that is its own text.
+        var flat = options
+        flat.xmlRecordElement = "message"
+        flat.xmlTextElement = "message"
+        flat.xmlIdElement = nil
+        let flatPath = try temporaryFile("flat.xml", Array("<messages><message>ma voiture</message><message>un devis</message></messages>".utf8))
+        let (flatMessages, flatFailures, _) = try drain(try XMLRecordReader(path: flatPath, options: flat))
+        #expect(flatFailures.isEmpty)
+        #expect(flatMessages.map(\.text) == ["ma voiture", "un devis"])
+    }
+
     @Test func readsRecordsAndCountsAddUp() throws {
         let path = fixture("xml/tickets.xml")
         let records = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "<ticket>").count - 1

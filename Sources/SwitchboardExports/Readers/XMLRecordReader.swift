@@ -313,7 +313,18 @@ public final class XMLRecordReader: ExportReader {
                 nested = false
                 idTooLong = false
                 entity = nil
-            } else if capture == .none {
+                // A record that is its own text (`<message>text</message>`, --xml-record and --xml-text the same).
+                if matches(textElement) {
+                    sawText = true
+                    capture = .text
+                    captureDepth = depth
+                }
+            } else if capture == .text {
+                // An element inside the text (<br/>, <p>) separates words: "line<br/>two" read "linetwo".
+                separateWords()
+            } else if capture == .none, depth == recordDepth + 1 {
+                // The record's own children only: an <id> or <body> of a comment or of the requester inside it gave
+                // the record a customer's id and an agent's reply as text.
                 if matches(textElement) {
                     sawText = true
                     capture = .text
@@ -327,6 +338,7 @@ public final class XMLRecordReader: ExportReader {
 
         func endElement() {
             guard !stopped else { return }
+            if capture == .text, depth > captureDepth { separateWords() }
             if capture != .none, depth == captureDepth {
                 if capture == .text, !text.isEmpty { text.append(0x0A) }
                 capture = .none
@@ -336,6 +348,11 @@ public final class XMLRecordReader: ExportReader {
                 pending.append(finishRecord())
             }
             depth -= 1
+        }
+
+        /// A space after the text so far, unless it ends with white space already.
+        func separateWords() {
+            if let last = text.last, last != 0x20, last != 0x0A, last != 0x09 { text.append(0x20) }
         }
 
         func characters(_ bytes: UnsafePointer<xmlChar>?, count: Int) {
