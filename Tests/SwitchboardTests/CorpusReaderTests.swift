@@ -252,8 +252,8 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
 
 /// The language field is stored in the model and printed by `inspect`: only language codes are accepted.
 @Test func languageFieldsMustBeLanguageCodes() throws {
-    for code in ["fr", "en-GB", "pt_BR", "zh-Hant-TW", "und", "French", "english", "unknown", "mixed", "fr "] { #expect(CorpusReader.isLanguageCode(code), "\(code)") }
-    for text in ["jean.dupont@gmail.com 06 12 34 56 78", "FR76 3000 6000", "f", "français", "en--GB", "", "Jean Dupont"] {
+    for code in ["fr", "en-GB", "pt_BR", "zh-Hant-TW", "und", "French", "english", "unknown", "mixed", "fr ", "Français", "Español"] { #expect(CorpusReader.isLanguageCode(code), "\(code)") }
+    for text in ["jean.dupont@gmail.com 06 12 34 56 78", "FR76 3000 6000", "f", "en--GB", "", "Jean Dupont", "fr.fr"] {
         #expect(!CorpusReader.isLanguageCode(text), "\(text)")
     }
     let dir = try temporaryDirectory()
@@ -299,6 +299,9 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     // And labels that are labels: many words, slashes, an at sign between spaces.
     #expect(LabeledExample.labelProblem("Compte / Connexion / Mot de passe oublié") == nil)
     #expect(LabeledExample.labelProblem("Niveau 2 @ Lyon") == nil)
+    for address in ["jean.dupont @gmail.com", "jean.dupont@ gmail.com", "jean_@gmail.com", "jean＠gmail.com"] {
+        #expect(LabeledExample.labelProblem(address)?.contains("e-mail") == true, "\(address)")
+    }
     // Invisible characters at a label's ends (a byte-order mark of a concatenated file) are not part of it.
     #expect(LabeledExample.trimmedLabel("\u{FEFF}other ") == "other")
     let dir = try temporaryDirectory()

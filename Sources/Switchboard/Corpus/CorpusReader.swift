@@ -205,7 +205,8 @@ public enum CorpusReader {
         let text = text.trimmingCharacters(in: .whitespaces)
         guard text.utf8.count <= 35 else { return false }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).flatMap { $0.split(separator: "_", omittingEmptySubsequences: false) }
-        guard let first = parts.first, (2...20).contains(first.utf8.count), first.utf8.allSatisfy({ $0 < 0x80 && Character(UnicodeScalar($0)).isLetter }) else { return false }
+        // Letters of any script ("Français", "Español"), but no digit, dot, at sign or space.
+        guard let first = parts.first, (2...20).contains(first.count), first.allSatisfy(\.isLetter) else { return false }
         return parts.dropFirst().allSatisfy { part in
             (1...8).contains(part.utf8.count) && part.utf8.allSatisfy { $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber) }
         }
