@@ -280,5 +280,9 @@ import Switchboard
         #expect(record.message?.text == "test\nBonjour, je voudrais resilier mon contrat.")
         // Text the declared charset cannot read is still taken as UTF-8 when it is (an odd number of bytes).
         #expect(try MailDecoding.decodeCharset(Array("abc".utf8), charset: "utf-16le") == "abc")
+        // An 8-bit body declared UTF-16 (no NUL, no byte-order mark) is UTF-8; so is valid UTF-8 declared 1250.
+        #expect(try MailDecoding.decodeCharset(Array("Bonjour je veux un devis auto svp.".utf8), charset: "utf-16") == "Bonjour je veux un devis auto svp.")
+        #expect(try MailDecoding.decodeCharset(Array("résilier".utf8), charset: "windows-1250") == "résilier")
+        #expect(try MailDecoding.decodeCharset([0x5A, 0xA3, 0xB1, 0xE8], charset: "windows-1250") == "ZŁ±č")
     }
 }

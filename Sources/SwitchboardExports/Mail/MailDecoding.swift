@@ -148,10 +148,18 @@ enum MailDecoding {
             }
             return String(scalars)
         default:
-            // The declared charset first: ASCII text in UTF-16 is valid UTF-8 too (with a NUL after every letter),
-            // so trying UTF-8 first garbled it. UTF-8 is only the fallback when the declared charset cannot be read.
-            if let encoding = foundationEncodings[name], let text = decodeWithFoundation(bytes, encoding: encoding) { return text }
+            // UTF-16 as declared when the bytes can be UTF-16 (a byte-order mark, or NULs as ASCII text in it has):
+            // ASCII in UTF-16 is valid UTF-8 too, with a NUL after every letter. An 8-bit body declared UTF-16
+            // (it cannot travel so) is read as UTF-8.
+            if let encoding = foundationEncodings[name], [.utf16, .utf16LittleEndian, .utf16BigEndian].contains(encoding),
+               bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || bytes.contains(0),
+               let text = decodeWithFoundation(bytes, encoding: encoding) {
+                return text
+            }
+            // For the 8-bit charsets, bytes that are valid UTF-8 are UTF-8 mislabelled (text in Windows-1250 or
+            // ISO-8859-2 is almost never valid UTF-8 by chance): "rĂ©silier" came out of a UTF-8 body declared 1250.
             if let text = TextCleaning.decodeUTF8Strictly(bytes) { return text }
+            if let encoding = foundationEncodings[name], let text = decodeWithFoundation(bytes, encoding: encoding) { return text }
             throw Failure(description: "unsupported charset '\(charset ?? "")'")
         }
     }
