@@ -173,7 +173,8 @@ import Switchboard
     @Test("a carrier's signature with a comma is cut; a sentence with a clause after a comma is kept")
     func carrierSignaturesWithCommasAreCut() {
         #expect(MailBodyCleaner.clean("Mon dossier n'avance pas.\n\nSent from my Verizon, Samsung Galaxy smartphone\nMerci") == "Mon dossier n'avance pas.")
-        for sentence in ["Sent via registered post last week, my cancellation letter was never answered.", "Sent via post, no answer."] {
+        for sentence in ["Sent via registered post last week, my cancellation letter was never answered.", "Sent via post, no answer.",
+                         "Sent via email, fax and post", "Envoyé de mon côté, le courrier recommandé"] {
             let body = "Hello,\n\(sentence)\nI want to cancel my contract now."
             #expect(MailBodyCleaner.clean(body) == body, "\(sentence)")
         }

@@ -32,6 +32,16 @@ enum MailBodyCleaner {
         "envoyé à partir de outlook", "obtenir outlook pour ", "sent from yahoo mail", "envoyé de yahoo mail", "sent via ",
     ]
 
+    /// The starts of ``mobileSignatures`` that any words can follow.
+    static let openEndedSignatures: Set<String> = ["sent from my ", "envoyé de mon ", "envoyé depuis mon ", "sent via "]
+
+    /// What follows an open-ended start in a signature: devices, carriers and mail apps (prefixes of the word).
+    static let signatureDevices = [
+        "iphone", "ipad", "android", "samsung", "galaxy", "huawei", "xiaomi", "pixel", "oneplus", "motorola", "nokia", "sony",
+        "blackberry", "windows", "mobile", "phone", "smartphone", "tablet", "verizon", "sprint", "t-mobile", "at&t", "boost",
+        "gmail", "outlook", "yahoo", "mail", "aol", "proton", "téléphone", "telephone", "portable", "tablette", "appareil", "mobile",
+    ]
+
     static func startsHistoryOrSignature(_ lines: [String], at index: Int) -> Bool {
         let line = lines[index]
         let trimmed = TextCleaning.trimmed(line)
@@ -58,7 +68,13 @@ enum MailBodyCleaner {
     /// Whether a line (trimmed, lower case) is a mail app's signature: a known start, a few words and no
     /// sentence punctuation, so that "Sent via registered post last week, my letter..." stays the customer's.
     static func isMobileSignature(_ lower: String) -> Bool {
-        guard mobileSignatures.contains(where: lower.hasPrefix) else { return false }
+        guard let prefix = mobileSignatures.first(where: lower.hasPrefix) else { return false }
+        // After the open-ended starts, a device, carrier or mail app must follow: "Sent via email, fax and post"
+        // and "Envoyé de mon côté, le courrier" are a customer's sentences, and the body was cut there.
+        if openEndedSignatures.contains(prefix) {
+            let next = lower.dropFirst(prefix.count).prefix { !$0.isWhitespace && $0 != "," && $0 != "." }
+            guard signatureDevices.contains(where: { next.hasPrefix($0) }) else { return false }
+        }
         var text = Substring(lower)
         // Outlook's mobile apps append a link: "Get Outlook for iOS<https://aka.ms/o0ukef>".
         if text.hasSuffix(">"), let open = text.lastIndex(of: "<") { text = text[..<open] }
