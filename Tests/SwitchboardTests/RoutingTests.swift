@@ -96,6 +96,10 @@ private func expectPolicyError(_ yaml: String, line: Int?, mentioning phrase: St
         let text = "\(error)"
         return (error as? SwitchboardError)?.code == .invalidPolicy && !text.contains("dupont") && !text.contains("FR76") && text.contains("p.yaml")
     }
+    // Keywords that are placeholders in messages, and empty label or language lists, would match any message.
+    for (when, phrase) in [("keywords: [\"2024\"]", "placeholders"), ("keywords: [\"500 €\"]", "placeholders"), ("labels: []", "empty list"), ("languages: []", "empty list")] {
+        expectPolicyError("queues:\n  claims:\n    labels: [claim]\nrules:\n  - name: r\n    when:\n      \(when)\n    then:\n      priority: 1\n", line: nil, mentioning: phrase)
+    }
     let latin1 = directory + "/latin1.yaml"
     try Data("queues:\n  claims:\n    labels: [claim]\n# r".utf8 + [0xE9] + Data("sum\u{00E9}\n".utf8)).write(to: URL(fileURLWithPath: latin1))
     #expect {

@@ -186,6 +186,8 @@ extension RoutingPolicy {
         for (key, value) in when {
             switch key.string ?? "" {
             case "labels":
+                // An empty list made the rule fire on every message, as an empty keyword list did.
+                guard !(try strings(value, "labels")).isEmpty else { throw fail("rule '\(name)': 'labels' is an empty list (remove it to match any label)", value) }
                 for (i, label) in try strings(value, "labels").enumerated() {
                     guard labels.contains(label) else { throw fail("rule '\(name)': unknown label '\(label)'", value.sequence?[i] ?? value) }
                     rule.labels.insert(label)
@@ -200,6 +202,11 @@ extension RoutingPolicy {
                 if let index = tokenized.firstIndex(where: \.isEmpty) {
                     throw fail("rule '\(name)': keyword '\(given[index])' has no word in it to match", value.sequence?[index] ?? value)
                 }
+                // Messages are read with numbers, dates, amounts, addresses and references as placeholders: such a
+                // keyword ("2024", "500 €") became its placeholder and matched any value ("sinistre de 2019").
+                if let index = tokenized.firstIndex(where: { $0.contains { $0.kind == .placeholder } }) {
+                    throw fail("rule '\(name)': keyword '\(given[index])' holds a number, date, amount, address or reference, which messages are read as placeholders: it would match any such value; use a 'pattern' instead", value.sequence?[index] ?? value)
+                }
                 rule.keywords = tokenized.map { $0.map(\.text).joined(separator: " ") }
                 rule.keywordHashes = tokenized.map { $0.map { FeatureHash.raw(token: $0.text) } }
             case "pattern":
@@ -211,6 +218,7 @@ extension RoutingPolicy {
                 }
             case "languages":
                 rule.languages = Set(try strings(value, "languages"))
+                guard !rule.languages.isEmpty else { throw fail("rule '\(name)': 'languages' is an empty list (remove it to match any language)", value) }
                 let detectable: Set<String> = [LanguageDetector.french, LanguageDetector.english, LanguageDetector.other, LanguageDetector.undetermined]
                 if let unknown = rule.languages.subtracting(detectable).sorted().first {
                     throw fail("rule '\(name)': unknown language '\(unknown)' (the detector gives \(detectable.sorted().joined(separator: ", ")))", value)
