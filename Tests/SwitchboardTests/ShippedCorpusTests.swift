@@ -133,6 +133,19 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
     #expect(unfamiliar.abstentionReason?.contains("words are unusual for") == true, "\(unfamiliar.label) \(unfamiliar.confidence) \(unfamiliar.abstentionReason ?? "routed")")
 }
 
+/// A short message without any function word, in words the model knows, is not taken for a foreign language;
+/// one in Spanish or Russian still is.
+@Test func shortMessagesOfKnownWordsAreNotForeign() throws {
+    let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
+    let terse = engine.route("Water damage kitchen ceiling")
+    #expect(terse.language == LanguageDetector.undetermined)
+    #expect(terse.abstentionReason?.contains("language") != true)
+    #expect(!terse.rules.contains("foreign-language"))
+    for foreign in ["Hola, necesito ayuda con mi seguro de coche", "Guten Tag, ich brauche Hilfe mit meiner Versicherung"] {
+        #expect(engine.route(foreign).language == LanguageDetector.other, "\(foreign)")
+    }
+}
+
 @Test func explanationsNameTheFeaturesOfTheirOwnMessage() throws {
     let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
     let texts = ["Bonjour, suite au dégât des eaux survenu hier soir dans ma cuisine, je voudrais déclarer un sinistre",
