@@ -173,7 +173,8 @@ extension NaiveBayesModel {
         return (NaiveBayesModel(statistics: statistics, metadata: m), evaluation)
     }
 
-    static func describe(_ s: FeatureSettings) -> String {
+    /// Feature settings in words, for errors.
+    public static func describe(_ s: FeatureSettings) -> String {
         "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept"), length feature \(s.lengthFeature ? "on" : "off")"
     }
 }

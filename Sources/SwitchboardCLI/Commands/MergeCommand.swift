@@ -53,7 +53,7 @@ struct MergeCommand: AsyncParsableCommand {
             // Its hyperparameters and calibration were fitted to other features: a model of character 3-4-grams
             // gave its threshold to a merge of 2-5-grams, and twice as many messages abstained.
             guard model.metadata.features == inputs[0].metadata.features else {
-                throw SwitchboardError(.invalidArgument, "--parameters-from names a model of other feature settings (\(model.metadata.features)) than the models merged (\(inputs[0].metadata.features)): its hyperparameters and calibration do not apply to them", location: SourceLocation(file: parametersFrom))
+                throw SwitchboardError(.invalidArgument, "--parameters-from names a model of other feature settings (\(NaiveBayesModel.describe(model.metadata.features))) than the models merged (\(NaiveBayesModel.describe(inputs[0].metadata.features))): its hyperparameters and calibration do not apply to them", location: SourceLocation(file: parametersFrom))
             }
             parameters = model.metadata.parameters
             reference = model

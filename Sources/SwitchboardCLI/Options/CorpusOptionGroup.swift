@@ -86,7 +86,7 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Seed of the fold assignment.")
     var seed: UInt64 = 20_261_129
 
-    @Option(help: "Precision that automatic routing should reach; sets the abstention threshold (default: 0.95, or that of --parameters-from's model).")
+    @Option(help: "Precision that automatic routing should reach; sets the abstention threshold (default: 0.95; train --parameters-from: that model's).")
     var targetPrecision: Double?
 
     @Option(help: "Send to a person the messages whose words are the most unusual for the label they get: the percentile of cross-validated messages this check is set for (0 turns it off).")
@@ -150,19 +150,19 @@ struct ModelOptionGroup: ParsableArguments {
 
 /// The naive-Bayes hyperparameters applied at scoring time (not baked into the statistics).
 struct HyperparameterOptionGroup: ParsableArguments {
-    @Option(help: "Naive-Bayes variant: multinomial or complement (default: chosen by cross-validation).")
+    @Option(help: "Naive-Bayes variant: multinomial or complement (default: chosen by cross-validation; merge: the models' own).")
     var variant: NaiveBayesParameters.Variant?
 
-    @Option(help: "Lidstone smoothing (default: chosen by cross-validation).")
+    @Option(help: "Lidstone smoothing (default: chosen by cross-validation; merge: the models' own).")
     var alpha: Double?
 
-    @Option(help: "Weight of character n-grams against words, 0 to drop them (default: chosen by cross-validation).")
+    @Option(help: "Weight of character n-grams against words, 0 to drop them (default: chosen by cross-validation; merge: the models' own).")
     var charWeight: Double?
 
-    @Option(help: "Class priors: learnt or uniform (default: chosen by cross-validation).")
+    @Option(help: "Class priors: learnt or uniform (default: chosen by cross-validation; merge: the models' own).")
     var priors: String?
 
-    @Option(help: "Inverse-document-frequency weighting: on or off (default: chosen by cross-validation).")
+    @Option(help: "Inverse-document-frequency weighting: on or off (default: chosen by cross-validation; merge: the models' own).")
     var idf: String?
 
     var uniformPriors: Bool? {
