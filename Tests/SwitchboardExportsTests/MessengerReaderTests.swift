@@ -34,6 +34,28 @@ import Switchboard
         #expect(!messages.contains { $0.sender == "Assurance Léa" })
     }
 
+    /// Group notices, calls written as Generic entries with a duration, and "X sent an attachment." are not messages:
+    /// "Paul Durand a quitté le groupe." was routed as a cancellation. Counts still add up.
+    @Test func noticesCallsAndAttachmentsAreSkipped() throws {
+        let json = """
+        {"participants": [{"name": "Zoé Martin"}], "messages": [
+          {"sender_name": "Paul Durand", "timestamp_ms": 1796000000000, "content": "Paul Durand a quitté le groupe.", "type": "Unsubscribe"},
+          {"sender_name": "Zoé Martin", "timestamp_ms": 1796000001000, "content": "Zoé Martin a ajouté Paul au groupe.", "type": "Subscribe"},
+          {"sender_name": "Zoé Martin", "timestamp_ms": 1796000002000, "content": "Zoé Martin called you.", "call_duration": 0, "type": "Generic"},
+          {"sender_name": "Zoé Martin", "timestamp_ms": 1796000003000, "content": "Zoé Martin sent an attachment.", "type": "Generic"},
+          {"sender_name": "Zoé Martin", "timestamp_ms": 1796000004000, "content": "Je vous ai envoyé une pièce jointe hier, avez-vous reçu ?", "type": "Generic"}
+        ]}
+        """
+        let path = NSTemporaryDirectory() + "notices-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        let (messages, failures, statistics) = try drain(try MessengerJSONReader(path: path))
+        #expect(messages.map(\.text) == ["Je vous ai envoyé une pièce jointe hier, avez-vous reçu ?"])
+        #expect(failures.isEmpty)
+        #expect(statistics.skipped[.systemNotice] == 2 && statistics.skipped[.mediaOnly] == 2)
+        #expect(statistics.inputMessages == 5)
+    }
+
     @Test func brokenJSONIsOneFailure() throws {
         let (messages, failures, _) = try drain(try MessengerJSONReader(path: fixture("messenger/broken.json")))
         #expect(messages.isEmpty)

@@ -206,7 +206,7 @@ struct BatchSummary {
     }
 
     func report(seconds: Double) -> String {
-        var lines = [String(format: "read %d messages: %d routed, %d abstained, %d errors, %d skipped (media-only, deleted, company replies) in %.2f s",
+        var lines = [String(format: "read %d messages: %d routed, %d abstained, %d errors, %d skipped (media-only, deleted, company replies, group notices) in %.2f s",
                             records + errors + skipped, records - abstained, abstained, errors, skipped, seconds)]
         for (queue, count) in perQueue.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             lines.append("  \(queue): \(count)")

@@ -41,6 +41,8 @@ public enum SkipReason: String, Sendable, Hashable, CaseIterable {
     case deleted
     /// A reply from the company itself (`companySender`), which is not to be triaged.
     case companySender
+    /// A notice of the platform, not something a person wrote: someone joined or left a group.
+    case systemNotice
 }
 
 /// What a reader has read so far: the counts behind the nothing-is-lost contract.

@@ -12,7 +12,8 @@ import Switchboard
 /// (see ``TextCleaning/fixingLatin1Mojibake(_:)``). Decisions, so that counts add up:
 ///
 /// - a message without `content` (photos, videos, audio, stickers, GIFs, files, shares without
-///   text) or of type `Call` is skipped as ``SkipReason/mediaOnly``;
+///   text), of type `Call` or with a `call_duration`, or only "X sent an attachment." is skipped as
+///   ``SkipReason/mediaOnly``; a group notice (`Subscribe`, `Unsubscribe`) as ``SkipReason/systemNotice``;
 /// - an unsent message (`is_unsent: true`) is skipped as ``SkipReason/deleted``;
 /// - messages from ``ExportOptions/companySender`` are skipped as ``SkipReason/companySender``;
 /// - an entry that is not an object, or whose `content` is not a string or is blank, is a failure;
@@ -96,6 +97,9 @@ public final class MessengerJSONReader: ExportReader {
         return nil
     }
 
+    /// What follows the sender's name in the text of a file shared without words.
+    static let attachmentNotices = [" sent an attachment.", " a envoyé une pièce jointe.", " sent a photo.", " a envoyé une photo."]
+
     private func convert(_ entry: JSONValue, index: Int) -> ExportRecord? {
         let location = SourceLocation(file: path, index: index)
         guard case .object = entry else {
@@ -111,8 +115,15 @@ public final class MessengerJSONReader: ExportReader {
             statistics.skip(.deleted)
             return nil
         }
-        if entry["type"]?.stringValue == "Call" {
+        // Calls (of type Call, or Generic with a call duration, as older exports write them), and group notices:
+        // "Paul Durand a quitté le groupe." was routed as a cancellation.
+        let type = entry["type"]?.stringValue
+        if type == "Call" || entry["call_duration"] != nil {
             statistics.skip(.mediaOnly)
+            return nil
+        }
+        if type == "Subscribe" || type == "Unsubscribe" {
+            statistics.skip(.systemNotice)
             return nil
         }
         guard let content = entry["content"], !(content.isNull) else {
@@ -125,6 +136,11 @@ public final class MessengerJSONReader: ExportReader {
         let text = TextCleaning.trimmed(TextCleaning.fixingLatin1Mojibake(raw))
         guard !text.isEmpty else {
             return .failure(SwitchboardError(.malformedRecord, "empty text", location: location))
+        }
+        // The text Messenger writes for a file shared without words ("Zoé Martin sent an attachment.").
+        if let sender, Self.attachmentNotices.contains(where: { text == sender + $0 }) {
+            statistics.skip(.mediaOnly)
+            return nil
         }
         var message = Message(text: text, sender: sender, channel: options.channel ?? "messenger", source: location)
         if let milliseconds = entry["timestamp_ms"]?.doubleValue {
