@@ -73,6 +73,12 @@ import Switchboard
         #expect(!HTMLDocumentReader.declaresCharset(Array(#"<?xml version="1.0"?><html/>"#.utf8)))
         #expect(!HTMLDocumentReader.declaresCharset(Array(#"<meta name="description" content="charset=utf-8 text">"#.utf8)))
         #expect(!HTMLDocumentReader.declaresCharset(Array(#"<p>set charset=utf-8 in your page</p>"#.utf8)))
+        // Without a declaration: a UTF-16 page with its byte-order mark, and a Latin-1 page (not UTF-8).
+        let page = "<html><body><p>Je souhaite résilier.</p></body></html>"
+        let utf16 = [UInt8]([0xFF, 0xFE]) + page.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(try drain(HTMLDocumentReader(bytes: utf16, name: "utf16.html")).messages.first?.text == "Je souhaite résilier.")
+        let latin1 = Array("<html><body><p>Je souhaite r".utf8) + [0xE9] + Array("silier.</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: latin1, name: "latin1.html")).messages.first?.text == "Je souhaite résilier.")
     }
 }
 

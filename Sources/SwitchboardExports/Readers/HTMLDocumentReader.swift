@@ -52,10 +52,9 @@ public final class HTMLDocumentReader: ExportReader {
         guard let bytes else { return nil }
         self.bytes = nil
         let location = SourceLocation(file: path, index: 0)
-        let declaresCharset = Self.declaresCharset(bytes)
         let text: String
         do {
-            text = TextCleaning.trimmed(try HTMLText.text(fromHTML: bytes, encoding: declaresCharset ? nil : "UTF-8"))
+            text = TextCleaning.trimmed(try HTMLText.text(fromHTML: bytes, encoding: Self.encoding(of: bytes)))
         } catch {
             // Part of the page is not the message: a failure record, not a message routed on its first paragraph.
             let record = ExportRecord.failure(SwitchboardError(.malformedRecord, "\(error): the page's text is incomplete", location: location))
@@ -73,6 +72,14 @@ public final class HTMLDocumentReader: ExportReader {
         }
         statistics.count(record)
         return record
+    }
+
+    /// The encoding to read a page in, or nil to let libxml2 follow the page: a declared charset or a UTF-16
+    /// byte-order mark (a UTF-16 page was read as UTF-8, "��<", and routed); otherwise UTF-8 when the bytes are
+    /// UTF-8, else Windows-1252, as mail without a charset ("r�silier" came out of a Latin-1 page).
+    static func encoding(of bytes: [UInt8]) -> String? {
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || declaresCharset(bytes) { return nil }
+        return TextCleaning.decodeUTF8Strictly(bytes) == nil ? "windows-1252" : "UTF-8"
     }
 
     /// Whether the head of the document declares its charset (then libxml2 should follow it): a
