@@ -79,6 +79,9 @@ import Switchboard
         #expect(try drain(HTMLDocumentReader(bytes: utf16, name: "utf16.html")).messages.first?.text == "Je souhaite résilier.")
         let latin1 = Array("<html><body><p>Je souhaite r".utf8) + [0xE9] + Array("silier.</p></body></html>".utf8)
         #expect(try drain(HTMLDocumentReader(bytes: latin1, name: "latin1.html")).messages.first?.text == "Je souhaite résilier.")
+        // A UTF-8 page with one stray Windows-1252 byte stays UTF-8 (one replacement character).
+        let stray = Array("<html><body><p>Je souhaite résilier mon contrat d".utf8) + [0x92] + Array("assurance.</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: stray, name: "stray.html")).messages.first?.text == "Je souhaite résilier mon contrat d\u{FFFD}assurance.")
     }
 }
 

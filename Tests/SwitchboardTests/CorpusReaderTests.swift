@@ -299,6 +299,8 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     // And labels that are labels: many words, slashes, an at sign between spaces.
     #expect(LabeledExample.labelProblem("Compte / Connexion / Mot de passe oublié") == nil)
     #expect(LabeledExample.labelProblem("Niveau 2 @ Lyon") == nil)
+    #expect(LabeledExample.labelProblem("Niveau 2 @Lyon") == nil)
+    #expect(LabeledExample.labelProblem("@billing") == nil)
     for address in ["jean.dupont @gmail.com", "jean.dupont@ gmail.com", "jean_@gmail.com", "jean＠gmail.com"] {
         #expect(LabeledExample.labelProblem(address)?.contains("e-mail") == true, "\(address)")
     }

@@ -141,7 +141,8 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
     #expect(terse.language == LanguageDetector.undetermined)
     #expect(terse.abstentionReason?.contains("language") != true)
     #expect(!terse.rules.contains("foreign-language"))
-    for foreign in ["Hola, necesito ayuda con mi seguro de coche", "Guten Tag, ich brauche Hilfe mit meiner Versicherung"] {
+    for foreign in ["Hola, necesito ayuda con mi seguro de coche", "Guten Tag, ich brauche Hilfe mit meiner Versicherung",
+                    "Status van mijn claim?", "Status da minha claim?"] {
         #expect(engine.route(foreign).language == LanguageDetector.other, "\(foreign)")
     }
 }

@@ -50,16 +50,16 @@ extension LabeledExample {
         // itself is never quoted here.
         let swapped = " (are the label and text columns the right way round?)"
         if label.utf8.count > maximumLabelBytes { return "the label is longer than \(maximumLabelBytes) bytes" + swapped }
-        // An at sign (or a full-width one) with no space on one side ("jean@gmail", "jean_@gmail.com",
-        // "jean.dupont @gmail.com"), or followed by a domain ("jean.dupont@ gmail.com") is an address; between
-        // spaces before a word it is "at" ("Niveau 2 @ Lyon").
+        // An at sign (or a full-width one) between two non-spaces ("jean@gmail", "jean_@gmail.com"), or followed
+        // by a domain ("jean.dupont @gmail.com", "jean.dupont@ gmail.com") is an address; before a word it is a
+        // handle or "at" ("@billing", "Niveau 2 @Lyon", "Niveau 2 @ Lyon").
         let scalars = Array(label.unicodeScalars)
         for i in scalars.indices where scalars[i] == "@" || scalars[i] == "\u{FF20}" {
             let before = i > 0 && !scalars[i - 1].properties.isWhitespace
             let after = i + 1 < scalars.count && !scalars[i + 1].properties.isWhitespace
             let rest = String(String.UnicodeScalarView(scalars[(i + 1)...])).trimmingCharacters(in: .whitespaces)
             let domainAfter = rest.split(whereSeparator: \.isWhitespace).first.map { $0.contains(".") && $0.first?.isLetter == true } ?? false
-            if before || after || domainAfter { return "the label looks like an e-mail address" + swapped }
+            if before && after || domainAfter { return "the label looks like an e-mail address" + swapped }
         }
         // Counted without building anything: this runs for every record of a corpus. Every decimal digit counts,
         // full-width and Arabic-Indic ones too ("０６ １２ ３４ ５６ ７８").

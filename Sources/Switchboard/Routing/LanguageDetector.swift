@@ -44,6 +44,12 @@ public enum LanguageDetector {
 
     /// The language of the tokens of the last message an extractor read (accents must be folded).
     public static func detect(_ tokens: TokenDigest) -> String {
+        detectWithEvidence(tokens).language
+    }
+
+    /// The language, and whether any word of the lists was seen: "other" without evidence is three words or
+    /// more none of which is a listed function word, which the routing engine weighs against the model's words.
+    static func detectWithEvidence(_ tokens: TokenDigest) -> (language: String, evidence: Bool) {
         var words = 0
         var scores = [Double](repeating: 0, count: lists.count)
         for (hash, isWord) in zip(tokens.hashes, tokens.isWord) where isWord {
@@ -55,14 +61,14 @@ public enum LanguageDetector {
                 bits &= bits - 1
             }
         }
-        guard words > 0 else { return undetermined }
-        if tokens.foreignScriptWords * 2 > words { return other }
+        guard words > 0 else { return (undetermined, false) }
+        if tokens.foreignScriptWords * 2 > words { return (other, true) }
         guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] > 0 else {
-            return words >= 3 ? other : undetermined
+            return (words >= 3 ? other : undetermined, false)
         }
         let fr = scores[0], en = scores[1]
-        if best >= 2 && scores[best] > max(fr, en) { return other }
-        if fr == en { return undetermined }
-        return fr > en ? french : english
+        if best >= 2 && scores[best] > max(fr, en) { return (other, true) }
+        if fr == en { return (undetermined, true) }
+        return (fr > en ? french : english, true)
     }
 }

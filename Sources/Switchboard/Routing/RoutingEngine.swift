@@ -113,11 +113,13 @@ public final class RoutingEngine: Sendable {
         let label = model.labels[top]
         let confidence = probabilities[top]
         let tokens = scratch.extractor.lastTokens
-        var language = LanguageDetector.detect(tokens)
+        let detected = LanguageDetector.detectWithEvidence(tokens)
+        var language = detected.language
         // "Other" from a short message with no function word of any language ("Water damage kitchen ceiling",
         // "vol portable métro hier") whose words the model mostly knows is not a foreign language: undetermined.
         // It sent 37 of the held-out corpus's 1,541 messages, French and English, to a person as foreign.
-        if language == LanguageDetector.other, tokens.foreignScriptWords == 0, let share = scratch.knownWordShare,
+        // Only without evidence: Dutch or Portuguese function words ("Status van mijn claim?") stay "other".
+        if language == LanguageDetector.other, !detected.evidence, let share = scratch.knownWordShare,
            share >= Self.knownShareOfATrainedLanguage {
             language = LanguageDetector.undetermined
         }

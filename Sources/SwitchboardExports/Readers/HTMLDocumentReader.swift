@@ -75,11 +75,20 @@ public final class HTMLDocumentReader: ExportReader {
     }
 
     /// The encoding to read a page in, or nil to let libxml2 follow the page: a declared charset or a UTF-16
-    /// byte-order mark (a UTF-16 page was read as UTF-8, "��<", and routed); otherwise UTF-8 when the bytes are
-    /// UTF-8, else Windows-1252, as mail without a charset ("r�silier" came out of a Latin-1 page).
+    /// byte-order mark (a UTF-16 page was read as UTF-8, "��<", and routed); otherwise UTF-8, unless the page
+    /// has bytes above ASCII and not one valid UTF-8 sequence among them: then Windows-1252 ("r�silier" came
+    /// out of a Latin-1 page). One stray byte in a UTF-8 page stays one U+FFFD, not the page in Windows-1252.
     static func encoding(of bytes: [UInt8]) -> String? {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || declaresCharset(bytes) { return nil }
-        return TextCleaning.decodeUTF8Strictly(bytes) == nil ? "windows-1252" : "UTF-8"
+        var iterator = bytes.makeIterator(), decoder = UTF8(), multibyte = 0, invalid = 0
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): if scalar.value >= 0x80 { multibyte += 1 }
+            case .emptyInput: break decoding
+            case .error: invalid += 1
+            }
+        }
+        return invalid > 0 && multibyte == 0 ? "windows-1252" : "UTF-8"
     }
 
     /// Whether the head of the document declares its charset (then libxml2 should follow it): a
