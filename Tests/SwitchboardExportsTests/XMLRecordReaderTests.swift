@@ -57,6 +57,18 @@ import Switchboard
         let (flatMessages, flatFailures, _) = try drain(try XMLRecordReader(path: flatPath, options: flat))
         #expect(flatFailures.isEmpty)
         #expect(flatMessages.map(\.text) == ["ma voiture", "un devis"])
+        // Its id child is its id, not text; inline elements do not split a word.
+        flat.xmlIdElement = "id"
+        let withID = try temporaryFile("flatid.xml", Array("<messages><message><id>7</id>Je veux r<b>é</b>silier</message></messages>".utf8))
+        let (identified, _, _) = try drain(try XMLRecordReader(path: withID, options: flat))
+        #expect(identified.map(\.text) == ["Je veux résilier"])
+        #expect(identified.map(\.id) == ["7"])
+        // The text and id inside a wrapper element are read (the shallowest there are).
+        let wrapped = try temporaryFile("wrapped.xml", Array("<tickets><ticket><meta><id>T-1</id></meta><content><body>ma voiture</body></content></ticket></tickets>".utf8))
+        let (unwrapped, wrappedFailures, _) = try drain(try XMLRecordReader(path: wrapped, options: options))
+        #expect(wrappedFailures.isEmpty)
+        #expect(unwrapped.map(\.text) == ["ma voiture"])
+        #expect(unwrapped.map(\.id) == ["T-1"])
     }
 
     @Test func readsRecordsAndCountsAddUp() throws {

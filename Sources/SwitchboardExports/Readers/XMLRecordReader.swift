@@ -13,9 +13,10 @@ import Musl
 /// Reads records from an XML export of a CRM or help desk, streamed with libxml2's SAX2 push parser.
 ///
 /// Each element named ``ExportOptions/xmlRecordElement`` is one message; the text is the content
-/// of its descendant ``ExportOptions/xmlTextElement`` and the id that of
-/// ``ExportOptions/xmlIdElement`` (names match the element's local or qualified name). Records
-/// carry their 0-based index and the line they start on.
+/// of its shallowest ``ExportOptions/xmlTextElement`` descendants (or of the record itself when the names are the
+/// same) and the id that of its shallowest ``ExportOptions/xmlIdElement`` (names match the element's local or
+/// qualified name): a comment's <body> or a requester's <id> deeper inside a ticket is not the ticket's. Block
+/// elements inside the text separate words. Records carry their 0-based index and the line they start on.
 ///
 /// The file is read 64 KiB at a time and handed to the parser, whose callbacks keep only the record
 /// being read, so files of any size stream. SAX rather than `xmlTextReader`: the text reader parses
@@ -260,6 +261,10 @@ public final class XMLRecordReader: ExportReader {
         var sawText = false
         var capture = Capture.none
         var captureDepth = 0
+        /// The depth of the text elements read so far in the record, and of the id: the shallowest win.
+        var textDepth = Int.max, idDepth = Int.max
+        /// Whether the text of a record that is its own text is paused while its id child is read.
+        var textPaused = false
         var tooLong = false
         var nested = false
         var idTooLong = false
@@ -313,35 +318,66 @@ public final class XMLRecordReader: ExportReader {
                 nested = false
                 idTooLong = false
                 entity = nil
+                textDepth = .max
+                idDepth = .max
+                textPaused = false
                 // A record that is its own text (`<message>text</message>`, --xml-record and --xml-text the same).
                 if matches(textElement) {
                     sawText = true
                     capture = .text
                     captureDepth = depth
+                    textDepth = depth
                 }
             } else if capture == .text {
-                // An element inside the text (<br/>, <p>) separates words: "line<br/>two" read "linetwo".
-                separateWords()
-            } else if capture == .none, depth == recordDepth + 1 {
-                // The record's own children only: an <id> or <body> of a comment or of the requester inside it gave
-                // the record a customer's id and an agent's reply as text.
-                if matches(textElement) {
+                // The id child of a record that is its own text is not part of the text.
+                if captureDepth == recordDepth, depth == recordDepth + 1, let idElement, matches(idElement), depth < idDepth {
+                    id.removeAll(keepingCapacity: true)
+                    idDepth = depth
+                    capture = .id
+                    captureDepth = depth
+                    textPaused = true
+                    return
+                }
+                // A block element inside the text separates words ("line<br/>two", "<p>Bonjour,</p><p>ma"); an inline
+                // one does not ("r<b>é</b>silier").
+                if let localName, Self.blockElements.contains(String(cString: localName).lowercased()) { separateWords() }
+            } else if capture == .none {
+                // The shallowest <id> and <body> of the record win, at any depth (a wrapper's <content><body> is read):
+                // a requester's <id> or a comment's <body> deeper inside it gave the record a customer's id and an
+                // agent's reply as text.
+                if matches(textElement), depth <= textDepth {
+                    if depth < textDepth { text.removeAll(keepingCapacity: true); textDepth = depth }
                     sawText = true
                     capture = .text
                     captureDepth = depth
-                } else if let idElement, id.isEmpty, matches(idElement) {
+                } else if let idElement, matches(idElement), depth < idDepth {
+                    id.removeAll(keepingCapacity: true)
+                    idTooLong = false
+                    idDepth = depth
                     capture = .id
                     captureDepth = depth
                 }
             }
         }
 
+        /// Elements that break the flow of text.
+        static let blockElements: Set<String> = [
+            "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+            "section", "article", "hr", "dd", "dt", "pre", "para", "line",
+        ]
+
         func endElement() {
             guard !stopped else { return }
-            if capture == .text, depth > captureDepth { separateWords() }
             if capture != .none, depth == captureDepth {
-                if capture == .text, !text.isEmpty { text.append(0x0A) }
-                capture = .none
+                if capture == .id, textPaused {
+                    capture = .text
+                    captureDepth = recordDepth
+                    textPaused = false
+                    separateWords()
+                } else {
+                    if capture == .text, !text.isEmpty { text.append(0x0A) }
+                    capture = .none
+                }
             }
             if inRecord, depth == recordDepth {
                 inRecord = false
