@@ -165,7 +165,8 @@ import Switchboard
         let body = "Hello,\nSent via registered post last week, my cancellation letter was never answered.\nI want to cancel my contract now."
         #expect(MailBodyCleaner.clean(body) == body)
         for signature in ["Sent from my iPhone", "Envoyé de mon iPhone", "Sent via Gmail for Android", "Get Outlook for iOS<https://aka.ms/o0ukef>",
-                          "Sent from my Samsung Galaxy smartphone."] {
+                          "Sent from my Samsung Galaxy smartphone.", "Sent from my LG", "Sent from my Fairphone", "Envoyé de mon Honor",
+                          "Envoyé de mon Redmi Note 8", "Sent via BlueMail", "Sent from my Metro by T-Mobile 5G Device", "Sent from my Mi 9"] {
             #expect(MailBodyCleaner.clean("Je veux résilier.\n\n\(signature)\nMerci") == "Je veux résilier.", "\(signature)")
         }
     }

@@ -35,12 +35,21 @@ enum MailBodyCleaner {
     /// The starts of ``mobileSignatures`` that any words can follow.
     static let openEndedSignatures: Set<String> = ["sent from my ", "envoyé de mon ", "envoyé depuis mon ", "sent via "]
 
-    /// What follows an open-ended start in a signature: devices, carriers and mail apps (prefixes of the word).
-    static let signatureDevices = [
-        "iphone", "ipad", "android", "samsung", "galaxy", "huawei", "xiaomi", "pixel", "oneplus", "motorola", "nokia", "sony",
-        "blackberry", "windows", "mobile", "phone", "smartphone", "tablet", "verizon", "sprint", "t-mobile", "at&t", "boost",
-        "gmail", "outlook", "yahoo", "mail", "aol", "proton", "téléphone", "telephone", "portable", "tablette", "appareil", "mobile",
+    /// What follows an open-ended start in a signature: devices, their makers, carriers and mail apps (the whole
+    /// next word, or its start for names of four letters or more: "iPhone", "Galaxy", "T-Mobile", "BlueMail").
+    static let signatureDevices: Set<String> = [
+        "iphone", "ipad", "ipod", "apple", "android", "samsung", "galaxy", "huawei", "honor", "xiaomi", "redmi", "mi", "poco",
+        "oppo", "realme", "vivo", "oneplus", "pixel", "google", "motorola", "moto", "nokia", "sony", "xperia", "lg", "htc",
+        "fairphone", "wiko", "alcatel", "zte", "asus", "lenovo", "blackberry", "windows", "mobile", "phone", "smartphone",
+        "tablet", "device", "watch", "verizon", "sprint", "t-mobile", "at&t", "boost", "bell", "rogers", "telus", "cricket",
+        "metro", "xfinity", "orange", "sfr", "bouygues", "free", "gmail", "outlook", "yahoo", "mail", "aol", "proton",
+        "bluemail", "spark", "superhuman", "edison", "airmail", "téléphone", "telephone", "portable", "tablette", "appareil",
     ]
+
+    /// Whether `word` names a device, maker, carrier or app of ``signatureDevices``.
+    static func isSignatureDevice(_ word: Substring) -> Bool {
+        signatureDevices.contains(String(word)) || signatureDevices.contains { $0.count >= 4 && word.hasPrefix($0) }
+    }
 
     static func startsHistoryOrSignature(_ lines: [String], at index: Int) -> Bool {
         let line = lines[index]
@@ -73,7 +82,7 @@ enum MailBodyCleaner {
         // and "Envoyé de mon côté, le courrier" are a customer's sentences, and the body was cut there.
         if openEndedSignatures.contains(prefix) {
             let next = lower.dropFirst(prefix.count).prefix { !$0.isWhitespace && $0 != "," && $0 != "." }
-            guard signatureDevices.contains(where: { next.hasPrefix($0) }) else { return false }
+            guard isSignatureDevice(next) else { return false }
         }
         var text = Substring(lower)
         // Outlook's mobile apps append a link: "Get Outlook for iOS<https://aka.ms/o0ukef>".
