@@ -198,7 +198,7 @@ public enum CorpusReader {
                                        id: id.flatMap { $0.isEmpty ? nil : $0 }))
     }
 
-    /// Whether `text` (trimmed) has the shape of a language tag or name: two to twenty ASCII letters, then subtags
+    /// Whether `text` (trimmed) has the shape of a language tag or name: two to twenty letters, then ASCII subtags
     /// of one to eight letters or digits after `-` or `_` ("fr", "en-GB", "pt_BR", "zh-Hant-TW", "French",
     /// "unknown"), 35 characters at most. Not an address, a number or a sentence.
     static func isLanguageCode(_ text: String) -> Bool {
