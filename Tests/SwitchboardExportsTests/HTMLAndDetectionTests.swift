@@ -79,6 +79,10 @@ import Switchboard
         #expect(try drain(HTMLDocumentReader(bytes: utf16, name: "utf16.html")).messages.first?.text == "Je souhaite résilier.")
         let latin1 = Array("<html><body><p>Je souhaite r".utf8) + [0xE9] + Array("silier.</p></body></html>".utf8)
         #expect(try drain(HTMLDocumentReader(bytes: latin1, name: "latin1.html")).messages.first?.text == "Je souhaite résilier.")
+        // French typography in Latin-1 ("é", no-break space, "»" is a valid UTF-8 sequence by chance) stays Latin-1.
+        let guillemets = Array("<html><body><p>Dossier ".utf8) + [0xAB, 0xA0, 0x72, 0xE9, 0x73, 0x69, 0x6C, 0x69, 0xE9, 0xA0, 0xBB]
+            + Array(" depuis f".utf8) + [0xE9] + Array("vrier, le sinistre est d".utf8) + [0xE9] + Array("clar".utf8) + [0xE9] + Array(".</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: guillemets, name: "typo.html")).messages.first?.text == "Dossier «\u{A0}résilié\u{A0}» depuis février, le sinistre est déclaré.")
         // A UTF-8 page with one stray Windows-1252 byte stays UTF-8 (one replacement character).
         let stray = Array("<html><body><p>Je souhaite résilier mon contrat d".utf8) + [0x92] + Array("assurance.</p></body></html>".utf8)
         #expect(try drain(HTMLDocumentReader(bytes: stray, name: "stray.html")).messages.first?.text == "Je souhaite résilier mon contrat d\u{FFFD}assurance.")

@@ -76,8 +76,9 @@ public final class HTMLDocumentReader: ExportReader {
 
     /// The encoding to read a page in, or nil to let libxml2 follow the page: a declared charset or a UTF-16
     /// byte-order mark (a UTF-16 page was read as UTF-8, "��<", and routed); otherwise UTF-8, unless the page
-    /// has bytes above ASCII and not one valid UTF-8 sequence among them: then Windows-1252 ("r�silier" came
-    /// out of a Latin-1 page). One stray byte in a UTF-8 page stays one U+FFFD, not the page in Windows-1252.
+    /// has more invalid UTF-8 than valid multibyte sequences: then Windows-1252 ("r�silier" came out of a Latin-1
+    /// page). One stray byte in a UTF-8 page stays one U+FFFD; a Latin-1 page where "é", a no-break space and
+    /// "»" happen to form a valid UTF-8 sequence is still Latin-1.
     static func encoding(of bytes: [UInt8]) -> String? {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || declaresCharset(bytes) { return nil }
         var iterator = bytes.makeIterator(), decoder = UTF8(), multibyte = 0, invalid = 0
@@ -88,7 +89,7 @@ public final class HTMLDocumentReader: ExportReader {
             case .error: invalid += 1
             }
         }
-        return invalid > 0 && multibyte == 0 ? "windows-1252" : "UTF-8"
+        return invalid > multibyte ? "windows-1252" : "UTF-8"
     }
 
     /// Whether the head of the document declares its charset (then libxml2 should follow it): a
