@@ -63,12 +63,30 @@ import Switchboard
         let (identified, _, _) = try drain(try XMLRecordReader(path: withID, options: flat))
         #expect(identified.map(\.text) == ["Je veux résilier"])
         #expect(identified.map(\.id) == ["7"])
-        // The text and id inside a wrapper element are read (the shallowest there are).
-        let wrapped = try temporaryFile("wrapped.xml", Array("<tickets><ticket><meta><id>T-1</id></meta><content><body>ma voiture</body></content></ticket></tickets>".utf8))
-        let (unwrapped, wrappedFailures, _) = try drain(try XMLRecordReader(path: wrapped, options: options))
+        // Inside a wrapper, the text and the id are named by their path; by name alone they are missing, and the
+        // error says how to name them. A requester's id elsewhere is never the record's.
+        let wrapped = try temporaryFile("wrapped.xml", Array("""
+            <tickets><ticket><requester><id>CUST-9</id></requester><meta><id>T-1</id></meta><thread><message><body>ma voiture\
+            </body></message><reply><body>Nous avons bien reçu</body></reply></thread></ticket></tickets>
+            """.utf8))
+        let (byName, byNameFailures, _) = try drain(try XMLRecordReader(path: wrapped, options: options))
+        #expect(byName.isEmpty)
+        #expect(byNameFailures.first?.message.contains("give its path") == true)
+        var paths = options
+        paths.xmlTextElement = "thread/message/body"
+        paths.xmlIdElement = "meta/id"
+        let (unwrapped, wrappedFailures, _) = try drain(try XMLRecordReader(path: wrapped, options: paths))
         #expect(wrappedFailures.isEmpty)
         #expect(unwrapped.map(\.text) == ["ma voiture"])
         #expect(unwrapped.map(\.id) == ["T-1"])
+        // Without an id of its own, a record has none (not the requester's).
+        let noID = try temporaryFile("noid.xml", Array("<t><ticket><requester><id>CUST-9</id></requester><body>ma voiture</body></ticket></t>".utf8))
+        #expect(try drain(try XMLRecordReader(path: noID, options: options)).messages.map(\.id) == [nil])
+        // Any element that is not inline separates words.
+        var content = options
+        content.xmlTextElement = "content"
+        let words = try temporaryFile("words.xml", Array("<t><ticket><content><p>Bonjour</p><paragraph>je</paragraph><item>veux</item></content></ticket></t>".utf8))
+        #expect(try drain(try XMLRecordReader(path: words, options: content)).messages.map(\.text) == ["Bonjour je veux"])
     }
 
     @Test func readsRecordsAndCountsAddUp() throws {

@@ -51,10 +51,10 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "XML: the element of one record.")
     var xmlRecord: String?
 
-    @Option(help: "XML: the element holding the text, inside a record.")
+    @Option(help: "XML: the record's child holding the text, or its path below the record (content/body).")
     var xmlText: String?
 
-    @Option(help: "XML: the element holding the id, inside a record.")
+    @Option(help: "XML: the record's child holding the id, or its path below the record (meta/id).")
     var xmlId: String?
 
     @Flag(help: "Add the explanation (top features) to each record.")

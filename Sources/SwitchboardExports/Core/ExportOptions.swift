@@ -25,9 +25,9 @@ public struct ExportOptions: Sendable {
     public var timeZone = TimeZone(identifier: "UTC") ?? TimeZone.current
     /// XML: the element that holds one record (`--xml-record`).
     public var xmlRecordElement: String?
-    /// XML: the element inside a record that holds the text (`--xml-text`).
+    /// XML: the record's child that holds the text (`--xml-text`), or its path below the record (`content/body`).
     public var xmlTextElement: String?
-    /// XML: the element inside a record that holds the id (`--xml-id`), if any.
+    /// XML: the record's child that holds the id (`--xml-id`), or its path below the record, if any.
     public var xmlIdElement: String?
     /// A channel to set on every message, overriding the one the format implies.
     public var channel: String?

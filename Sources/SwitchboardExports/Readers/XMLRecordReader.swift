@@ -12,11 +12,13 @@ import Musl
 
 /// Reads records from an XML export of a CRM or help desk, streamed with libxml2's SAX2 push parser.
 ///
-/// Each element named ``ExportOptions/xmlRecordElement`` is one message; the text is the content
-/// of its shallowest ``ExportOptions/xmlTextElement`` descendants (or of the record itself when the names are the
-/// same) and the id that of its shallowest ``ExportOptions/xmlIdElement`` (names match the element's local or
-/// qualified name): a comment's <body> or a requester's <id> deeper inside a ticket is not the ticket's. Block
-/// elements inside the text separate words. Records carry their 0-based index and the line they start on.
+/// Each element named ``ExportOptions/xmlRecordElement`` is one message; the text is the content of its
+/// ``ExportOptions/xmlTextElement`` children (or of the record itself when the names are the same) and the id that
+/// of its first ``ExportOptions/xmlIdElement`` child. Either may be a path below the record (`content/body`);
+/// names match the element's local or qualified name. Only that place counts: a requester's <id> or a reply's
+/// <body> elsewhere in a ticket is not the ticket's (matching at any depth gave decisions a customer's id and
+/// classified an agent's reply). Elements inside the text separate words, except inline ones (`r<b>é</b>silier`).
+/// Records carry their 0-based index and the line they start on.
 ///
 /// The file is read 64 KiB at a time and handed to the parser, whose callbacks keep only the record
 /// being read, so files of any size stream. SAX rather than `xmlTextReader`: the text reader parses
@@ -247,7 +249,13 @@ public final class XMLRecordReader: ExportReader {
         let recordName: String
         let textName: String
         let idName: String?
-        let record: ElementName, textElement: ElementName, idElement: ElementName?
+        let record: ElementName
+        /// The text's and the id's paths below the record (one name for a child).
+        let textPath: [ElementName], idPath: [ElementName]?
+        /// Whether the record is its own text (`--xml-record message --xml-text message`).
+        let recordIsText: Bool
+        /// For each element open inside the record, whether the path to it follows the text's path, and the id's.
+        var onTextPath: [Bool] = [], onIDPath: [Bool] = []
         var pending: [ExportRecord] = []
         /// Set once the parser is stopped, by a limit or an error: nothing after that point is a record.
         var stopped = false
@@ -261,8 +269,6 @@ public final class XMLRecordReader: ExportReader {
         var sawText = false
         var capture = Capture.none
         var captureDepth = 0
-        /// The depth of the text elements read so far in the record, and of the id: the shallowest win.
-        var textDepth = Int.max, idDepth = Int.max
         /// Whether the text of a record that is its own text is paused while its id child is read.
         var textPaused = false
         var tooLong = false
@@ -280,8 +286,10 @@ public final class XMLRecordReader: ExportReader {
             self.textName = textName
             self.idName = idName
             record = ElementName(recordName)
-            textElement = ElementName(textName)
-            idElement = idName.map(ElementName.init)
+            let textSegments = textName.split(separator: "/").map { ElementName(String($0)) }
+            recordIsText = textSegments.count == 1 && textName.caseInsensitiveCompare(recordName) == .orderedSame
+            textPath = textSegments
+            idPath = idName.map { $0.split(separator: "/").map { ElementName(String($0)) } }
         }
 
         /// Queues the failure that ends the file (at the record being read, if any).
@@ -300,70 +308,73 @@ public final class XMLRecordReader: ExportReader {
                 return
             }
             let matches = { (name: ElementName) in name.matches(localName: localName, prefix: prefix) }
-            if inRecord, matches(record) {
-                // Records do not nest: the inner one's text would be read into the outer one, its id dropped.
-                nested = true
-                return
-            }
-            if !inRecord {
-                guard matches(record) else { return }
-                inRecord = true
-                recordDepth = depth
-                recordLine = Int(xmlSAX2GetLineNumber(context))
-                text.removeAll(keepingCapacity: true)
-                id.removeAll(keepingCapacity: true)
-                sawText = false
-                capture = .none
-                tooLong = false
-                nested = false
-                idTooLong = false
-                entity = nil
-                textDepth = .max
-                idDepth = .max
-                textPaused = false
-                // A record that is its own text (`<message>text</message>`, --xml-record and --xml-text the same).
-                if matches(textElement) {
-                    sawText = true
-                    capture = .text
-                    captureDepth = depth
-                    textDepth = depth
-                }
-            } else if capture == .text {
-                // The id child of a record that is its own text is not part of the text.
-                if captureDepth == recordDepth, depth == recordDepth + 1, let idElement, matches(idElement), depth < idDepth {
-                    id.removeAll(keepingCapacity: true)
-                    idDepth = depth
-                    capture = .id
-                    captureDepth = depth
-                    textPaused = true
+            if inRecord {
+                // Where this element stands against the text's and the id's paths below the record.
+                let level = onTextPath.count
+                let onText = (onTextPath.last ?? true) && level < textPath.count && matches(textPath[level])
+                let onID = (onIDPath.last ?? true) && level < (idPath?.count ?? 0) && idPath.map { matches($0[level]) } == true
+                onTextPath.append(onText)
+                onIDPath.append(onID)
+                if matches(record) {
+                    // Records do not nest: the inner one's text would be read into the outer one, its id dropped.
+                    nested = true
                     return
                 }
-                // A block element inside the text separates words ("line<br/>two", "<p>Bonjour,</p><p>ma"); an inline
-                // one does not ("r<b>é</b>silier").
-                if let localName, Self.blockElements.contains(String(cString: localName).lowercased()) { separateWords() }
-            } else if capture == .none {
-                // The shallowest <id> and <body> of the record win, at any depth (a wrapper's <content><body> is read):
-                // a requester's <id> or a comment's <body> deeper inside it gave the record a customer's id and an
-                // agent's reply as text.
-                if matches(textElement), depth <= textDepth {
-                    if depth < textDepth { text.removeAll(keepingCapacity: true); textDepth = depth }
-                    sawText = true
-                    capture = .text
-                    captureDepth = depth
-                } else if let idElement, matches(idElement), depth < idDepth {
-                    id.removeAll(keepingCapacity: true)
-                    idTooLong = false
-                    idDepth = depth
-                    capture = .id
-                    captureDepth = depth
+                let isText = onText && level + 1 == textPath.count
+                let isID = onID && level + 1 == (idPath?.count ?? 0)
+                switch capture {
+                case .text:
+                    // The id child of a record that is its own text is not part of the text.
+                    if recordIsText, captureDepth == recordDepth, isID, id.isEmpty {
+                        capture = .id
+                        captureDepth = depth
+                        textPaused = true
+                    } else if let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
+                        // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"),
+                        // an inline one does not ("r<b>é</b>silier").
+                        separateWords()
+                    }
+                case .id:
+                    break
+                case .none:
+                    if isText {
+                        sawText = true
+                        capture = .text
+                        captureDepth = depth
+                    } else if isID, id.isEmpty {
+                        capture = .id
+                        captureDepth = depth
+                    }
                 }
+                return
+            }
+            guard matches(record) else { return }
+            inRecord = true
+            recordDepth = depth
+            recordLine = Int(xmlSAX2GetLineNumber(context))
+            text.removeAll(keepingCapacity: true)
+            id.removeAll(keepingCapacity: true)
+            onTextPath.removeAll(keepingCapacity: true)
+            onIDPath.removeAll(keepingCapacity: true)
+            sawText = false
+            capture = .none
+            tooLong = false
+            nested = false
+            idTooLong = false
+            entity = nil
+            textPaused = false
+            // A record that is its own text (`<message>text</message>`, --xml-record and --xml-text the same).
+            if recordIsText {
+                sawText = true
+                capture = .text
+                captureDepth = depth
             }
         }
 
-        /// Elements that break the flow of text.
-        static let blockElements: Set<String> = [
-            "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-            "section", "article", "hr", "dd", "dt", "pre", "para", "line",
+        /// Elements that do not break the flow of text (HTML's inline ones).
+        static let inlineElements: Set<String> = [
+            "b", "i", "u", "em", "strong", "span", "a", "font", "sup", "sub", "small", "big", "mark", "s", "strike", "code",
+            "abbr", "q", "tt", "ins", "del", "cite", "dfn", "kbd", "var", "wbr",
         ]
 
         func endElement() {
@@ -378,6 +389,10 @@ public final class XMLRecordReader: ExportReader {
                     if capture == .text, !text.isEmpty { text.append(0x0A) }
                     capture = .none
                 }
+            }
+            if inRecord, depth > recordDepth, !onTextPath.isEmpty {
+                onTextPath.removeLast()
+                onIDPath.removeLast()
             }
             if inRecord, depth == recordDepth {
                 inRecord = false
@@ -429,7 +444,9 @@ public final class XMLRecordReader: ExportReader {
                 return .failure(SwitchboardError(.malformedRecord, "record id longer than \(Self.maximumIDBytes) bytes", location: location))
             }
             guard sawText else {
-                return .failure(SwitchboardError(.malformedRecord, "record has no <\(textName)> element", location: location))
+                // Only that place is read: say how to name an element deeper inside.
+                let hint = textPath.count == 1 ? " (only the record's own children are read: for one deeper inside, give its path, such as parent/\(textName))" : ""
+                return .failure(SwitchboardError(.malformedRecord, "record has no <\(textName)> element\(hint)", location: location))
             }
             let string = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
             guard !string.isEmpty else {
