@@ -87,6 +87,22 @@ import Switchboard
         content.xmlTextElement = "content"
         let words = try temporaryFile("words.xml", Array("<t><ticket><content><p>Bonjour</p><paragraph>je</paragraph><item>veux</item></content></ticket></t>".utf8))
         #expect(try drain(try XMLRecordReader(path: words, options: content)).messages.map(\.text) == ["Bonjour je veux"])
+        // The end of an element separates too; a record that is its own text keeps the element holding its id out,
+        // wrapper and all; slashes around a path do not matter.
+        let ends = try temporaryFile("ends.xml", Array("<t><ticket><body><p>Bonjour</p>je veux<blockquote>vieux</blockquote>partir</body></ticket></t>".utf8))
+        #expect(try drain(try XMLRecordReader(path: ends, options: options)).messages.map(\.text) == ["Bonjour je veux vieux partir"])
+        var own = options
+        own.xmlRecordElement = "message"
+        own.xmlTextElement = "/message/"
+        own.xmlIdElement = "meta/id"
+        let metaFile = try temporaryFile("meta.xml", Array("<m><message><meta><id>A2</id><created>2024-01-01</created></meta>Please refund my invoice</message></m>".utf8))
+        let (metaMessages, metaFailures, _) = try drain(try XMLRecordReader(path: metaFile, options: own))
+        #expect(metaFailures.isEmpty)
+        #expect(metaMessages.map(\.text) == ["Please refund my invoice"])
+        #expect(metaMessages.map(\.id) == ["A2"])
+        var slash = options
+        slash.xmlTextElement = "/"
+        #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: metaFile, options: slash) }
     }
 
     @Test func readsRecordsAndCountsAddUp() throws {

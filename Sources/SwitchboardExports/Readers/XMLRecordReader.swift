@@ -57,11 +57,18 @@ public final class XMLRecordReader: ExportReader {
     /// - Throws: ``SwitchboardError`` `.invalidArgument` without record and text element names,
     ///   `.io` when the file cannot be opened.
     public init(path: String, options: ExportOptions) throws {
-        guard let record = options.xmlRecordElement, !record.isEmpty, let text = options.xmlTextElement, !text.isEmpty else {
+        // Paths without empty segments: "message/", "/message" and "a//b" are "message" and "a/b".
+        func normalized(_ path: String?) -> String? {
+            path.map { $0.split(separator: "/").joined(separator: "/") }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        guard let record = options.xmlRecordElement, !record.isEmpty, let text = normalized(options.xmlTextElement) else {
             throw SwitchboardError(.invalidArgument, "XML exports need the record and text element names (--xml-record, --xml-text)")
         }
+        if let id = options.xmlIdElement, normalized(id) == nil {
+            throw SwitchboardError(.invalidArgument, "--xml-id '\(id)' names no element")
+        }
         self.path = path
-        state = ParseState(path: path, options: options, recordName: record, textName: text, idName: options.xmlIdElement)
+        state = ParseState(path: path, options: options, recordName: record, textName: text, idName: normalized(options.xmlIdElement))
         if path == "-" {
             descriptor = 0
         } else {
@@ -269,8 +276,9 @@ public final class XMLRecordReader: ExportReader {
         var sawText = false
         var capture = Capture.none
         var captureDepth = 0
-        /// Whether the text of a record that is its own text is paused while its id child is read.
-        var textPaused = false
+        /// When the record is its own text: the depth of the element holding its id (its id, or the wrapper of a
+        /// path such as meta/id), whose whole content is kept out of the text.
+        var textSuspendedAt: Int?
         var tooLong = false
         var nested = false
         var idTooLong = false
@@ -324,11 +332,16 @@ public final class XMLRecordReader: ExportReader {
                 let isID = onID && level + 1 == (idPath?.count ?? 0)
                 switch capture {
                 case .text:
-                    // The id child of a record that is its own text is not part of the text.
-                    if recordIsText, captureDepth == recordDepth, isID, id.isEmpty {
-                        capture = .id
-                        captureDepth = depth
-                        textPaused = true
+                    // When the record is its own text, the element holding its id (its id child, or the wrapper of
+                    // an id path such as meta/id) is not text: "A1I want to cancel", "2024-01-01 Please refund".
+                    if recordIsText, captureDepth == recordDepth, level == 0, onID {
+                        textSuspendedAt = depth
+                        separateWords()
+                        capture = .none
+                        if isID, id.isEmpty {
+                            capture = .id
+                            captureDepth = depth
+                        }
                     } else if let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
                         // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"),
                         // an inline one does not ("r<b>é</b>silier").
@@ -362,7 +375,7 @@ public final class XMLRecordReader: ExportReader {
             nested = false
             idTooLong = false
             entity = nil
-            textPaused = false
+            textSuspendedAt = nil
             // A record that is its own text (`<message>text</message>`, --xml-record and --xml-text the same).
             if recordIsText {
                 sawText = true
@@ -377,18 +390,21 @@ public final class XMLRecordReader: ExportReader {
             "abbr", "q", "tt", "ins", "del", "cite", "dfn", "kbd", "var", "wbr",
         ]
 
-        func endElement() {
+        func endElement(localName: UnsafePointer<xmlChar>?) {
             guard !stopped else { return }
+            // The end of an element inside the text separates words as its start does ("<p>Bonjour</p>je").
+            if capture == .text, depth > captureDepth, let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
+                separateWords()
+            }
             if capture != .none, depth == captureDepth {
-                if capture == .id, textPaused {
-                    capture = .text
-                    captureDepth = recordDepth
-                    textPaused = false
-                    separateWords()
-                } else {
-                    if capture == .text, !text.isEmpty { text.append(0x0A) }
-                    capture = .none
-                }
+                if capture == .text, !text.isEmpty { text.append(0x0A) }
+                capture = .none
+            }
+            if let suspended = textSuspendedAt, depth == suspended {
+                // Back to the record's own text after the element holding its id.
+                textSuspendedAt = nil
+                capture = .text
+                captureDepth = recordDepth
             }
             if inRecord, depth > recordDepth, !onTextPath.isEmpty {
                 onTextPath.removeLast()
@@ -478,7 +494,7 @@ private func xmlStartElement(
 private func xmlEndElement(
     _ context: UnsafeMutableRawPointer?, _ localName: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?
 ) {
-    parseState(context)?.1.endElement()
+    parseState(context)?.1.endElement(localName: localName)
 }
 
 private func xmlCharacters(_ context: UnsafeMutableRawPointer?, _ bytes: UnsafePointer<xmlChar>?, _ count: Int32) {
