@@ -83,9 +83,9 @@ import Switchboard
         let guillemets = Array("<html><body><p>Dossier ".utf8) + [0xAB, 0xA0, 0x72, 0xE9, 0x73, 0x69, 0x6C, 0x69, 0xE9, 0xA0, 0xBB]
             + Array(" depuis f".utf8) + [0xE9] + Array("vrier, le sinistre est d".utf8) + [0xE9] + Array("clar".utf8) + [0xE9] + Array(".</p></body></html>".utf8)
         #expect(try drain(HTMLDocumentReader(bytes: guillemets, name: "typo.html")).messages.first?.text == "Dossier «\u{A0}résilié\u{A0}» depuis février, le sinistre est déclaré.")
-        // A UTF-8 page with one stray Windows-1252 byte stays UTF-8 (one replacement character).
-        let stray = Array("<html><body><p>Je souhaite résilier mon contrat d".utf8) + [0x92] + Array("assurance.</p></body></html>".utf8)
-        #expect(try drain(HTMLDocumentReader(bytes: stray, name: "stray.html")).messages.first?.text == "Je souhaite résilier mon contrat d\u{FFFD}assurance.")
+        // A UTF-8 page with pasted Windows-1252 bytes stays UTF-8, each stray byte read as its Windows-1252 character.
+        let stray = Array("<html><body><p>Je veux résilier l".utf8) + [0x92] + Array("abonnement, c".utf8) + [0x92] + Array("est urgent.</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: stray, name: "stray.html")).messages.first?.text == "Je veux résilier l’abonnement, c’est urgent.")
     }
 }
 

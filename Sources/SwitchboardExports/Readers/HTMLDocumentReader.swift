@@ -54,7 +54,8 @@ public final class HTMLDocumentReader: ExportReader {
         let location = SourceLocation(file: path, index: 0)
         let text: String
         do {
-            text = TextCleaning.trimmed(try HTMLText.text(fromHTML: bytes, encoding: Self.encoding(of: bytes)))
+            let prepared = Self.prepared(bytes)
+            text = TextCleaning.trimmed(try HTMLText.text(fromHTML: prepared.bytes, encoding: prepared.encoding))
         } catch {
             // Part of the page is not the message: a failure record, not a message routed on its first paragraph.
             let record = ExportRecord.failure(SwitchboardError(.malformedRecord, "\(error): the page's text is incomplete", location: location))
@@ -74,22 +75,24 @@ public final class HTMLDocumentReader: ExportReader {
         return record
     }
 
-    /// The encoding to read a page in, or nil to let libxml2 follow the page: a declared charset or a UTF-16
-    /// byte-order mark (a UTF-16 page was read as UTF-8, "��<", and routed); otherwise UTF-8, unless the page
-    /// has more invalid UTF-8 than valid multibyte sequences: then Windows-1252 ("r�silier" came out of a Latin-1
-    /// page). One stray byte in a UTF-8 page stays one U+FFFD; a Latin-1 page where "é", a no-break space and
-    /// "»" happen to form a valid UTF-8 sequence is still Latin-1.
-    static func encoding(of bytes: [UInt8]) -> String? {
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || declaresCharset(bytes) { return nil }
-        var iterator = bytes.makeIterator(), decoder = UTF8(), multibyte = 0, invalid = 0
-        decoding: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): if scalar.value >= 0x80 { multibyte += 1 }
-            case .emptyInput: break decoding
-            case .error: invalid += 1
-            }
+    /// The page's bytes and the encoding to read them in (nil: libxml2 follows the page). A declared charset or a
+    /// UTF-16 byte-order mark is followed (a UTF-16 page was read as UTF-8, "��<", and routed). Otherwise:
+    /// - mostly invalid UTF-8 (four invalid bytes or more for each valid sequence, or no valid one): Windows-1252,
+    ///   the whole page ("r�silier" came out of a Latin-1 page, and "é", a no-break space and "»" form valid
+    ///   UTF-8 by chance, so one valid sequence does not make a page UTF-8);
+    /// - otherwise UTF-8, each byte that is not part of valid UTF-8 read as its Windows-1252 character (a Word
+    ///   apostrophe pasted into a UTF-8 page is an apostrophe, and does not turn the page's "é" into "Ã©").
+    static func prepared(_ bytes: [UInt8]) -> (bytes: [UInt8], encoding: String?) {
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || declaresCharset(bytes) { return (bytes, nil) }
+        var multibyte = 0, invalid = 0, i = 0
+        while i < bytes.count {
+            if bytes[i] < 0x80 { i += 1; continue }
+            let length = TextCleaning.validUTF8SequenceLength(bytes, at: i)
+            if length > 0 { multibyte += 1; i += length } else { invalid += 1; i += 1 }
         }
-        return invalid > multibyte ? "windows-1252" : "UTF-8"
+        if invalid == 0 { return (bytes, "UTF-8") }
+        if multibyte == 0 || invalid >= 4 * multibyte { return (bytes, "windows-1252") }
+        return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
     }
 
     /// Whether the head of the document declares its charset (then libxml2 should follow it): a

@@ -49,6 +49,45 @@ enum TextCleaning {
         return decoded
     }
 
+    /// The bytes with every byte that is not part of valid UTF-8 replaced by the UTF-8 of its Windows-1252
+    /// character: a UTF-8 text with a few pasted Windows-1252 bytes (a Word apostrophe, a no-break space).
+    static func utf8RepairingWithWindows1252(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte < 0x80 { out.append(byte); i += 1; continue }
+            let length = validUTF8SequenceLength(bytes, at: i)
+            if length > 0 {
+                out.append(contentsOf: bytes[i..<(i + length)])
+                i += length
+                continue
+            }
+            let scalar: Unicode.Scalar = byte <= 0x9F
+                ? (MailDecoding.windows1252[Int(byte - 0x80)].flatMap(Unicode.Scalar.init) ?? "\u{FFFD}")
+                : Unicode.Scalar(byte)
+            out.append(contentsOf: String(scalar).utf8)
+            i += 1
+        }
+        return out
+    }
+
+    /// The length of the valid UTF-8 sequence starting at `i` (2 to 4), or 0 when none starts there.
+    static func validUTF8SequenceLength(_ bytes: [UInt8], at i: Int) -> Int {
+        func continuation(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool { k < bytes.count && range.contains(bytes[k]) }
+        switch bytes[i] {
+        case 0xC2...0xDF: return continuation(i + 1) ? 2 : 0
+        case 0xE0: return continuation(i + 1, 0xA0...0xBF) && continuation(i + 2) ? 3 : 0
+        case 0xE1...0xEC, 0xEE...0xEF: return continuation(i + 1) && continuation(i + 2) ? 3 : 0
+        case 0xED: return continuation(i + 1, 0x80...0x9F) && continuation(i + 2) ? 3 : 0
+        case 0xF0: return continuation(i + 1, 0x90...0xBF) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        case 0xF1...0xF3: return continuation(i + 1) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        case 0xF4: return continuation(i + 1, 0x80...0x8F) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        default: return 0
+        }
+    }
+
     /// Decodes UTF-8, or nil when the bytes are not valid UTF-8.
     static func decodeUTF8Strictly(_ bytes: some Collection<UInt8>) -> String? {
         var decoder = UTF8()
