@@ -48,11 +48,15 @@ import Switchboard
         #expect(deep.failures.first?.location?.file == "deep.html")
         #expect(deep.statistics.inputMessages == 1)
         // A byte the declared encoding does not have: libxml2 stopped there without a word, and printed the bytes.
-        let declared = Array(#"<html><head><meta charset="windows-1252"></head><body><p>Je veux r"#.utf8) + [0xE9]
-            + Array("silier mon contrat ".utf8) + [0x81] + Array(" au plus vite, merci de me rappeler.</p></body></html>".utf8)
-        let cut = try drain(HTMLDocumentReader(bytes: declared, name: "cp1252.html"))
+        // (Windows-1252 is converted before libxml2 reads the page; ISO-8859-7 has no 0xFF.)
+        let declared = Array(#"<html><head><meta charset="iso-8859-7"></head><body><p>Je veux r"#.utf8) + [0x65]
+            + Array("silier mon contrat ".utf8) + [0xFF] + Array(" au plus vite, merci de me rappeler.</p></body></html>".utf8)
+        let cut = try drain(HTMLDocumentReader(bytes: declared, name: "greek.html"))
         #expect(cut.messages.isEmpty)
         #expect(cut.failures.first?.message.contains("declared encoding") == true)
+        let undefined = Array(#"<html><head><meta charset="windows-1252"></head><body><p>Je veux r"#.utf8) + [0xE9]
+            + Array("silier ".utf8) + [0x81] + Array(" vite.</p></body></html>".utf8)
+        #expect(try drain(HTMLDocumentReader(bytes: undefined, name: "cp1252.html")).messages.first?.text == "Je veux résilier \u{FFFD} vite.")
         let fine = Array(#"<html><head><meta charset="windows-1252"></head><body><p>Je veux r"#.utf8) + [0xE9] + Array("silier.</p></body></html>".utf8)
         #expect(try drain(HTMLDocumentReader(bytes: fine, name: "fine.html")).messages.first?.text == "Je veux résilier.")
         let shallow = try drain(HTMLDocumentReader(bytes: page(depth: 200), name: "shallow.html"))
@@ -90,6 +94,30 @@ import Switchboard
 }
 
 @Suite struct FormatDetectionTests {
+    @Test("a page declared UTF-8, or with a UTF-8 byte-order mark, reads a stray Windows-1252 byte as its character; Latin-1 is Windows-1252")
+    func declaredCharsetsAreRepaired() throws {
+        func text(_ bytes: [UInt8]) throws -> String? {
+            try drain(HTMLDocumentReader(bytes: bytes, name: "page.html")).messages.first?.text
+        }
+        // A Word apostrophe (0x92) in a page declared UTF-8: libxml2 alone switched the rest to Latin-1 ("rÃ©silier").
+        let declared = Array(#"<html><head><meta charset="utf-8"></head><body><p>Bonjour, j"#.utf8) + [0x92]
+            + Array("aimerais résilier, déjà payé.</p></body></html>".utf8)
+        #expect(try text(declared) == "Bonjour, j’aimerais résilier, déjà payé.")
+        // A UTF-8 byte-order mark on a Latin-1 page: the mark is not text, and the accents are read.
+        let marked = [0xEF, 0xBB, 0xBF] + Array("<html><body><p>r".utf8) + [0xE9] + Array("sili".utf8) + [0xE9] + Array(" f".utf8) + [0xE9]
+            + Array("vrier</p></body></html>".utf8)
+        #expect(try text(marked) == "résilié février")
+        // Declared ISO-8859-1 is read as browsers read it: 0x92 is an apostrophe, not the control character U+0092.
+        let latin = Array(#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"></head><body><p>l"#.utf8)
+            + [0x92] + Array("assur".utf8) + [0xE9] + Array("</p></body></html>".utf8)
+        #expect(try text(latin) == "l’assuré")
+        // The bytes Windows-1252 leaves undefined no longer stop libxml2 (the page was an error record).
+        let undefined = Array("<html><body><p>r".utf8) + [0xE9] + Array("silier ".utf8) + [0x81, 0x20, 0x8D] + Array(" ok</p></body></html>".utf8)
+        #expect(try text(undefined) == "résilier \u{FFFD} \u{FFFD} ok")
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta http-equiv="content-type" content="text/html; charset=UTF-8">"#.utf8)) == "utf-8")
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<?xml version="1.0" encoding='ISO-8859-15'?><html/>"#.utf8)) == "iso-8859-15")
+    }
+
     @Test(arguments: [
         ("jsonl/messages.jsonl", ExportFormat.jsonl), ("jsonl/nested.ndjson", .jsonl), ("csv/french.csv", .csv),
         ("csv/tickets.tsv", .tsv), ("messenger/message_1.json", .messengerJSON), ("messenger/message_1.html", .messengerHTML),

@@ -158,6 +158,8 @@ import Switchboard
         // Valid UTF-8 without a charset is still UTF-8; a declared UTF-8 is repaired, not reinterpreted.
         #expect(try MailDecoding.decodeCharset(Array("résilier".utf8), charset: nil) == "résilier")
         #expect(try MailDecoding.decodeCharset([0x72, 0xE9], charset: "utf-8") == "r\u{FFFD}")
+        // ISO-8859-1 as mail clients read it (Outlook labels Windows-1252 so): 0x92 is an apostrophe, not U+0092.
+        #expect(try MailDecoding.decodeCharset([0x6C, 0x92, 0x61, 0x73, 0x73, 0x75, 0x72, 0xE9], charset: "ISO-8859-1") == "l’assuré")
     }
 
     @Test("a customer's sentence starting 'Sent via' is kept; short mail-app signatures are still cut")

@@ -41,9 +41,11 @@ enum HTMLText {
         guard let context = htmlNewParserCtxt() else { return try body(nil, "libxml2 could not allocate a parser") }
         defer { htmlFreeParserCtxt(context) }
         LibXML2.encodingConversionFailed = false
+        // An encoding given here is the page's, already worked out: a `<meta charset>` in it must not switch it.
+        let options = encoding == nil ? LibXML2.htmlOptions : LibXML2.htmlOptions | Int32(HTML_PARSE_IGNORE_ENC.rawValue)
         let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                htmlCtxtReadMemory(context, chars.baseAddress, Int32(clamping: chars.count), "noname.html", encoding, LibXML2.htmlOptions)
+                htmlCtxtReadMemory(context, chars.baseAddress, Int32(clamping: chars.count), "noname.html", encoding, options)
             }
         }
         defer { if let document { xmlFreeDoc(document) } }

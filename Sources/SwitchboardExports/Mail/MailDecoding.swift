@@ -129,23 +129,16 @@ enum MailDecoding {
             return try decodeCharset(bytes, charset: "windows-1252")
         case "utf-8", "utf8":
             return String(decoding: bytes, as: UTF8.self)
-        case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
-            var scalars = String.UnicodeScalarView()
-            for byte in bytes { scalars.append(Unicode.Scalar(byte)) }
-            return String(scalars)
         case "iso-8859-15", "iso8859-15", "latin-9", "latin9":
             var scalars = String.UnicodeScalarView()
             for byte in bytes { scalars.append(Unicode.Scalar(iso885915[byte] ?? UInt32(byte)) ?? "\u{FFFD}") }
             return String(scalars)
-        case "windows-1252", "cp1252", "cp-1252", "x-cp1252", "win-1252":
+        case "windows-1252", "cp1252", "cp-1252", "x-cp1252", "win-1252",
+            // ISO-8859-1 is read as Windows-1252, as browsers and mail clients do: Outlook labels Windows-1252
+            // text ISO-8859-1, and its 0x92 is an apostrophe, not the control character U+0092.
+            "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
             var scalars = String.UnicodeScalarView()
-            for byte in bytes {
-                if byte >= 0x80, byte <= 0x9F {
-                    scalars.append(windows1252[Int(byte - 0x80)].flatMap(Unicode.Scalar.init) ?? "\u{FFFD}")
-                } else {
-                    scalars.append(Unicode.Scalar(byte))
-                }
-            }
+            for byte in bytes { scalars.append(TextCleaning.windows1252Scalar(byte)) }
             return String(scalars)
         default:
             // UTF-16 as declared when the bytes can be UTF-16 (a byte-order mark, or NULs as ASCII text in it has):

@@ -4,8 +4,8 @@ import Switchboard
 /// Reads an HTML file as one message: its visible text (scripts, styles and the head left out).
 ///
 /// The document is parsed whole with libxml2's HTML parser (bounded by
-/// ``ExportLimits/maxDocumentBytes``); the encoding comes from the document's `<meta charset>`,
-/// else UTF-8 is tried. A document without visible text is a failure ("empty text"), and so is one whose
+/// ``ExportLimits/maxDocumentBytes``); the encoding comes from a byte-order mark, else the document's
+/// `<meta charset>`, else the bytes (see ``prepared(_:)``). A document without visible text is a failure ("empty text"), and so is one whose
 /// text is over ``ExportLimits/maxMessageBytes``, or one libxml2 stops reading before its end (elements
 /// nested more than 256 deep): its text would be incomplete. Parsing takes about 18 times the file's size in memory
 /// (a 50 MB page: 934 MB), which the document limit bounds.
@@ -75,15 +75,37 @@ public final class HTMLDocumentReader: ExportReader {
         return record
     }
 
-    /// The page's bytes and the encoding to read them in (nil: libxml2 follows the page). A declared charset or a
-    /// UTF-16 byte-order mark is followed (a UTF-16 page was read as UTF-8, "��<", and routed). Otherwise:
-    /// - mostly invalid UTF-8 (four invalid bytes or more for each valid sequence, or no valid one): Windows-1252,
-    ///   the whole page ("r�silier" came out of a Latin-1 page, and "é", a no-break space and "»" form valid
-    ///   UTF-8 by chance, so one valid sequence does not make a page UTF-8);
-    /// - otherwise UTF-8, each byte that is not part of valid UTF-8 read as its Windows-1252 character (a Word
-    ///   apostrophe pasted into a UTF-8 page is an apostrophe, and does not turn the page's "é" into "Ã©").
+    /// The page's bytes and the encoding to read them in (nil: libxml2 follows the page's declaration).
+    ///
+    /// - A UTF-16 byte-order mark is followed (a UTF-16 page was read as UTF-8, "��<", and routed).
+    /// - A UTF-8 byte-order mark, or a declared UTF-8, means UTF-8 (the mark is dropped, never text): each byte
+    ///   that is not part of valid UTF-8 is read as its Windows-1252 character. Left to libxml2, one Word
+    ///   apostrophe pasted into a page declared UTF-8 switched the rest of the page to Latin-1 ("rÃ©silier").
+    /// - A declared ISO-8859-1, ASCII or Windows-1252 means Windows-1252, as browsers read them (0x92 is ’, not a
+    ///   control character); other declared charsets are libxml2's.
+    /// - Nothing declared: mostly invalid UTF-8 (four invalid bytes or more for each valid sequence, or no valid
+    ///   one) is Windows-1252, the whole page ("r�silier" came out of a Latin-1 page, and "é", a no-break space
+    ///   and "»" form valid UTF-8 by chance, so one valid sequence does not make a page UTF-8); otherwise UTF-8,
+    ///   repaired as above.
+    ///
+    /// Windows-1252 is converted here, not by libxml2's iconv, which stopped at the five bytes that charset leaves
+    /// undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) and lost the page; here they become U+FFFD.
     static func prepared(_ bytes: [UInt8]) -> (bytes: [UInt8], encoding: String?) {
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || declaresCharset(bytes) { return (bytes, nil) }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return (bytes, nil) }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return (TextCleaning.utf8RepairingWithWindows1252(Array(bytes.dropFirst(3))), "UTF-8")
+        }
+        if let charset = declaredCharset(bytes) {
+            switch charset {
+            case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8":
+                return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
+            case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "iso-ir-100",
+                "us-ascii", "ascii", "ansi_x3.4-1968", "windows-1252", "cp1252", "x-cp1252":
+                return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8")
+            default:
+                return (bytes, nil)
+            }
+        }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {
             if bytes[i] < 0x80 { i += 1; continue }
@@ -91,26 +113,41 @@ public final class HTMLDocumentReader: ExportReader {
             if length > 0 { multibyte += 1; i += length } else { invalid += 1; i += 1 }
         }
         if invalid == 0 { return (bytes, "UTF-8") }
-        if multibyte == 0 || invalid >= 4 * multibyte { return (bytes, "windows-1252") }
+        if multibyte == 0 || invalid >= 4 * multibyte { return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8") }
         return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
     }
 
-    /// Whether the head of the document declares its charset (then libxml2 should follow it): a
-    /// `<meta charset=…>`, a `<meta http-equiv="Content-Type" content="…charset=…">`, or an XML
-    /// declaration's encoding. A `charset` elsewhere (`<script charset="utf-8">`) does not count.
+    /// Whether the head of the document declares its charset (see ``declaredCharset(_:)``).
     static func declaresCharset(_ bytes: [UInt8]) -> Bool {
+        declaredCharset(bytes) != nil
+    }
+
+    /// The charset the head of the document declares, lowercased: a `<meta charset=…>`, a
+    /// `<meta http-equiv="Content-Type" content="…charset=…">`, or an XML declaration's encoding. A `charset`
+    /// elsewhere (`<script charset="utf-8">`) does not count.
+    static func declaredCharset(_ bytes: [UInt8]) -> String? {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
         let start = head.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
-        if start.hasPrefix("<?xml"), let end = start.firstIndex(of: ">"), start[..<end].contains("encoding") { return true }
+        func cleaned(_ value: Substring) -> String? {
+            let name = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"' ;\t\r\n"))
+            return name.isEmpty ? nil : name
+        }
+        if start.hasPrefix("<?xml"), let end = start.firstIndex(of: ">") {
+            let declaration = start[start.index(start.startIndex, offsetBy: 5)..<end]
+            if declaration.contains("encoding"), let value = Self.attributes(declaration)["encoding"] { return cleaned(Substring(value)) ?? "" }
+        }
         var rest = Substring(head)
         while let meta = rest.range(of: "<meta") {
             let tagEnd = rest[meta.upperBound...].firstIndex(of: ">") ?? rest.endIndex
             let attributes = Self.attributes(rest[meta.upperBound..<tagEnd])
-            if attributes["charset"] != nil { return true }
-            if attributes["http-equiv"] == "content-type", attributes["content"]?.contains("charset=") == true { return true }
+            if let charset = attributes["charset"] { return cleaned(Substring(charset)) ?? "" }
+            if attributes["http-equiv"] == "content-type", let content = attributes["content"], let at = content.range(of: "charset=") {
+                let value = content[at.upperBound...].prefix { $0 != ";" && !$0.isWhitespace }
+                return cleaned(value) ?? ""
+            }
             rest = rest[tagEnd...]
         }
-        return false
+        return nil
     }
 
     /// The attributes of a tag (the text after its name), by name; values unquoted.

@@ -49,6 +49,23 @@ enum TextCleaning {
         return decoded
     }
 
+    /// The UTF-8 of Windows-1252 bytes; the five bytes that charset leaves undefined become U+FFFD.
+    static func utf8FromWindows1252(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
+        for byte in bytes {
+            if byte < 0x80 { out.append(byte); continue }
+            out.append(contentsOf: String(windows1252Scalar(byte)).utf8)
+        }
+        return out
+    }
+
+    /// The Windows-1252 character of a byte (U+FFFD for the five it leaves undefined).
+    static func windows1252Scalar(_ byte: UInt8) -> Unicode.Scalar {
+        guard byte >= 0x80, byte <= 0x9F else { return Unicode.Scalar(byte) }
+        return MailDecoding.windows1252[Int(byte - 0x80)].flatMap(Unicode.Scalar.init) ?? "\u{FFFD}"
+    }
+
     /// The bytes with every byte that is not part of valid UTF-8 replaced by the UTF-8 of its Windows-1252
     /// character: a UTF-8 text with a few pasted Windows-1252 bytes (a Word apostrophe, a no-break space).
     static func utf8RepairingWithWindows1252(_ bytes: [UInt8]) -> [UInt8] {
@@ -64,10 +81,7 @@ enum TextCleaning {
                 i += length
                 continue
             }
-            let scalar: Unicode.Scalar = byte <= 0x9F
-                ? (MailDecoding.windows1252[Int(byte - 0x80)].flatMap(Unicode.Scalar.init) ?? "\u{FFFD}")
-                : Unicode.Scalar(byte)
-            out.append(contentsOf: String(scalar).utf8)
+            out.append(contentsOf: String(windows1252Scalar(byte)).utf8)
             i += 1
         }
         return out
