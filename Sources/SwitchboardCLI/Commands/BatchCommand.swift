@@ -48,13 +48,13 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "WhatsApp/Messenger: leave out the messages this sender (the company) wrote.")
     var companySender: String?
 
-    @Option(help: "XML: the element of one record.")
+    @Option(help: "XML: the name of the element of one record, found at any depth (a name, not a path).")
     var xmlRecord: String?
 
     @Option(help: "XML: the record's child holding the text, or its path below the record (content/body).")
     var xmlText: String?
 
-    @Option(help: "XML: the record's child holding the id, or its path below the record (meta/id).")
+    @Option(help: "XML: the record's child holding the id, or its path below the record (meta/id, or message/id inside the text).")
     var xmlId: String?
 
     @Flag(help: "Add the explanation (top features) to each record.")

@@ -61,8 +61,17 @@ public final class XMLRecordReader: ExportReader {
         func normalized(_ path: String?) -> String? {
             path.map { $0.split(separator: "/").joined(separator: "/") }.flatMap { $0.isEmpty ? nil : $0 }
         }
-        guard let record = options.xmlRecordElement, !record.isEmpty, let text = normalized(options.xmlTextElement) else {
+        guard let givenRecord = options.xmlRecordElement, let givenText = options.xmlTextElement else {
             throw SwitchboardError(.invalidArgument, "XML exports need the record and text element names (--xml-record, --xml-text)")
+        }
+        guard let record = normalized(givenRecord) else {
+            throw SwitchboardError(.invalidArgument, "--xml-record '\(givenRecord)' names no element")
+        }
+        guard !record.contains("/") else {
+            throw SwitchboardError(.invalidArgument, "--xml-record '\(givenRecord)' is a path: give the record element's name alone (the records are found at any depth)")
+        }
+        guard let text = normalized(givenText) else {
+            throw SwitchboardError(.invalidArgument, "--xml-text '\(givenText)' names no element")
         }
         if let id = options.xmlIdElement, normalized(id) == nil {
             throw SwitchboardError(.invalidArgument, "--xml-id '\(id)' names no element")
@@ -229,6 +238,14 @@ public final class XMLRecordReader: ExportReader {
         /// The local name's bytes, NUL-terminated.
         let local: [UInt8]
 
+        /// Whether this name and `other` can name the same element: the same local name (ignoring case), and the same
+        /// prefix when both have one (`ticket` and `x:ticket` do).
+        func names(_ other: ElementName) -> Bool {
+            guard String(decoding: local, as: UTF8.self).lowercased() == String(decoding: other.local, as: UTF8.self).lowercased() else { return false }
+            guard let prefix, let otherPrefix = other.prefix else { return true }
+            return String(decoding: prefix, as: UTF8.self).lowercased() == String(decoding: otherPrefix, as: UTF8.self).lowercased()
+        }
+
         init(_ name: String) {
             if let colon = name.firstIndex(of: ":") {
                 prefix = Array(name[..<colon].utf8) + [0]
@@ -276,8 +293,11 @@ public final class XMLRecordReader: ExportReader {
         var sawText = false
         var capture = Capture.none
         var captureDepth = 0
-        /// When the record is its own text: the depth of the element holding its id (its id, or the wrapper of a
-        /// path such as meta/id), whose whole content is kept out of the text.
+        /// The depth of the text element being read (the record's, when it is its own text).
+        var textDepth = 0
+        /// When the id's path goes through the text (the record is its own text, or `--xml-text message
+        /// --xml-id message/id`): the depth of the element inside the text that holds the id (the id, or the
+        /// wrapper of a path such as meta/id), whose whole content is kept out of the text.
         var textSuspendedAt: Int?
         var tooLong = false
         var nested = false
@@ -295,7 +315,7 @@ public final class XMLRecordReader: ExportReader {
             self.idName = idName
             record = ElementName(recordName)
             let textSegments = textName.split(separator: "/").map { ElementName(String($0)) }
-            recordIsText = textSegments.count == 1 && textName.caseInsensitiveCompare(recordName) == .orderedSame
+            recordIsText = textSegments.count == 1 && textSegments[0].names(record)
             textPath = textSegments
             idPath = idName.map { $0.split(separator: "/").map { ElementName(String($0)) } }
         }
@@ -332,9 +352,9 @@ public final class XMLRecordReader: ExportReader {
                 let isID = onID && level + 1 == (idPath?.count ?? 0)
                 switch capture {
                 case .text:
-                    // When the record is its own text, the element holding its id (its id child, or the wrapper of
-                    // an id path such as meta/id) is not text: "A1I want to cancel", "2024-01-01 Please refund".
-                    if recordIsText, captureDepth == recordDepth, level == 0, onID {
+                    // When the id's path goes through the text, the element holding the id (the id, or the wrapper
+                    // of a path such as meta/id) is not text: "A1I want to cancel", "2024-01-01 Please refund".
+                    if onID {
                         textSuspendedAt = depth
                         separateWords()
                         capture = .none
@@ -350,10 +370,11 @@ public final class XMLRecordReader: ExportReader {
                 case .id:
                     break
                 case .none:
-                    if isText {
+                    if isText, textSuspendedAt == nil {
                         sawText = true
                         capture = .text
                         captureDepth = depth
+                        textDepth = depth
                     } else if isID, id.isEmpty {
                         capture = .id
                         captureDepth = depth
@@ -381,6 +402,7 @@ public final class XMLRecordReader: ExportReader {
                 sawText = true
                 capture = .text
                 captureDepth = depth
+                textDepth = depth
             }
         }
 
@@ -401,10 +423,10 @@ public final class XMLRecordReader: ExportReader {
                 capture = .none
             }
             if let suspended = textSuspendedAt, depth == suspended {
-                // Back to the record's own text after the element holding its id.
+                // Back to the text after the element holding the id.
                 textSuspendedAt = nil
                 capture = .text
-                captureDepth = recordDepth
+                captureDepth = textDepth
             }
             if inRecord, depth > recordDepth, !onTextPath.isEmpty {
                 onTextPath.removeLast()
@@ -449,9 +471,9 @@ public final class XMLRecordReader: ExportReader {
             if tooLong {
                 return .failure(SwitchboardError(.malformedRecord, "record text longer than \(options.limits.maxMessageBytes) bytes", location: location))
             }
-            if let entity {
+            if entity != nil {
                 return .failure(SwitchboardError(
-                    .malformedRecord, "record uses the entity &\(entity); which is not expanded (entities are never substituted)", location: location))
+                    .malformedRecord, "record uses an entity reference (&…;) which is not expanded (entities are never substituted)", location: location))
             }
             if nested {
                 return .failure(SwitchboardError(.malformedRecord, "record holds another <\(recordName)> element: records must not nest", location: location))
@@ -461,7 +483,9 @@ public final class XMLRecordReader: ExportReader {
             }
             guard sawText else {
                 // Only that place is read: say how to name an element deeper inside.
-                let hint = textPath.count == 1 ? " (only the record's own children are read: for one deeper inside, give its path, such as parent/\(textName))" : ""
+                let hint = textPath.count > 1 && textPath[0].names(record)
+                    ? " (paths start below the record: drop the leading \(recordName)/)"
+                    : textPath.count == 1 ? " (only the record's own children are read: for one deeper inside, give its path, such as parent/\(textName))" : ""
                 return .failure(SwitchboardError(.malformedRecord, "record has no <\(textName)> element\(hint)", location: location))
             }
             let string = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
