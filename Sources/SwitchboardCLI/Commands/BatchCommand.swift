@@ -57,6 +57,9 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "XML: the record's child holding the id, or its path below the record (meta/id, or message/id inside the text).")
     var xmlId: String?
 
+    @Flag(help: "JSONL/CSV/TSV/XML: the text field holds HTML (a help desk's html_body, CDATA); route its visible text, quoted <blockquote> history left out.")
+    var htmlText = false
+
     @Flag(help: "Add the explanation (top features) to each record.")
     var explain = false
 
@@ -86,6 +89,7 @@ struct BatchCommand: AsyncParsableCommand {
         options.xmlRecordElement = xmlRecord
         options.xmlTextElement = xmlText
         options.xmlIdElement = xmlId
+        options.htmlText = htmlText
         let writer = try output.map { try AtomicFileWriter(path: $0) }
         var stdout = OutputBuffer()
         func emit(_ text: String) throws {

@@ -29,6 +29,9 @@ public struct ExportOptions: Sendable {
     public var xmlTextElement: String?
     /// XML: the record's child that holds the id (`--xml-id`), or its path below the record, if any.
     public var xmlIdElement: String?
+    /// JSON Lines, CSV/TSV and XML: the text field holds HTML; route its visible text (see ``HTMLFieldReader``).
+    /// The other formats know whether their text is HTML and ignore it.
+    public var htmlText = false
     /// A channel to set on every message, overriding the one the format implies.
     public var channel: String?
     /// Bounds that keep hostile or broken inputs from using unbounded memory or time.

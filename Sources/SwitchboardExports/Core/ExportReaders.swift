@@ -17,6 +17,14 @@ public enum ExportReaders {
             }
             format = try detectFormat(path)
         }
+        let reader = try open(path, format: format, options: options)
+        switch format {
+        case .jsonl, .csv, .tsv, .xml: return options.htmlText ? HTMLFieldReader(reader) : reader
+        default: return reader
+        }
+    }
+
+    private static func open(_ path: String, format: ExportFormat, options: ExportOptions) throws -> any ExportReader {
         switch format {
         case .auto: throw SwitchboardError(.invalidArgument, "cannot detect the format of \(path)")
         case .jsonl: return try JSONLinesReader(path: path, options: options)

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import Switchboard
+@testable import SwitchboardExports
+
+/// `--html-text`: a help desk's HTML body field is routed on its visible text.
+@Suite struct HTMLFieldReaderTests {
+    @Test("JSON Lines, CSV and XML fields holding HTML give their visible text; plain fields are untouched; counts add up")
+    func htmlFieldsAreReadAsText() throws {
+        var options = ExportOptions()
+        options.htmlText = true
+        let jsonl = try temporaryFile("tickets.jsonl", Array("""
+            {"id":"1","text":"<div><p>Bonjour,</p><p>je veux r&eacute;silier mon contrat&nbsp;!</p><blockquote>Le service client vous répond</blockquote></div>"}
+            {"id":"2","text":"plain text, AT&T and 3 < 4 kept"}
+            {"id":"3","text":"<p><img src=\\"x.png\\"></p>"}
+            {"id":"4","text":"ma voiture<br>est en panne"}
+
+            """.utf8))
+        let (messages, failures, statistics) = try drain(try ExportReaders.open(jsonl, options: options))
+        #expect(messages.map(\.text) == ["Bonjour,\n\nje veux résilier mon contrat\u{00A0}!", "plain text, AT&T and 3 < 4 kept", "ma voiture\nest en panne"])
+        #expect(messages.map(\.id) == ["1", "2", "4"])
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("empty text") == true)
+        #expect(failures.first?.location?.line == 3)
+        #expect(statistics.messages == 3)
+        #expect(statistics.failures == 1)
+        #expect(statistics.inputMessages == 4)
+
+        let csv = try temporaryFile("tickets.csv", Array("id,text\n7,\"<p>Je souhaite un <b>devis</b> auto</p>\"\n".utf8))
+        #expect(try drain(try ExportReaders.open(csv, options: options)).messages.map(\.text) == ["Je souhaite un devis auto"])
+
+        options.xmlRecordElement = "ticket"
+        options.xmlTextElement = "description"
+        let xml = try temporaryFile("tickets.xml", Array("<t><ticket><description><![CDATA[<p>Sinistre :</p><p>d&eacute;g&acirc;t des eaux</p>]]></description></ticket></t>".utf8))
+        #expect(try drain(try ExportReaders.open(xml, options: options)).messages.map(\.text) == ["Sinistre :\n\ndégât des eaux"])
+
+        // Off (the default), the field is the text as it is.
+        options.htmlText = false
+        #expect(try drain(try ExportReaders.open(csv, options: options)).messages.map(\.text) == ["<p>Je souhaite un <b>devis</b> auto</p>"])
+    }
+
+    @Test("HTML nested too deep for libxml2 is a failure in the message's place, not part of its text")
+    func truncatedHTMLIsAFailure() throws {
+        var options = ExportOptions()
+        options.htmlText = true
+        let deep = "<p>premier</p>" + String(repeating: "<div>", count: 300) + "suite" + String(repeating: "</div>", count: 300)
+        let body = try JSONSerialization.data(withJSONObject: ["text": deep])
+        let path = try temporaryFile("deep.jsonl", Array(body) + [0x0A] + Array(#"{"text":"<p>ok</p>"}"#.utf8) + [0x0A])
+        let (messages, failures, statistics) = try drain(try ExportReaders.open(path, options: options))
+        #expect(messages.map(\.text) == ["ok"])
+        #expect(failures.first?.message.contains("incomplete") == true)
+        #expect(statistics.inputMessages == 2)
+    }
+}
