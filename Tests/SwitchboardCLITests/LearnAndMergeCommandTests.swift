@@ -144,6 +144,25 @@ private func corpusShards() throws -> (a: [String], b: [String]) {
     #expect(throws: (any Error).self) { try MergeCommand.parse(["--output", "n.sbm"]) }
 }
 
+/// `--calibrate` took one file: `learn --calibrate test/*.jsonl corrections.jsonl` calibrated on the first held-out
+/// file and learnt the others as corrections, exit 0. It takes every file up to the next option; the corrections or
+/// models go before it, and a command left with none says so.
+@Test func calibrateTakesEveryFileAfterIt() throws {
+    let learn = try LearnCommand.parse(["--model", "m.sbm", "--output", "l.sbm", "c.jsonl", "--calibrate", "a.jsonl", "b.jsonl", "--threads", "1"])
+    #expect(learn.inputs == ["c.jsonl"])
+    #expect(learn.calibrate == ["a.jsonl", "b.jsonl"])
+    do {
+        _ = try LearnCommand.parse(["--model", "m.sbm", "--output", "l.sbm", "--calibrate", "a.jsonl", "b.jsonl", "c.jsonl"])
+        Issue.record("learn with every file after --calibrate was accepted")
+    } catch {
+        let message = LearnCommand.message(for: error)
+        #expect(message.contains("before --calibrate"), "\(message)")
+    }
+    let merge = try MergeCommand.parse(["--output", "n.sbm", "a.sbm", "b.sbm", "--calibrate", "x.jsonl", "y.jsonl"])
+    #expect(merge.models == ["a.sbm", "b.sbm"])
+    #expect(merge.calibrate == ["x.jsonl", "y.jsonl"])
+}
+
 /// `learn --calibrate` on the corrections it is learning calibrated on messages the model had just seen
 /// (accuracy 1.0, a scale of 30) and wrote a model that routed almost nothing. It is refused.
 @Test func learnRefusesToCalibrateOnTheCorrectionsItLearns() async throws {
@@ -155,7 +174,7 @@ private func corpusShards() throws -> (a: [String], b: [String]) {
     try Data("claim\tvitre cassée\nbilling\tprélèvement en double\n".utf8).write(to: URL(fileURLWithPath: corrections))
     var train = try TrainCommand.parse(["--output", directory + "/m.sbm"] + hyperparameters + [corpus])
     try await train.run()
-    let learn = try LearnCommand.parse(["--model", directory + "/m.sbm", "--output", directory + "/l.sbm", "--calibrate", corrections, corrections])
+    let learn = try LearnCommand.parse(["--model", directory + "/m.sbm", "--output", directory + "/l.sbm", corrections, "--calibrate", corrections])
     let error = await #expect(throws: SwitchboardError.self) { try await learn.run() }
     #expect(error?.message.contains("not held out") == true)
     #expect(!FileManager.default.fileExists(atPath: directory + "/l.sbm"))

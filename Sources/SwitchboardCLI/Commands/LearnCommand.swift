@@ -23,12 +23,14 @@ struct LearnCommand: AsyncParsableCommand {
     var output: String
 
     @Argument(help: "Corrections: .jsonl, .tsv, .csv files, or a feedback database (.sqlite, .db) written by `switchboard serve`.")
-    var inputs: [String]
+    var inputs: [String] = []
 
     @Flag(help: "Forget these corrections (learnt before) instead of learning them.")
     var forget = false
 
-    @Option(parsing: .singleValue, help: "Labelled held-out data to recalibrate the updated model on (repeatable).")
+    // Every file up to the next option: with one file per --calibrate, `--calibrate test/*.jsonl corrections.jsonl`
+    // calibrated on the first file and learnt the rest of the held-out set as corrections, with exit 0.
+    @Option(parsing: .upToNextOption, help: "Labelled held-out data to recalibrate the updated model on: every file after it, up to the next option (give the corrections before it).")
     var calibrate: [String] = []
 
     @Option(help: "Precision that automatic routing should reach (with --calibrate; default: the model's).")
@@ -43,7 +45,12 @@ struct LearnCommand: AsyncParsableCommand {
     @OptionGroup var corpus: CorpusOptionGroup
 
     func validate() throws {
-        guard !inputs.isEmpty else { throw ValidationError("give the corrections to learn (or forget): JSONL, TSV or CSV files, or a feedback database") }
+        guard !inputs.isEmpty else {
+            if !calibrate.isEmpty {
+                throw ValidationError("give the corrections before --calibrate: every file after --calibrate is held-out data, up to the next option")
+            }
+            throw ValidationError("give the corrections to learn (or forget): JSONL, TSV or CSV files, or a feedback database")
+        }
         try OptionChecks.threads(threads)
         if targetPrecision != nil && calibrate.isEmpty {
             throw ValidationError("--target-precision sets the threshold of a recalibration: give --calibrate HELDOUT too")

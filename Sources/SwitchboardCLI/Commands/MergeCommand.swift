@@ -21,14 +21,14 @@ struct MergeCommand: AsyncParsableCommand {
     var output: String
 
     @Argument(help: "The models to merge.")
-    var models: [String]
+    var models: [String] = []
 
     @Option(help: "Take the hyperparameters and calibration from this model (flags given still win).")
     var parametersFrom: String?
 
     @OptionGroup var hyperparameters: HyperparameterOptionGroup
 
-    @Option(parsing: .singleValue, help: "Labelled held-out data to calibrate the merged model on (repeatable).")
+    @Option(parsing: .upToNextOption, help: "Labelled held-out data to calibrate the merged model on: every file after it, up to the next option (give the models before it).")
     var calibrate: [String] = []
 
     @Option(help: "Precision that automatic routing should reach (with --calibrate; default: 0.95).")
@@ -37,7 +37,9 @@ struct MergeCommand: AsyncParsableCommand {
     @OptionGroup var corpus: CorpusOptionGroup
 
     func validate() throws {
-        guard !models.isEmpty else { throw ValidationError("give the models to merge") }
+        guard !models.isEmpty else {
+            throw ValidationError(calibrate.isEmpty ? "give the models to merge" : "give the models before --calibrate: every file after --calibrate is held-out data, up to the next option")
+        }
         // Without --calibrate nothing uses it: it was ignored in silence.
         if targetPrecision != nil && calibrate.isEmpty { throw ValidationError("--target-precision sets the threshold of --calibrate: give held-out data with --calibrate") }
     }
