@@ -114,6 +114,16 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     #expect(report.components(separatedBy: "ran out of time").count == 2)
 }
 
+/// WhatsApp's system lines ("Marie added Paul") were in no count of the summary, which said they were among the
+/// skipped: they are counted apart, as ignored.
+@Test func theSummaryCountsIgnoredLines() {
+    var summary = BatchSummary()
+    summary.skipped = 1
+    #expect(!summary.report(seconds: 1).contains("ignored"))
+    summary.ignored = 2
+    #expect(summary.report(seconds: 1).contains("and 2 lines or entries that are not messages ignored"))
+}
+
 /// `batch -o` naming the model or the policy replaced it with decisions, and `learn -o` naming the policy replaced
 /// it with a model: both are refused before any work, and the files are left as they were.
 @Test func anOutputNamingTheModelOrThePolicyIsRefused() async throws {

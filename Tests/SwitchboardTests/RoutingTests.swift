@@ -180,6 +180,16 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     #expect(decision.queue == (decision.abstained ? "human_triage" : "billing"))
 }
 
+/// A policy that set only the abstention was refused ("'queues' is missing"): without queues, each label is its
+/// own queue, as without a policy.
+@Test func aPolicyWithoutQueuesGivesEachLabelItsOwnQueue() throws {
+    let policy = try RoutingPolicy.parse(yaml: "abstention:\n  threshold: 0.8\n", labels: labels)
+    #expect(policy.abstentionThreshold == 0.8)
+    #expect(policy.fallbackQueue == "human_triage")
+    for label in labels { #expect(policy.queueOfLabel[label] == label) }
+    expectPolicyError("queues: [claims]\n", line: 1, mentioning: "'queues' is not a mapping")
+}
+
 @Test func detectsLanguages() {
     #expect(LanguageDetector.detect("Bonjour, je voudrais résilier mon contrat") == "fr")
     #expect(LanguageDetector.detect("Hello, I would like to cancel my policy") == "en")

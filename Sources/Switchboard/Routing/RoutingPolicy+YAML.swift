@@ -83,7 +83,7 @@ extension RoutingPolicy {
             }
             throw SwitchboardError(.invalidPolicy, problem + (column.map { " (column \($0))" } ?? ""), location: SourceLocation(file: file, line: line))
         }
-        guard let top = root.mapping else { throw fail("the policy must be a mapping with 'queues' (and optionally 'fallback_queue', 'abstention', 'rules')", root) }
+        guard let top = root.mapping else { throw fail("the policy must be a mapping of 'queues', 'fallback_queue', 'abstention' and 'rules' (each optional)", root) }
         let known: Set<String> = ["version", "fallback_queue", "abstention", "queues", "rules"]
         for (key, _) in top {
             guard let name = key.string, known.contains(name) else { throw fail("unknown key '\(key.string ?? "?")' (expected: \(known.sorted().joined(separator: ", ")))", key) }
@@ -124,7 +124,15 @@ extension RoutingPolicy {
                 }
             }
         }
-        guard let queuesNode = top["queues"], let queues = queuesNode.mapping else { throw fail("'queues' is missing or is not a mapping of queue names", top["queues"] ?? root) }
+        // Without 'queues' each label is its own queue, as without a policy: a policy may set only the abstention
+        // or the rules.
+        let queues: [(key: Node, value: Node)]
+        if let queuesNode = top["queues"] {
+            guard let mapping = queuesNode.mapping else { throw fail("'queues' is not a mapping of queue names", queuesNode) }
+            queues = mapping.map { ($0.key, $0.value) }
+        } else {
+            queues = []
+        }
         for (key, value) in queues {
             guard let name = key.string, !name.isEmpty else { throw fail("a queue name must be a string", key) }
             guard let body = value.mapping else { throw fail("queue '\(name)' must be a mapping with 'labels', 'priority' and 'answer_within'", value) }

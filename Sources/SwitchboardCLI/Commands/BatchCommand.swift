@@ -142,6 +142,7 @@ struct BatchCommand: AsyncParsableCommand {
                 }
                 try drain()
                 summary.skipped += reader.statistics.skippedTotal
+                summary.ignored += reader.statistics.ignored
             }
             try writer?.commit()
             try stdout.flush()
@@ -185,6 +186,8 @@ struct BatchSummary {
     var errors = 0
     var abstained = 0
     var skipped = 0
+    /// Lines or entries that are not messages (WhatsApp system notices, blank lines, an mbox preamble).
+    var ignored = 0
     var perQueue: [String: Int] = [:]
     /// Messages on which each pattern rule ran out of time.
     var ruleTimeouts: [String: Int] = [:]
@@ -212,6 +215,9 @@ struct BatchSummary {
     func report(seconds: Double) -> String {
         var lines = [String(format: "read %d messages: %d routed, %d abstained, %d errors, %d skipped (media-only, deleted, company replies, group notices) in %.2f s",
                             records + errors + skipped, records - abstained, abstained, errors, skipped, seconds)]
+        if ignored > 0 {
+            lines.append("  and \(ignored) line\(ignored == 1 ? "" : "s") or entr\(ignored == 1 ? "y" : "ies") that are not messages ignored (WhatsApp system notices such as 'X added Y', blank lines)")
+        }
         for (queue, count) in perQueue.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             lines.append("  \(queue): \(count)")
         }
