@@ -229,7 +229,7 @@ def report(results, args, started, finished, load_before, load_after):
     for r in results:
         bl = r["baselines"]
         ev = r["eval"]
-        cv = r["inspect"].get("training", {}).get("crossValidation", {})
+        cv = r["inspect"].get("training", {}).get("cross_validation", {})
         params = r["inspect"].get("parameters", {})
         nb = best_nb(bl)
         p("## %s (train %s, test %d; %d run%s each)" % (r["name"], r["train_n"], r["test_n"], r["repeat"], "" if r["repeat"] == 1 else "s"))
@@ -251,9 +251,9 @@ def report(results, args, started, finished, load_before, load_after):
             ", ".join("%.3f" % s for s in r["train_s"]), max(r["train_rss_kb"]) / 1024,
             r["model_bytes"] / 2**20, r["model_bytes"]))
         p("- cross-validation chose: %s alpha=%s char-weight=%s priors=%s idf=%s sublinear-tf=%s; CV accuracy %.4f, macro-F1 %.4f (%s folds, %d candidates)" % (
-            params.get("variant"), params.get("alpha"), params.get("charWeight"),
-            "uniform" if params.get("uniformPriors") else "learnt", params.get("idf"), params.get("sublinearTF"),
-            cv.get("accuracy", float("nan")), cv.get("macroF1", float("nan")), cv.get("folds"), len(cv.get("candidates", []))))
+            params.get("variant"), params.get("alpha"), params.get("char_weight"),
+            "uniform" if params.get("uniform_priors") else "learnt", params.get("idf"), params.get("sublinear_tf"),
+            cv.get("accuracy", float("nan")), cv.get("macro_f1", float("nan")), cv.get("folds"), len(cv.get("candidates", []))))
         p("- classify input: the %d test texts x%d = %d lines; runs (msg/s): %s; `--threads 1`: %s" % (
             r["test_n"], r["classify_copies"], r["classify_lines"],
             ", ".join("%.0f" % x for x in r["classify_rates"]), ", ".join("%.0f" % x for x in r["classify1_rates"])))

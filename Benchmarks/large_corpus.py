@@ -217,9 +217,9 @@ def main():
                     test = os.path.join(SHARED, "data", name, "test.tsv")
                     evals[name] = json.loads(run([binary, "eval", "-m", model, "--json", test], capture_output=True, text=True).stdout)
                 rows.append({"bound": b, "seconds": seconds, "rss_kib": rss_kib, "bytes": os.path.getsize(model),
-                             "features": info.get("featureCount"), "entries": info.get("entryCount"),
+                             "features": info.get("feature_count"), "entries": info.get("entry_count"),
                              "documents": info.get("training", {}).get("documents"), "eval": evals})
-                log("  %.1f s, peak RSS %.0f MiB, %s features; %s" % (seconds, rss_kib / 1024, info.get("featureCount"),
+                log("  %.1f s, peak RSS %.0f MiB, %s features; %s" % (seconds, rss_kib / 1024, info.get("feature_count"),
                     ", ".join("%s %.4f" % (n, e["accuracy"]) for n, e in evals.items())))
             finished = datetime.datetime.now(datetime.timezone.utc)
         finally:

@@ -24,7 +24,7 @@ decisions (label, confidence, abstained):
   - ECE: expected calibration error of the top confidence, 15 equal-width bins (the same definition
     as the library's Calibration.expectedCalibrationError).
       * "CV before / after": the figures stored in the model (`switchboard inspect M --json`,
-        calibration.eceBefore / eceAfter), measured at training time on cross-validated predictions
+        calibration.ece_before / ece_after), measured at training time on cross-validated predictions
         of the TRAINING data, before and after temperature scaling.
       * "held-out after": measured here on the test set from the confidence `route --json` prints
         (the calibrated probability).
@@ -190,10 +190,10 @@ def calibration_report(name, meta, gold, decisions):
         "n": len(gold),
         "labels": len(labels),
         "scale": cal["scale"],
-        "threshold": cal["abstentionThreshold"],
+        "threshold": cal["abstention_threshold"],
         "cv_coverage": cal.get("coverage"),
-        "cv_ece_before": cal["eceBefore"],
-        "cv_ece_after": cal["eceAfter"],
+        "cv_ece_before": cal["ece_before"],
+        "cv_ece_after": cal["ece_after"],
         "test_ece_after": ece(conf, correct),
         "test_ece_before_a": ece(hi_conf, correct),
         "test_ece_before_b": ece(lo_conf, correct),
@@ -312,7 +312,7 @@ def main():
     p("|---|---|---|---|---|---|---|---|---|")
     for r, meta in zip(oos_rows, (bh_meta, ch_meta)):
         p("| %s | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.3f / %.3f |" % (
-            r["name"], r["in_n"], r["oos_n"], meta["calibration"]["abstentionThreshold"], r["in_coverage"], r["in_precision"],
+            r["name"], r["in_n"], r["oos_n"], meta["calibration"]["abstention_threshold"], r["in_coverage"], r["in_precision"],
             r["oos_recall"], r["all_precision"], r["in_mean_confidence"], r["oos_mean_confidence"]))
     p()
     p("- corpus held-out labels, abstained / test messages: %s" % ", ".join(

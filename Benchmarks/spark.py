@@ -220,10 +220,10 @@ def report(args, tr, br, started, finished, load_before, load_after, binary_note
         p("|---|---|---|---|---|---|---|---|---|")
         p("| single process | `switchboard train` (all cores) | %.2f | %s | %.4f | %.4f | %s | %s | %d |" % (
             med(tr["single_s"]), ", ".join("%.2f" % s for s in tr["single_s"]), es["accuracy"], es["macro_f1"],
-            isg.get("featureCount"), isg.get("entryCount"), tr["bytes_single"]))
+            isg.get("feature_count"), isg.get("entry_count"), tr["bytes_single"]))
         p("| merged shards | train_shards.py, %s, %d × `train --shard --threads 1` + `merge` | %.2f | %s | %.4f | %.4f | %s | %s | %d |" % (
             args.master, args.partitions, med(tr["spark_s"]), ", ".join("%.2f" % s for s in tr["spark_s"]), em["accuracy"],
-            em["macro_f1"], imr.get("featureCount"), imr.get("entryCount"), tr["bytes_merged"]))
+            em["macro_f1"], imr.get("feature_count"), imr.get("entry_count"), tr["bytes_merged"]))
         p("")
         p("- **agreement on the %d test texts: %d / %d = %.4f** (%s)" % (
             tr["test_n"], tr["agree"], tr["test_n"], tr["agree"] / tr["test_n"],

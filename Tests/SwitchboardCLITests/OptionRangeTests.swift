@@ -63,9 +63,17 @@ struct OptionRangeTests {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let features = try #require(object["topFeatures"] as? [String: [Any]])
+        let features = try #require(object["top_features"] as? [String: [Any]])
         #expect(!features.isEmpty)
         #expect(features.values.allSatisfy { $0.count == 2 })
+        // snake_case keys, as GET /v1/model's; labels (map keys) as they are.
+        let calibration = try #require(object["calibration"] as? [String: Any])
+        #expect(calibration["ece_before"] is Double && calibration["abstention_threshold"] is Double)
+        let training = try #require(object["training"] as? [String: Any])
+        #expect(training["learnt_corrections"] as? Int == 0)
+        #expect((training["documents_per_label"] as? [String: Any])?["claim_followup"] != nil)
+        #expect(object["feature_count"] is Int && (object["parameters"] as? [String: Any])?["sublinear_tf"] != nil)
+        #expect(InspectCommand.snakeCase("macroF1") == "macro_f1" && InspectCommand.snakeCase("charMaxN") == "char_max_n")
     }
 
     /// A full disk used to crash `classify` and `route` (a trap inside `FileHandle.write`) and end `inspect` and

@@ -29,14 +29,19 @@ struct InspectCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             encoder.dateEncodingStrategy = .iso8601
-            var object = try JSONSerialization.jsonObject(with: encoder.encode(m)) as? [String: Any] ?? [:]
+            let encoded = try JSONSerialization.jsonObject(with: encoder.encode(m)) as? [String: Any] ?? [:]
+            // snake_case, as `GET /v1/model` and every other JSON the tool writes: the same fields had two names.
+            var object = Self.snakeCased(encoded) as? [String: Any] ?? [:]
             object["id"] = loaded.id
-            object["featureCount"] = loaded.statistics.featureCount
-            object["entryCount"] = loaded.statistics.entryCount
-            object["learntCorrections"] = loaded.statistics.learntCount
+            object["feature_count"] = loaded.statistics.featureCount
+            object["entry_count"] = loaded.statistics.entryCount
+            if var training = object["training"] as? [String: Any] {
+                training["learnt_corrections"] = loaded.statistics.learntCount
+                object["training"] = training
+            }
             // --top applies to the JSON too: the model stores more features per label than the default shows.
-            if let features = object["topFeatures"] as? [String: [Any]] {
-                object["topFeatures"] = features.mapValues { Array($0.prefix(top)) }
+            if let features = object["top_features"] as? [String: [Any]] {
+                object["top_features"] = features.mapValues { Array($0.prefix(top)) }
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
@@ -62,5 +67,36 @@ struct InspectCommand: AsyncParsableCommand {
             let features = (m.topFeatures[label] ?? []).prefix(top).map { $0.name.hasPrefix("w:") ? String($0.name.dropFirst(2)) : $0.name }
             print("\(label): \(features.joined(separator: " · "))")
         }
+    }
+}
+
+extension InspectCommand {
+    /// The JSON value with its keys in snake_case (`eceBefore` is `ece_before`, `sublinearTF` `sublinear_tf`), except
+    /// the keys of maps keyed by label, which are labels.
+    static func snakeCased(_ value: Any, keysAreLabels: Bool = false) -> Any {
+        if let array = value as? [Any] { return array.map { snakeCased($0) } }
+        guard let object = value as? [String: Any] else { return value }
+        var out: [String: Any] = [:]
+        for (key, item) in object {
+            let name = keysAreLabels ? key : snakeCase(key)
+            out[name] = keysAreLabels ? item : snakeCased(item, keysAreLabels: ["top_features", "documents_per_label"].contains(name))
+        }
+        return out
+    }
+
+    /// `camelCase` as `camel_case`; a run of capitals is one word (`sublinearTF`: `sublinear_tf`).
+    static func snakeCase(_ key: String) -> String {
+        let characters = Array(key)
+        var out = ""
+        for (i, character) in characters.enumerated() {
+            guard character.isUppercase else { out.append(character); continue }
+            if i > 0 {
+                let previous = characters[i - 1]
+                let nextIsLower = i + 1 < characters.count && characters[i + 1].isLowercase
+                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower) { out.append("_") }
+            }
+            out += character.lowercased()
+        }
+        return out
     }
 }
