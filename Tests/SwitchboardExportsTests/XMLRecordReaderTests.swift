@@ -124,6 +124,25 @@ import Switchboard
         #expect(deep.map(\.text) == ["please cancel"])
         #expect(deep.map(\.id) == ["78"])
 
+        // Only the wrapper that held the id is left out: a second <p> is text. A wrapper that is all the text stays.
+        inside.xmlIdElement = "message/p/id"
+        let paragraphs = try temporaryFile("idp.xml", Array("<r><ticket><message><p>Ref <id>7</id></p>I want to cancel<p>and get a refund for <b>March</b></p></message></ticket></r>".utf8))
+        let (paragraphed, _, _) = try drain(try XMLRecordReader(path: paragraphs, options: inside))
+        #expect(paragraphed.map(\.text) == ["I want to cancel and get a refund for March"])
+        #expect(paragraphed.map(\.id) == ["7"])
+        inside.xmlIdElement = "message/div/id"
+        let whole = try temporaryFile("iddiv.xml", Array("<r><ticket><message><div>Hello <id>7</id> cancel my plan</div></message></ticket></r>".utf8))
+        let (wholeMessages, _, _) = try drain(try XMLRecordReader(path: whole, options: inside))
+        #expect(wholeMessages.map { $0.text.split(separator: " ").joined(separator: " ") } == ["Hello cancel my plan"])
+        #expect(wholeMessages.map(\.id) == ["7"])
+        // An id that is the text, or holds it, is refused before reading.
+        for (text, id) in [("message", "message"), ("meta/body", "meta"), ("Meta/Body", "/meta/body/")] {
+            var same = options
+            same.xmlTextElement = text
+            same.xmlIdElement = id
+            #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: whole, options: same) }
+        }
+
         var prefixed = options
         prefixed.xmlRecordElement = "x:ticket"
         prefixed.xmlTextElement = "ticket"

@@ -73,8 +73,15 @@ public final class XMLRecordReader: ExportReader {
         guard let text = normalized(givenText) else {
             throw SwitchboardError(.invalidArgument, "--xml-text '\(givenText)' names no element")
         }
-        if let id = options.xmlIdElement, normalized(id) == nil {
-            throw SwitchboardError(.invalidArgument, "--xml-id '\(id)' names no element")
+        if let id = options.xmlIdElement {
+            guard let idPath = normalized(id) else { throw SwitchboardError(.invalidArgument, "--xml-id '\(id)' names no element") }
+            // An id element that is the text, or holds it, can give no id: its content is the message.
+            let idSegments = idPath.lowercased().split(separator: "/"), textSegments = text.lowercased().split(separator: "/")
+            if idSegments.count <= textSegments.count, Array(textSegments.prefix(idSegments.count)) == idSegments {
+                throw SwitchboardError(.invalidArgument, idSegments.count == textSegments.count
+                    ? "--xml-id '\(id)' and --xml-text name the same element: the id must be another element"
+                    : "--xml-id '\(id)' holds the text (--xml-text '\(givenText)'): give the path of the id element itself")
+            }
         }
         self.path = path
         state = ParseState(path: path, options: options, recordName: record, textName: text, idName: normalized(options.xmlIdElement))
@@ -296,9 +303,14 @@ public final class XMLRecordReader: ExportReader {
         /// The depth of the text element being read (the record's, when it is its own text).
         var textDepth = 0
         /// When the id's path goes through the text (the record is its own text, or `--xml-text message
-        /// --xml-id message/id`): the depth of the element inside the text that holds the id (the id, or the
-        /// wrapper of a path such as meta/id), whose whole content is kept out of the text.
+        /// --xml-id message/id`): the depth of the id element inside the text, whose content is not text.
         var textSuspendedAt: Int?
+        /// The wrappers of the id's path open inside the text (`meta` of meta/id): where each starts in `text`, and
+        /// whether the id was still to be read when it opened.
+        var idWrappers: [(depth: Int, start: Int, idWasEmpty: Bool)] = []
+        /// The parts of `text` that were the wrapper holding the id (`<meta><id>A2</id><created>2024-01-01</created></meta>`):
+        /// left out of the message, unless nothing else is left.
+        var droppedRanges: [Range<Int>] = []
         var tooLong = false
         var nested = false
         var idTooLong = false
@@ -352,20 +364,24 @@ public final class XMLRecordReader: ExportReader {
                 let isID = onID && level + 1 == (idPath?.count ?? 0)
                 switch capture {
                 case .text:
-                    // When the id's path goes through the text, the element holding the id (the id, or the wrapper
-                    // of a path such as meta/id) is not text: "A1I want to cancel", "2024-01-01 Please refund".
-                    if onID {
+                    // When the id's path goes through the text, the id element is not text ("A1I want to cancel").
+                    // The wrapper that held it (meta of meta/id) is left out too ("2024-01-01 Please refund"), once
+                    // it ends with the id read: other elements of the wrapper's name are text (a second <p>).
+                    if onID, isID {
                         textSuspendedAt = depth
                         separateWords()
                         capture = .none
-                        if isID, id.isEmpty {
+                        if id.isEmpty {
                             capture = .id
                             captureDepth = depth
                         }
-                    } else if let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
-                        // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"),
-                        // an inline one does not ("r<b>é</b>silier").
-                        separateWords()
+                    } else {
+                        if let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
+                            // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"),
+                            // an inline one does not ("r<b>é</b>silier").
+                            separateWords()
+                        }
+                        if onID { idWrappers.append((depth, text.count, id.isEmpty)) }
                     }
                 case .id:
                     break
@@ -397,6 +413,8 @@ public final class XMLRecordReader: ExportReader {
             idTooLong = false
             entity = nil
             textSuspendedAt = nil
+            idWrappers.removeAll(keepingCapacity: true)
+            droppedRanges.removeAll(keepingCapacity: true)
             // A record that is its own text (`<message>text</message>`, --xml-record and --xml-text the same).
             if recordIsText {
                 sawText = true
@@ -421,6 +439,10 @@ public final class XMLRecordReader: ExportReader {
             if capture != .none, depth == captureDepth {
                 if capture == .text, !text.isEmpty { text.append(0x0A) }
                 capture = .none
+            }
+            if let wrapper = idWrappers.last, wrapper.depth == depth {
+                idWrappers.removeLast()
+                if wrapper.idWasEmpty, !id.isEmpty { droppedRanges.append(wrapper.start..<text.count) }
             }
             if let suspended = textSuspendedAt, depth == suspended {
                 // Back to the text after the element holding the id.
@@ -488,7 +510,19 @@ public final class XMLRecordReader: ExportReader {
                     : textPath.count == 1 ? " (only the record's own children are read: for one deeper inside, give its path, such as parent/\(textName))" : ""
                 return .failure(SwitchboardError(.malformedRecord, "record has no <\(textName)> element\(hint)", location: location))
             }
-            let string = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
+            var string = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
+            if !droppedRanges.isEmpty {
+                // Without the id's wrapper; with it when nothing else is left (`<div>Hello <id>7</id> cancel</div>`).
+                var kept: [UInt8] = []
+                var position = 0
+                for range in droppedRanges.sorted(by: { $0.lowerBound < $1.lowerBound }) where range.upperBound > position {
+                    kept.append(contentsOf: text[position..<max(position, range.lowerBound)])
+                    position = range.upperBound
+                }
+                kept.append(contentsOf: text[min(position, text.count)...])
+                let withoutWrapper = TextCleaning.trimmed(String(decoding: kept, as: UTF8.self))
+                if !withoutWrapper.isEmpty { string = withoutWrapper }
+            }
             guard !string.isEmpty else {
                 return .failure(SwitchboardError(.malformedRecord, "empty text", location: location))
             }
