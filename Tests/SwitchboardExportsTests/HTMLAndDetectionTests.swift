@@ -114,6 +114,18 @@ import Switchboard
         // The bytes Windows-1252 leaves undefined no longer stop libxml2 (the page was an error record).
         let undefined = Array("<html><body><p>r".utf8) + [0xE9] + Array("silier ".utf8) + [0x81, 0x20, 0x8D] + Array(" ok</p></body></html>".utf8)
         #expect(try text(undefined) == "résilier \u{FFFD} \u{FFFD} ok")
+        // A <meta> in a comment or a script declares nothing; an empty, unknown or ASCII label leaves it to the bytes.
+        let commented = Array(#"<html><head><!-- <meta charset="iso-8859-1"> --><script>var s = "<meta charset=iso-8859-1>";</script><meta charset="utf-8"></head><body><p>r"#.utf8)
+            + Array("ésilier</p></body></html>".utf8)
+        #expect(try text(commented) == "résilier")
+        for label in ["", "foo-bar", "us-ascii", "x-user-defined"] {
+            let utf8 = Array("<html><head><meta charset=\"\(label)\"></head><body><p>Je veux résilier</p></body></html>".utf8)
+            #expect(try text(utf8) == "Je veux résilier", "\(label)")
+            let latin = Array("<html><head><meta charset=\"\(label)\"></head><body><p>l".utf8) + [0x92] + Array("assur".utf8) + [0xE9] + Array("</p></body></html>".utf8)
+            #expect(try text(latin) == "l’assuré", "\(label)")
+        }
+        // A numeric reference to a C1 control is the Windows-1252 character, as in browsers.
+        #expect(try text(Array("<p>l&#146;assuré</p>".utf8)) == "l’assuré")
         #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta http-equiv="content-type" content="text/html; charset=UTF-8">"#.utf8)) == "utf-8")
         #expect(HTMLDocumentReader.declaredCharset(Array(#"<?xml version="1.0" encoding='ISO-8859-15'?><html/>"#.utf8)) == "iso-8859-15")
     }

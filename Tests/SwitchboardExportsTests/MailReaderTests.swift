@@ -158,6 +158,11 @@ import Switchboard
         // Valid UTF-8 without a charset is still UTF-8; a declared UTF-8 is repaired, not reinterpreted.
         #expect(try MailDecoding.decodeCharset(Array("résilier".utf8), charset: nil) == "résilier")
         #expect(try MailDecoding.decodeCharset([0x72, 0xE9], charset: "utf-8") == "r\u{FFFD}")
+        // An HTML part without a MIME charset is read as a page: its <meta charset> counts.
+        let cyrillic = Array("From: a@b.c\nSubject: x\nContent-Type: text/html\n\n<html><head><meta charset=\"windows-1251\"></head><body><p>".utf8)
+            + [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2] + Array("</p></body></html>\n".utf8)
+        let part = MailMessageReader.record(from: cyrillic[...], location: SourceLocation(file: "c.eml"), options: ExportOptions())
+        #expect(part.message?.text.hasSuffix("Привет") == true, "\(String(describing: part.message?.text))")
         // ISO-8859-1 as mail clients read it (Outlook labels Windows-1252 so): 0x92 is an apostrophe, not U+0092.
         #expect(try MailDecoding.decodeCharset([0x6C, 0x92, 0x61, 0x73, 0x73, 0x75, 0x72, 0xE9], charset: "ISO-8859-1") == "l’assuré")
     }

@@ -21,7 +21,7 @@ enum HTMLText {
             try withDocument(bytes, encoding: encoding) { document, stopped in
                 if let stopped { throw Truncated(description: stopped) }
                 guard let document, let root = xmlDocGetRootElement(document) else { return "" }
-                return text(of: root, skipping: skipping)
+                return TextCleaning.replacingC1Controls(text(of: root, skipping: skipping))
             }
         }
     }

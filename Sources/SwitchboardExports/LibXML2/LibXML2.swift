@@ -42,6 +42,15 @@ enum LibXML2 {
         return try body()
     }
 
+    /// Whether libxml2 (with iconv) can read text in the charset `name`.
+    static func knowsEncoding(_ name: String) -> Bool {
+        withLock {
+            guard let handler = xmlFindCharEncodingHandler(name) else { return false }
+            xmlCharEncCloseFunc(handler)
+            return true
+        }
+    }
+
     /// A libxml2 string as a Swift string (nil stays nil); the pointer is not freed.
     static func string(_ pointer: UnsafePointer<xmlChar>?) -> String? {
         guard let pointer else { return nil }

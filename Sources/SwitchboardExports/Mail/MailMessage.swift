@@ -214,6 +214,12 @@ enum MailMessageReader {
     private static func decodedText(_ entity: MailEntity, type: String, charset: String?) throws -> String {
         let encoding = entity.header("content-transfer-encoding")
         let bytes = try MailDecoding.decodeTransfer(entity.body, encoding: encoding)
+        if type == "text/html", charset == nil {
+            // No MIME charset: the part is read as an HTML page is, its <meta charset> first (a Cyrillic part
+            // declaring windows-1251 in its <meta> only came out as Latin letters).
+            let prepared = HTMLDocumentReader.prepared(bytes)
+            return try HTMLText.text(fromHTML: prepared.bytes, encoding: prepared.encoding, skipping: ["blockquote"])
+        }
         let text = try MailDecoding.decodeCharset(bytes, charset: charset)
         if type == "text/html" {
             // Quoted history sits in <blockquote>; leave it out like "> " lines.

@@ -95,16 +95,18 @@ public final class HTMLDocumentReader: ExportReader {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             return (TextCleaning.utf8RepairingWithWindows1252(Array(bytes.dropFirst(3))), "UTF-8")
         }
-        if let charset = declaredCharset(bytes) {
-            switch charset {
-            case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8":
-                return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
-            case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "iso-ir-100",
-                "us-ascii", "ascii", "ansi_x3.4-1968", "windows-1252", "cp1252", "x-cp1252":
-                return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8")
-            default:
-                return (bytes, nil)
-            }
+        // An empty, unknown or ASCII label says nothing: the bytes decide, as when nothing is declared (a page
+        // "declared" us-ascii with "é" in UTF-8 was cut at the "é"; an unknown label turned it into "Ã©").
+        switch declaredCharset(bytes) {
+        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8":
+            return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
+        case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "iso-ir-100",
+            "windows-1252", "cp1252", "x-cp1252":
+            return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8")
+        case nil, "", "us-ascii", "ascii", "ansi_x3.4-1968", "x-user-defined":
+            break
+        case let charset?:
+            if LibXML2.knowsEncoding(charset) { return (bytes, nil) }
         }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {
@@ -124,9 +126,9 @@ public final class HTMLDocumentReader: ExportReader {
 
     /// The charset the head of the document declares, lowercased: a `<meta charset=…>`, a
     /// `<meta http-equiv="Content-Type" content="…charset=…">`, or an XML declaration's encoding. A `charset`
-    /// elsewhere (`<script charset="utf-8">`) does not count.
+    /// elsewhere (`<script charset="utf-8">`), and a `<meta>` inside a comment, a script or a style, do not count.
     static func declaredCharset(_ bytes: [UInt8]) -> String? {
-        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
+        let head = Self.withoutCommentsAndScripts(String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased())
         let start = head.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         func cleaned(_ value: Substring) -> String? {
             let name = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"' ;\t\r\n"))
@@ -148,6 +150,36 @@ public final class HTMLDocumentReader: ExportReader {
             rest = rest[tagEnd...]
         }
         return nil
+    }
+
+    /// The text without its comments and the content of its scripts and styles, where a `<meta>` is no declaration
+    /// (`<!-- <meta charset="iso-8859-1"> -->` made a UTF-8 page Latin-1). `text` is lowercased.
+    static func withoutCommentsAndScripts(_ text: String) -> Substring {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            out += rest[..<open]
+            let tail = rest[open...]
+            let end: String?
+            if tail.hasPrefix("<!--") {
+                end = "-->"
+            } else if tail.hasPrefix("<script") {
+                end = "</script"
+            } else if tail.hasPrefix("<style") {
+                end = "</style"
+            } else {
+                end = nil
+            }
+            guard let end else {
+                out.append("<")
+                rest = tail.dropFirst()
+                continue
+            }
+            guard let close = tail.dropFirst().range(of: end) else { return Substring(out) }
+            rest = tail[close.upperBound...]
+        }
+        out += rest
+        return Substring(out)
     }
 
     /// The attributes of a tag (the text after its name), by name; values unquoted.

@@ -60,6 +60,17 @@ enum TextCleaning {
         return out
     }
 
+    /// The text with each C1 control character (U+0080 to U+009F) replaced by the Windows-1252 character of its
+    /// byte, as browsers read `&#146;`: an apostrophe, not a control character. Text never means those controls.
+    static func replacingC1Controls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append((0x80...0x9F).contains(scalar.value) ? windows1252Scalar(UInt8(scalar.value)) : scalar)
+        }
+        return String(scalars)
+    }
+
     /// The Windows-1252 character of a byte (U+FFFD for the five it leaves undefined).
     static func windows1252Scalar(_ byte: UInt8) -> Unicode.Scalar {
         guard byte >= 0x80, byte <= 0x9F else { return Unicode.Scalar(byte) }
