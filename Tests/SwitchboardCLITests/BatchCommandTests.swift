@@ -33,6 +33,8 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     let errors = records.filter { $0["error"] != nil }
     #expect(decisions.count + errors.count == records.count)
     #expect(!decisions.isEmpty)
+    // Error codes are spelt as the HTTP API's (malformed_record, not malformedRecord).
+    #expect(errors.allSatisfy { ($0["code"] as? String).map { $0 == $0.lowercased() } == true })
     // The same input read directly: one output record per message or failure (skipped media and company
     // replies are counted in the summary, not written).
     var options = ExportOptions()
@@ -112,6 +114,14 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     let report = summary.report(seconds: 1)
     #expect(report.contains("pattern rule 'backtracking' ran out of time on 1 message and did not fire"))
     #expect(report.components(separatedBy: "ran out of time").count == 2)
+}
+
+/// Error records spelt their codes in camelCase (`malformedRecord`) where the HTTP API writes snake_case.
+@Test func errorRecordsSpellCodesAsTheHTTPAPI() {
+    let line = BatchRecord.errorLine(SwitchboardError(.malformedRecord, "empty text", location: SourceLocation(file: "a.jsonl", line: 3)),
+                                     format: .jsonl, includeText: false, explain: false)
+    #expect(line.contains(#""code":"malformed_record""#), "\(line)")
+    #expect(SwitchboardError.Code.invalidModel.snakeCased == "invalid_model" && SwitchboardError.Code.io.snakeCased == "io")
 }
 
 /// WhatsApp's system lines ("Marie added Paul") were in no count of the summary, which said they were among the

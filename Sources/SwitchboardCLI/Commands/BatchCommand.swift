@@ -278,7 +278,7 @@ enum BatchRecord {
         let source = error.location?.description ?? ""
         switch format {
         case .jsonl:
-            return "{\"source\":" + JSONText.string(source) + ",\"error\":" + JSONText.string(error.message) + ",\"code\":" + JSONText.string(error.code.rawValue) + "}\n"
+            return "{\"source\":" + JSONText.string(source) + ",\"error\":" + JSONText.string(error.message) + ",\"code\":" + JSONText.string(error.code.snakeCased) + "}\n"
         case .csv:
             var fields = [source, "", "", "", "", "", "", "", "", "", "", error.message]
             if explain { fields.append("") }
