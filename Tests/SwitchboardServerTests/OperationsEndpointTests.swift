@@ -51,6 +51,7 @@ import Testing
             try await client.execute(uri: "/v1/route", method: .post, body: body(#"{"text": ""}"#)) { _ in }
             try await client.execute(uri: "/v1/route", method: .post, body: body("{")) { _ in }
             try await client.execute(uri: "/nowhere", method: .get) { _ in }
+            try await client.execute(uri: "/v1/route/", method: .get) { response in #expect(response.status == .methodNotAllowed) }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -58,6 +59,8 @@ import Testing
                 #expect(text.contains(#"switchboard_http_requests_total{method="POST",path="/v1/route",status="200"} 2"#))
                 #expect(text.contains(#"switchboard_http_requests_total{method="POST",path="/v1/route",status="400"} 1"#))
                 #expect(text.contains(#"switchboard_http_requests_total{method="GET",path="unmatched",status="404"} 1"#))
+                // A known path asked with a method it does not take is counted under its path.
+                #expect(text.contains(#"switchboard_http_requests_total{method="GET",path="/v1/route",status="405"} 1"#))
                 #expect(text.contains(#"switchboard_http_request_duration_seconds_bucket{method="POST",path="/v1/route",le="0.0001"}"#))
                 #expect(text.contains(#"switchboard_decisions_total{queue="claims"} 1"#))
                 #expect(text.contains(#"switchboard_decisions_total{queue="human_triage"} 1"#))

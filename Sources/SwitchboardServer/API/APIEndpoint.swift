@@ -47,8 +47,19 @@ public enum APIEndpoint: String, CaseIterable, Sendable {
     static let publicPaths: Set<String> = Set(allCases.filter { !$0.requiresToken }.map(\.path))
 
     /// The methods a path accepts (empty: no such path), for 405 and its `Allow` header.
+    /// The path without a trailing slash (`/v1/route/` is `/v1/route`).
+    static func normalizedPath(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    /// The endpoint path `path` names, whatever the method, or nil for a path the API does not have.
+    static func knownPath(_ path: String) -> String? {
+        let normalized = normalizedPath(path)
+        return allCases.contains { $0.path == normalized } ? normalized : nil
+    }
+
     static func methods(forPath path: String) -> [HTTPRequest.Method] {
-        let normalized = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        let normalized = normalizedPath(path)
         let methods = allCases.filter { $0.path == normalized }.map(\.method)
         return methods.contains(.get) ? methods + [.head] : methods
     }

@@ -32,7 +32,10 @@ struct RequestObservationMiddleware: RouterMiddleware {
             errorCode = apiError.code
         }
         let duration = ContinuousClock.now - start
-        let endpoint = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        // A known path asked with a method it does not take (405) is counted under its path: only unknown paths are
+        // `unmatched`, so that the label set stays bounded.
+        let endpoint = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 }
+            ?? APIEndpoint.knownPath(request.uri.path) ?? "unmatched"
         metrics.recordRequest(method: request.method.rawValue, path: endpoint, status: response.status.code, duration: duration)
         if let errorCode { metrics.recordError(code: errorCode) }
         response.headers[.requestID] = context.id
