@@ -130,6 +130,8 @@ func batchWritesOneRecordPerMessage(fixture: String, extra: [String]) async thro
     var summary = BatchSummary()
     summary.skipped = 1
     #expect(!summary.report(seconds: 1).contains("ignored"))
+    summary.ignored = 1
+    #expect(summary.report(seconds: 1).contains("and 1 line or entry that is not a message ignored"))
     summary.ignored = 2
     #expect(summary.report(seconds: 1).contains("and 2 lines or entries that are not messages ignored"))
 }

@@ -158,6 +158,7 @@ private func corpusShards() throws -> (a: [String], b: [String]) {
         let message = LearnCommand.message(for: error)
         #expect(message.contains("before --calibrate"), "\(message)")
     }
+    #expect(throws: (any Error).self) { try OptionChecks.calibrationFiles(["held.jsonl", "b.sbm"], before: "models") }
     let merge = try MergeCommand.parse(["--output", "n.sbm", "a.sbm", "b.sbm", "--calibrate", "x.jsonl", "y.jsonl"])
     #expect(merge.models == ["a.sbm", "b.sbm"])
     #expect(merge.calibrate == ["x.jsonl", "y.jsonl"])

@@ -124,6 +124,9 @@ import Switchboard
             let latin = Array("<html><head><meta charset=\"\(label)\"></head><body><p>l".utf8) + [0x92] + Array("assur".utf8) + [0xE9] + Array("</p></body></html>".utf8)
             #expect(try text(latin) == "l’assuré", "\(label)")
         }
+        // An XML declaration's charset is followed (libxml2's HTML parser reads only a <meta>).
+        let declaredXML = Array(#"<?xml version="1.0" encoding="windows-1251"?><html><body><p>"#.utf8) + [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2] + Array("</p></body></html>".utf8)
+        #expect(try text(declaredXML) == "Привет")
         // A numeric reference to a C1 control is the Windows-1252 character, as in browsers.
         #expect(try text(Array("<p>l&#146;assuré</p>".utf8)) == "l’assuré")
         #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta http-equiv="content-type" content="text/html; charset=UTF-8">"#.utf8)) == "utf-8")

@@ -39,6 +39,33 @@ import Switchboard
         #expect(try drain(try ExportReaders.open(csv, options: options)).messages.map(\.text) == ["<p>Je souhaite un <b>devis</b> auto</p>"])
     }
 
+    @Test("plain text with '<' is not parsed as HTML; a NUL does not end the text; XML markup skips quoted history")
+    func onlyHTMLIsParsed() throws {
+        #expect(!HTMLFieldReader.looksLikeHTML("Contact me at <john@example.com> about my claim"))
+        #expect(!HTMLFieldReader.looksLikeHTML("if a<b and c>d, my car was damaged"))
+        #expect(!HTMLFieldReader.looksLikeHTML("AT&T and 3 < 4, I <3 you"))
+        for html in ["<p>hello</p>", "line<br/>two", "caf&eacute;", "l&#146;assuré", "<a href=\"x\">here</a>", "x</DIV>"] {
+            #expect(HTMLFieldReader.looksLikeHTML(html), "\(html)")
+        }
+        var options = ExportOptions()
+        options.htmlText = true
+        let jsonl = try temporaryFile("plain.jsonl", Array(#"""
+            {"text":"Contact me at <john@example.com> about my claim"}
+            {"text":"<p>first refund</p>\u0000<p>after nul cancel</p>"}
+
+            """#.utf8))
+        let (messages, _, _) = try drain(try ExportReaders.open(jsonl, options: options))
+        #expect(messages.first?.text == "Contact me at <john@example.com> about my claim")
+        #expect(messages.last?.text.contains("after nul cancel") == true)
+        // Markup written into an XML body (not CDATA) is elements to the XML reader: the same elements are left out.
+        options.xmlRecordElement = "ticket"
+        options.xmlTextElement = "body"
+        let xml = try temporaryFile("markup.xml", Array("<t><ticket><body><p>Please cancel my policy</p><blockquote>On Monday you wrote: your refund was sent</blockquote><style>p{color:red}</style></body></ticket></t>".utf8))
+        #expect(try drain(try ExportReaders.open(xml, options: options)).messages.map(\.text) == ["Please cancel my policy"])
+        options.htmlText = false
+        #expect(try drain(try ExportReaders.open(xml, options: options)).messages.first?.text.contains("refund was sent") == true)
+    }
+
     @Test("HTML nested too deep for libxml2 is a failure in the message's place, not part of its text")
     func truncatedHTMLIsAFailure() throws {
         var options = ExportOptions()

@@ -136,7 +136,7 @@ import Switchboard
         #expect(wholeMessages.map { $0.text.split(separator: " ").joined(separator: " ") } == ["Hello cancel my plan"])
         #expect(wholeMessages.map(\.id) == ["7"])
         // An id that is the text, or holds it, is refused before reading.
-        for (text, id) in [("message", "message"), ("meta/body", "meta"), ("Meta/Body", "/meta/body/")] {
+        for (text, id) in [("message", "message"), ("meta/body", "meta"), ("Meta/Body", "/meta/body/"), ("body", "x:body")] {
             var same = options
             same.xmlTextElement = text
             same.xmlIdElement = id

@@ -64,7 +64,7 @@ extension RoutingPolicy {
         }
         let root: Node
         do {
-            guard let composed = try Yams.compose(yaml: yaml) else { throw fail("the policy is empty", nil) }
+            guard let composed = try Yams.compose(yaml: yaml) else { throw fail("the policy is empty: give at least one of queues, fallback_queue, abstention, rules (or no --policy)", nil) }
             root = composed
         } catch let error as YamlError {
             var line: Int?, column: Int?, problem = "invalid YAML"
@@ -91,13 +91,18 @@ extension RoutingPolicy {
         if let version = top["version"] {
             guard version.int == 1 else { throw fail("unsupported policy version '\(version.string ?? "?")': this switchboard reads version 1", version) }
         }
+        // A section left empty (`queues:` with every entry commented out) is as if absent.
+        func section(_ key: String) -> Node? {
+            guard let node = top[key], node.null == nil else { return nil }
+            return node
+        }
         let labelSet = Set(labels)
         var policy = RoutingPolicy(queues: [:], queueOfLabel: [:], fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])
-        if let fallback = top["fallback_queue"] {
+        if let fallback = section("fallback_queue") {
             guard let name = fallback.string, !name.isEmpty else { throw fail("'fallback_queue' must be a queue name", fallback) }
             policy.fallbackQueue = name
         }
-        if let abstention = top["abstention"] {
+        if let abstention = section("abstention") {
             let keys = ["threshold", "minimum_known_share", "minimum_word_likelihood"]
             guard let mapping = abstention.mapping, mapping.contains(where: { keys.contains($0.key.string ?? "") }) else {
                 throw fail("'abstention' must be a mapping with one or more of 'threshold', 'minimum_known_share', 'minimum_word_likelihood'", abstention)
@@ -127,7 +132,7 @@ extension RoutingPolicy {
         // Without 'queues' each label is its own queue, as without a policy: a policy may set only the abstention
         // or the rules.
         let queues: [(key: Node, value: Node)]
-        if let queuesNode = top["queues"] {
+        if let queuesNode = section("queues") {
             guard let mapping = queuesNode.mapping else { throw fail("'queues' is not a mapping of queue names", queuesNode) }
             queues = mapping.map { ($0.key, $0.value) }
         } else {
@@ -163,7 +168,7 @@ extension RoutingPolicy {
         }
         // Labels the policy does not mention keep a queue of their own name, so nothing is unroutable.
         policy.giveOwnQueues(to: labels)
-        if let rulesNode = top["rules"] {
+        if let rulesNode = section("rules") {
             guard let rules = rulesNode.sequence else { throw fail("'rules' must be a list", rulesNode) }
             var names = Set<String>()
             for ruleNode in rules {

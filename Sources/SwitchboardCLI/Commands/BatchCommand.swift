@@ -216,7 +216,9 @@ struct BatchSummary {
         var lines = [String(format: "read %d messages: %d routed, %d abstained, %d errors, %d skipped (media-only, deleted, company replies, group notices) in %.2f s",
                             records + errors + skipped, records - abstained, abstained, errors, skipped, seconds)]
         if ignored > 0 {
-            lines.append("  and \(ignored) line\(ignored == 1 ? "" : "s") or entr\(ignored == 1 ? "y" : "ies") that are not messages ignored (WhatsApp system notices such as 'X added Y', blank lines)")
+            lines.append(ignored == 1
+                ? "  and 1 line or entry that is not a message ignored (a WhatsApp system notice such as 'X added Y', a blank line)"
+                : "  and \(ignored) lines or entries that are not messages ignored (WhatsApp system notices such as 'X added Y', blank lines)")
         }
         for (queue, count) in perQueue.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             lines.append("  \(queue): \(count)")

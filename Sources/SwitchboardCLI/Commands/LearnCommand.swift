@@ -91,6 +91,7 @@ struct LearnCommand: AsyncParsableCommand {
         let routing = try policy.map { try RoutingPolicy.load(from: $0, labels: report.model.labels) }
         for warning in Self.labelWarnings(report.labelChanges, forget: forget, policy: routing, policyPath: policy) { Terminal.warn(warning) }
         if !calibrate.isEmpty {
+            try OptionChecks.calibrationFiles(calibrate, before: "corrections")
             let heldOut = try corpus.read(calibrate)
             // Messages just learnt are not held out: calibrated on them, the model looks sure of everything
             // (calibrating on the corrections file itself gave accuracy 1.0, a scale of 30, and a model that

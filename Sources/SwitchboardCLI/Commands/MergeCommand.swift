@@ -65,6 +65,7 @@ struct MergeCommand: AsyncParsableCommand {
         }
         var merged = try NaiveBayesModel.merged(inputs, parameters: parameters, calibrationFrom: reference, names: models)
         if !calibrate.isEmpty {
+            try OptionChecks.calibrationFiles(calibrate, before: "models")
             let heldOut = try corpus.read(calibrate)
             let result = try merged.recalibrated(on: heldOut, targetPrecision: targetPrecision ?? 0.95)
             merged = result.model

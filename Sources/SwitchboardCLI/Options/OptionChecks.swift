@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 /// Range checks shared by the commands' `validate()`: a value out of range is a usage error that names the
@@ -28,6 +29,19 @@ enum OptionChecks {
         guard let value else { return }
         guard range.contains(value) else {
             throw ValidationError("\(name) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
+    }
+
+    /// The files of `--calibrate`, which takes every file up to the next option: one that is a model file was meant
+    /// for before it (`merge -o M a.sbm --calibrate held.jsonl b.sbm` read b.sbm as labelled messages).
+    static func calibrationFiles(_ paths: [String], before what: String) throws {
+        for path in paths {
+            let handle = FileHandle(forReadingAtPath: path)
+            let head = (try? handle?.read(upToCount: 8)).flatMap { $0.map(Array.init) } ?? []
+            try? handle?.close()
+            if path.lowercased().hasSuffix(".sbm") || head == Array("SWBDMODL".utf8) {
+                throw ValidationError("\(path) is a model file, given after --calibrate, which takes every file up to the next option: give the \(what) before --calibrate")
+            }
         }
     }
 

@@ -106,7 +106,8 @@ public final class HTMLDocumentReader: ExportReader {
         case nil, "", "us-ascii", "ascii", "ansi_x3.4-1968", "x-user-defined":
             break
         case let charset?:
-            if LibXML2.knowsEncoding(charset) { return (bytes, nil) }
+            // Given to libxml2 by name: its HTML parser follows a <meta>, but not an XML declaration's encoding.
+            if LibXML2.knowsEncoding(charset) { return (bytes, charset) }
         }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {

@@ -7,8 +7,8 @@ import Switchboard
 /// activity's `HtmlBody`, CDATA in an XML export): routed as it is, `<p>`, `<br>` and `&nbsp;` were
 /// read as words of the message and its explanation. With ``ExportOptions/htmlText`` on, the JSON Lines,
 /// CSV/TSV and XML readers are wrapped in this one. The page's visible text is kept as ``HTMLDocumentReader``
-/// keeps it, and quoted history in `<blockquote>` is left out, as in e-mails. A field without `<` or `&` is
-/// plain text and is not parsed. A field whose HTML has no visible text, or that libxml2 stops reading
+/// keeps it, and quoted history in `<blockquote>` is left out, as in e-mails. A field without an HTML tag or a
+/// character reference is plain text and is not parsed (see ``looksLikeHTML(_:)``). A field whose HTML has no visible text, or that libxml2 stops reading
 /// (elements nested too deep), becomes a failure record in its place, so counts still add up.
 public final class HTMLFieldReader: ExportReader {
     private let base: any ExportReader
@@ -36,11 +36,30 @@ public final class HTMLFieldReader: ExportReader {
         return statistics
     }
 
+    /// Whether a field holds HTML rather than plain text: a tag of HTML's (`<p>`, `</div>`, `<br/>`,
+    /// `<a href=…>`) or a character reference (`&eacute;`, `&#146;`). Plain text with a `<` is read as it is:
+    /// parsed, "write to <john@example.com>" lost the address and "if a<b and c>d" became "if ad".
+    static func looksLikeHTML(_ text: String) -> Bool {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+        guard let markup else { return true }
+        return markup.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    private static let tagNames = "p|div|span|br|b|i|u|s|a|em|strong|font|small|big|sub|sup|table|tbody|thead|tfoot|tr|td|th|ul|ol|li|dl|dt|dd|"
+        + "html|body|head|title|style|script|meta|link|img|blockquote|h[1-6]|hr|pre|code|center|section|article|header|footer|"
+        + "main|nav|o:p|wbr|abbr|cite|q|ins|del|mark"
+    /// A closing tag, a tag without attributes (`<p>`, `<br/>`), one with an attribute (`<a href=`), or a character reference.
+    private static let markup: NSRegularExpression? = {
+        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))\\s+[a-z:-]+\\s*=|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});"
+        // A constant pattern: it compiles (the tests use it); were it not to, every field with '<' or '&' is parsed.
+        return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+    }()
+
     /// The next record, its text read as HTML.
     public func next() throws -> ExportRecord? {
         guard let record = try base.next() else { return nil }
         guard case .message(var message) = record else { return record }
-        guard message.text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return record }
+        guard Self.looksLikeHTML(message.text) else { return record }
         let location = message.source ?? SourceLocation(file: path)
         do {
             message.text = TextCleaning.trimmed(try HTMLText.text(fromHTML: Array(message.text.utf8), encoding: "UTF-8", skipping: ["blockquote"]))

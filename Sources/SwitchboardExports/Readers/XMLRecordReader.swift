@@ -76,8 +76,9 @@ public final class XMLRecordReader: ExportReader {
         if let id = options.xmlIdElement {
             guard let idPath = normalized(id) else { throw SwitchboardError(.invalidArgument, "--xml-id '\(id)' names no element") }
             // An id element that is the text, or holds it, can give no id: its content is the message.
-            let idSegments = idPath.lowercased().split(separator: "/"), textSegments = text.lowercased().split(separator: "/")
-            if idSegments.count <= textSegments.count, Array(textSegments.prefix(idSegments.count)) == idSegments {
+            let idSegments = idPath.split(separator: "/").map { ElementName(String($0)) }
+            let textSegments = text.split(separator: "/").map { ElementName(String($0)) }
+            if idSegments.count <= textSegments.count, zip(idSegments, textSegments).allSatisfy({ $0.names($1) }) {
                 throw SwitchboardError(.invalidArgument, idSegments.count == textSegments.count
                     ? "--xml-id '\(id)' and --xml-text name the same element: the id must be another element"
                     : "--xml-id '\(id)' holds the text (--xml-text '\(givenText)'): give the path of the id element itself")
@@ -285,6 +286,9 @@ public final class XMLRecordReader: ExportReader {
         let textPath: [ElementName], idPath: [ElementName]?
         /// Whether the record is its own text (`--xml-record message --xml-text message`).
         let recordIsText: Bool
+        /// With `--html-text`, the elements inside the text whose content is not the message's (scripts, styles,
+        /// quoted history in <blockquote>), as ``HTMLFieldReader`` leaves them out of HTML in CDATA.
+        let skippedInText: Set<String>
         /// For each element open inside the record, whether the path to it follows the text's path, and the id's.
         var onTextPath: [Bool] = [], onIDPath: [Bool] = []
         var pending: [ExportRecord] = []
@@ -328,6 +332,7 @@ public final class XMLRecordReader: ExportReader {
             record = ElementName(recordName)
             let textSegments = textName.split(separator: "/").map { ElementName(String($0)) }
             recordIsText = textSegments.count == 1 && textSegments[0].names(record)
+            skippedInText = options.htmlText ? HTMLText.skipped.union(["blockquote"]) : []
             textPath = textSegments
             idPath = idName.map { $0.split(separator: "/").map { ElementName(String($0)) } }
         }
@@ -367,7 +372,12 @@ public final class XMLRecordReader: ExportReader {
                     // When the id's path goes through the text, the id element is not text ("A1I want to cancel").
                     // The wrapper that held it (meta of meta/id) is left out too ("2024-01-01 Please refund"), once
                     // it ends with the id read: other elements of the wrapper's name are text (a second <p>).
-                    if onID, isID {
+                    if !skippedInText.isEmpty, let localName, skippedInText.contains(String(cString: localName).lowercased()) {
+                        // Not the message's text (--html-text): left out as the id is, until its end.
+                        textSuspendedAt = depth
+                        separateWords()
+                        capture = .none
+                    } else if onID, isID {
                         textSuspendedAt = depth
                         separateWords()
                         capture = .none
