@@ -158,7 +158,12 @@ private func corpusShards() throws -> (a: [String], b: [String]) {
         let message = LearnCommand.message(for: error)
         #expect(message.contains("before --calibrate"), "\(message)")
     }
-    #expect(throws: (any Error).self) { try OptionChecks.calibrationFiles(["held.jsonl", "b.sbm"], before: "models") }
+    let model = NSTemporaryDirectory() + "calibrate-\(UUID().uuidString).sbm"
+    FileManager.default.createFile(atPath: model, contents: Data("SWBDMODL".utf8))
+    defer { try? FileManager.default.removeItem(atPath: model) }
+    #expect(throws: (any Error).self) { try OptionChecks.calibrationFiles(["held.jsonl", model], before: "models") }
+    // A pipe is not looked into (its bytes are the corpus reader's), nor a file that does not exist.
+    #expect(throws: Never.self) { try OptionChecks.calibrationFiles(["/dev/stdin", "missing.sbm"], before: "models") }
     let merge = try MergeCommand.parse(["--output", "n.sbm", "a.sbm", "b.sbm", "--calibrate", "x.jsonl", "y.jsonl"])
     #expect(merge.models == ["a.sbm", "b.sbm"])
     #expect(merge.calibrate == ["x.jsonl", "y.jsonl"])

@@ -127,6 +127,13 @@ import Switchboard
         // An XML declaration's charset is followed (libxml2's HTML parser reads only a <meta>).
         let declaredXML = Array(#"<?xml version="1.0" encoding="windows-1251"?><html><body><p>"#.utf8) + [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2] + Array("</p></body></html>".utf8)
         #expect(try text(declaredXML) == "Привет")
+        // A UTF-16 label on an 8-bit page is wrong (browsers read such a page as UTF-8); UTF-16 without a mark or a
+        // label is recognised by its NULs; a NUL in an 8-bit page no longer ends it.
+        #expect(try text(Array(#"<html><head><meta charset="utf-16"></head><body><p>Je veux résilier</p></body></html>"#.utf8)) == "Je veux résilier")
+        let unmarked = "<html><body><p>Je veux résilier</p></body></html>".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(try text(unmarked) == "Je veux résilier")
+        let latin2 = Array(#"<html><head><meta charset="iso-8859-2"></head><body><p>first</p>"#.utf8) + [0] + Array("<p>second</p></body></html>".utf8)
+        #expect(try text(latin2) == "first\n\nsecond")
         // A numeric reference to a C1 control is the Windows-1252 character, as in browsers.
         #expect(try text(Array("<p>l&#146;assuré</p>".utf8)) == "l’assuré")
         #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta http-equiv="content-type" content="text/html; charset=UTF-8">"#.utf8)) == "utf-8")

@@ -44,7 +44,8 @@ import Switchboard
         #expect(!HTMLFieldReader.looksLikeHTML("Contact me at <john@example.com> about my claim"))
         #expect(!HTMLFieldReader.looksLikeHTML("if a<b and c>d, my car was damaged"))
         #expect(!HTMLFieldReader.looksLikeHTML("AT&T and 3 < 4, I <3 you"))
-        for html in ["<p>hello</p>", "line<br/>two", "caf&eacute;", "l&#146;assuré", "<a href=\"x\">here</a>", "x</DIV>"] {
+        for html in ["<p>hello</p>", "line<br/>two", "caf&eacute;", "l&#146;assuré", "<a href=\"x\">here</a>", "x</DIV>", "<w:p>Word</w:p>",
+                     "<td nowrap width=5>x", "<!-- quoted -->hello", "<label>Name</label>"] {
             #expect(HTMLFieldReader.looksLikeHTML(html), "\(html)")
         }
         var options = ExportOptions()
@@ -56,12 +57,23 @@ import Switchboard
             """#.utf8))
         let (messages, _, _) = try drain(try ExportReaders.open(jsonl, options: options))
         #expect(messages.first?.text == "Contact me at <john@example.com> about my claim")
-        #expect(messages.last?.text.contains("after nul cancel") == true)
+        #expect(messages.last?.text == "first refund\n\nafter nul cancel")
         // Markup written into an XML body (not CDATA) is elements to the XML reader: the same elements are left out.
         options.xmlRecordElement = "ticket"
         options.xmlTextElement = "body"
         let xml = try temporaryFile("markup.xml", Array("<t><ticket><body><p>Please cancel my policy</p><blockquote>On Monday you wrote: your refund was sent</blockquote><style>p{color:red}</style></body></ticket></t>".utf8))
         #expect(try drain(try ExportReaders.open(xml, options: options)).messages.map(\.text) == ["Please cancel my policy"])
+        // An id element named like a skipped one is still the id.
+        options.xmlRecordElement = "message"
+        options.xmlTextElement = "message"
+        options.xmlIdElement = "title"
+        let titled = try temporaryFile("titled.xml", Array("<t><message><title>T2</title>Please cancel</message></t>".utf8))
+        let (titledMessages, _, _) = try drain(try ExportReaders.open(titled, options: options))
+        #expect(titledMessages.map(\.id) == ["T2"])
+        #expect(titledMessages.map(\.text) == ["Please cancel"])
+        options.xmlRecordElement = "ticket"
+        options.xmlTextElement = "body"
+        options.xmlIdElement = nil
         options.htmlText = false
         #expect(try drain(try ExportReaders.open(xml, options: options)).messages.first?.text.contains("refund was sent") == true)
     }

@@ -189,7 +189,7 @@ private func engine(policy: RoutingPolicy? = nil) throws -> RoutingEngine {
     for label in labels { #expect(policy.queueOfLabel[label] == label) }
     expectPolicyError("queues: [claims]\n", line: 1, mentioning: "'queues' is not a mapping")
     // Sections left empty (every entry commented out) are as if absent; an empty file says what it needs.
-    let empty = try RoutingPolicy.parse(yaml: "queues:\n  # claims: {labels: [claim]}\nrules:\nabstention:\n", labels: labels)
+    let empty = try RoutingPolicy.parse(yaml: "version:\nqueues:\n  # claims: {labels: [claim]}\nrules: []\nabstention: {}\n", labels: labels)
     #expect(empty.queueOfLabel["claim"] == "claim" && empty.rules.isEmpty && empty.abstentionThreshold == nil)
     expectPolicyError("# nothing yet\n", line: nil, mentioning: "give at least one of queues")
 }

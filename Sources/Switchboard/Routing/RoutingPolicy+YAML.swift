@@ -88,7 +88,7 @@ extension RoutingPolicy {
         for (key, _) in top {
             guard let name = key.string, known.contains(name) else { throw fail("unknown key '\(key.string ?? "?")' (expected: \(known.sorted().joined(separator: ", ")))", key) }
         }
-        if let version = top["version"] {
+        if let version = top["version"], version.null == nil {
             guard version.int == 1 else { throw fail("unsupported policy version '\(version.string ?? "?")': this switchboard reads version 1", version) }
         }
         // A section left empty (`queues:` with every entry commented out) is as if absent.
@@ -104,8 +104,8 @@ extension RoutingPolicy {
         }
         if let abstention = section("abstention") {
             let keys = ["threshold", "minimum_known_share", "minimum_word_likelihood"]
-            guard let mapping = abstention.mapping, mapping.contains(where: { keys.contains($0.key.string ?? "") }) else {
-                throw fail("'abstention' must be a mapping with one or more of 'threshold', 'minimum_known_share', 'minimum_word_likelihood'", abstention)
+            guard let mapping = abstention.mapping else {
+                throw fail("'abstention' must be a mapping of 'threshold', 'minimum_known_share', 'minimum_word_likelihood' (each optional)", abstention)
             }
             for (field, _) in mapping where !keys.contains(field.string ?? "") {
                 throw fail("'abstention': unknown key '\(field.string ?? "?")' (expected threshold, minimum_known_share, minimum_word_likelihood)", field)

@@ -44,10 +44,11 @@ enum HTMLText {
         // An encoding given here is the page's, already worked out: a `<meta charset>` in it must not switch it.
         let options = encoding == nil ? LibXML2.htmlOptions : LibXML2.htmlOptions | Int32(HTML_PARSE_IGNORE_ENC.rawValue)
         // libxml2's HTML parser ends the document at a NUL byte, without a word: the rest of the page was lost. In
-        // UTF-8 a NUL is no character of a message; it becomes U+FFFD (UTF-16 pages, read as declared, keep theirs).
+        // UTF-8 a NUL is no character of a message: dropped ("<p>\0</p>" has no text). (Pages in other charsets are
+        // cleaned by ``HTMLDocumentReader/prepared(_:)``; UTF-16 ones have NULs in their characters.)
         var bytes = bytes
         if encoding == "UTF-8", bytes.contains(0) {
-            bytes = bytes.flatMap { $0 == 0 ? [0xEF, 0xBF, 0xBD] : [$0] }
+            bytes.removeAll { $0 == 0 }
         }
         let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in

@@ -105,10 +105,18 @@ public final class HTMLDocumentReader: ExportReader {
             return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8")
         case nil, "", "us-ascii", "ascii", "ansi_x3.4-1968", "x-user-defined":
             break
+        case let charset? where charset.hasPrefix("utf-16") || charset.hasPrefix("utf-32") || charset.hasPrefix("ucs-")
+            || charset.hasPrefix("iso-10646") || charset == "unicode":
+            // A page without a byte-order mark that says UTF-16 is 8-bit (the label is wrong, or the page was
+            // converted), as browsers read it: taken at its word it was routed as "格浴㹬".
+            break
         case let charset?:
             // Given to libxml2 by name: its HTML parser follows a <meta>, but not an XML declaration's encoding.
-            if LibXML2.knowsEncoding(charset) { return (bytes, charset) }
+            // A NUL byte ended the page there, without a word: dropped.
+            if LibXML2.knowsEncoding(charset) { return (bytes.filter { $0 != 0 }, charset) }
         }
+        // UTF-16 without a byte-order mark or a declaration: ASCII text in it has a NUL beside every letter.
+        if let utf16 = Self.unmarkedUTF16(bytes) { return (bytes, utf16) }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {
             if bytes[i] < 0x80 { i += 1; continue }
@@ -118,6 +126,21 @@ public final class HTMLDocumentReader: ExportReader {
         if invalid == 0 { return (bytes, "UTF-8") }
         if multibyte == 0 || invalid >= 4 * multibyte { return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8") }
         return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
+    }
+
+    /// "UTF-16LE" or "UTF-16BE" when the first bytes are UTF-16 without a byte-order mark (at least 40% of their
+    /// byte pairs have a NUL on the same side, almost none on the other), nil otherwise.
+    static func unmarkedUTF16(_ bytes: [UInt8]) -> String? {
+        let head = bytes.prefix(4096)
+        let pairs = head.count / 2
+        guard pairs >= 4 else { return nil }
+        var evenNULs = 0, oddNULs = 0
+        for (i, byte) in head.enumerated() where byte == 0 {
+            if i % 2 == 0 { evenNULs += 1 } else { oddNULs += 1 }
+        }
+        if oddNULs * 10 >= pairs * 4, evenNULs * 20 <= pairs { return "UTF-16LE" }
+        if evenNULs * 10 >= pairs * 4, oddNULs * 20 <= pairs { return "UTF-16BE" }
+        return nil
     }
 
     /// Whether the head of the document declares its charset (see ``declaredCharset(_:)``).

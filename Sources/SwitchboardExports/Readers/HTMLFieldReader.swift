@@ -47,10 +47,12 @@ public final class HTMLFieldReader: ExportReader {
 
     private static let tagNames = "p|div|span|br|b|i|u|s|a|em|strong|font|small|big|sub|sup|table|tbody|thead|tfoot|tr|td|th|ul|ol|li|dl|dt|dd|"
         + "html|body|head|title|style|script|meta|link|img|blockquote|h[1-6]|hr|pre|code|center|section|article|header|footer|"
-        + "main|nav|o:p|wbr|abbr|cite|q|ins|del|mark"
-    /// A closing tag, a tag without attributes (`<p>`, `<br/>`), one with an attribute (`<a href=`), or a character reference.
+        + "main|nav|wbr|abbr|cite|q|ins|del|mark|label|tt|form|input|button|caption|col|colgroup|address|figure|figcaption"
+    /// A closing tag, a tag without attributes (`<p>`, `<br/>`), one with attributes (`<a href=`, `<td nowrap width=5>`),
+    /// a prefixed tag of Word's (`<o:p>`, `<w:p>`), a comment or a doctype, or a character reference.
     private static let markup: NSRegularExpression? = {
-        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))\\s+[a-z:-]+\\s*=|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});"
+        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))(?:\\s+[a-z:-]+)+\\s*="
+            + "|</?[a-z]{1,8}:[a-z][a-z0-9]*[\\s/>]|<!--|<!doctype\\s|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});"
         // A constant pattern: it compiles (the tests use it); were it not to, every field with '<' or '&' is parsed.
         return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }()

@@ -372,12 +372,7 @@ public final class XMLRecordReader: ExportReader {
                     // When the id's path goes through the text, the id element is not text ("A1I want to cancel").
                     // The wrapper that held it (meta of meta/id) is left out too ("2024-01-01 Please refund"), once
                     // it ends with the id read: other elements of the wrapper's name are text (a second <p>).
-                    if !skippedInText.isEmpty, let localName, skippedInText.contains(String(cString: localName).lowercased()) {
-                        // Not the message's text (--html-text): left out as the id is, until its end.
-                        textSuspendedAt = depth
-                        separateWords()
-                        capture = .none
-                    } else if onID, isID {
+                    if onID, isID {
                         textSuspendedAt = depth
                         separateWords()
                         capture = .none
@@ -385,6 +380,11 @@ public final class XMLRecordReader: ExportReader {
                             capture = .id
                             captureDepth = depth
                         }
+                    } else if !skippedInText.isEmpty, let localName, skippedInText.contains(String(cString: localName).lowercased()) {
+                        // Not the message's text (--html-text): left out as the id is, until its end.
+                        textSuspendedAt = depth
+                        separateWords()
+                        capture = .none
                     } else {
                         if let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
                             // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"),
