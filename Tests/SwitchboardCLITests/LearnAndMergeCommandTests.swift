@@ -162,6 +162,10 @@ private func corpusShards() throws -> (a: [String], b: [String]) {
     FileManager.default.createFile(atPath: model, contents: Data("SWBDMODL".utf8))
     defer { try? FileManager.default.removeItem(atPath: model) }
     #expect(throws: (any Error).self) { try OptionChecks.calibrationFiles(["held.jsonl", model], before: "models") }
+    let link = model + "-link.sbm"
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: model)
+    defer { try? FileManager.default.removeItem(atPath: link) }
+    #expect(throws: (any Error).self) { try OptionChecks.calibrationFiles([link], before: "models") }
     // A pipe is not looked into (its bytes are the corpus reader's), nor a file that does not exist.
     #expect(throws: Never.self) { try OptionChecks.calibrationFiles(["/dev/stdin", "missing.sbm"], before: "models") }
     let merge = try MergeCommand.parse(["--output", "n.sbm", "a.sbm", "b.sbm", "--calibrate", "x.jsonl", "y.jsonl"])

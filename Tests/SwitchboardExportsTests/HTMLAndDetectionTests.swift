@@ -134,6 +134,17 @@ import Switchboard
         #expect(try text(unmarked) == "Je veux résilier")
         let latin2 = Array(#"<html><head><meta charset="iso-8859-2"></head><body><p>first</p>"#.utf8) + [0] + Array("<p>second</p></body></html>".utf8)
         #expect(try text(latin2) == "first\n\nsecond")
+        // A short page with NULs is not UTF-16; every spelling of a UTF-16 label is ignored on an 8-bit page.
+        #expect(try text(Array("<p>a".utf8) + [0] + Array("b".utf8) + [0] + Array("c".utf8) + [0] + Array("d</p>".utf8)) == "abcd")
+        for label in ["utf16", "UCS2", "unicodelittle", "csUnicode", "utf-16le"] {
+            #expect(try text(Array("<html><head><meta charset=\"\(label)\"></head><body><p>Je veux résilier</p></body></html>".utf8)) == "Je veux résilier", "\(label)")
+        }
+        // UTF-16 with its mark and a U+0000 in it (libxml2 stopped there), and UTF-32 with its mark.
+        let withNUL = "<html><body><p>first</p>\u{0}<p>second</p></body></html>".utf16
+        #expect(try text([0xFF, 0xFE] + withNUL.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }) == "first\n\nsecond")
+        let utf32 = "<html><body><p>Je veux résilier</p></body></html>".unicodeScalars.flatMap { s in [24, 16, 8, 0].map { UInt8((s.value >> UInt32($0)) & 0xFF) } }
+        #expect(try text([0x00, 0x00, 0xFE, 0xFF] + utf32) == "Je veux résilier")
+        #expect(HTMLDocumentReader.isWideUnicode("UTF-32BE") && !HTMLDocumentReader.isWideUnicode("unicode-1-1-utf-8"))
         // A numeric reference to a C1 control is the Windows-1252 character, as in browsers.
         #expect(try text(Array("<p>l&#146;assuré</p>".utf8)) == "l’assuré")
         #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta http-equiv="content-type" content="text/html; charset=UTF-8">"#.utf8)) == "utf-8")

@@ -44,8 +44,12 @@ import Switchboard
         #expect(!HTMLFieldReader.looksLikeHTML("Contact me at <john@example.com> about my claim"))
         #expect(!HTMLFieldReader.looksLikeHTML("if a<b and c>d, my car was damaged"))
         #expect(!HTMLFieldReader.looksLikeHTML("AT&T and 3 < 4, I <3 you"))
+        for plain in ["I was charged <i think the fee = 30 euros, please refund my money", "if a <b and c = d then cancel",
+                      "I typed <name:John Smith> in the form", "In the box I wrote <!-- my refund please cancel subscription"] {
+            #expect(!HTMLFieldReader.looksLikeHTML(plain), "\(plain)")
+        }
         for html in ["<p>hello</p>", "line<br/>two", "caf&eacute;", "l&#146;assuré", "<a href=\"x\">here</a>", "x</DIV>", "<w:p>Word</w:p>",
-                     "<td nowrap width=5>x", "<!-- quoted -->hello", "<label>Name</label>"] {
+                     "<td nowrap width=5>x", "<!-- quoted -->hello", "<label>Name</label>", "Bonjour<o:p></o:p>", "<!DOCTYPE html><html>"] {
             #expect(HTMLFieldReader.looksLikeHTML(html), "\(html)")
         }
         var options = ExportOptions()

@@ -38,7 +38,8 @@ enum OptionChecks {
         for path in paths {
             // Only a regular file is looked into: a pipe (`<(cat held.jsonl)`, /dev/stdin) read here would be
             // empty for the real read, and a named pipe would wait. A missing file is the corpus reader's to report.
-            guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else { continue }
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard (try? FileManager.default.attributesOfItem(atPath: resolved)[.type] as? FileAttributeType) == .typeRegular else { continue }
             let handle = FileHandle(forReadingAtPath: path)
             let head = (try? handle?.read(upToCount: 8)).flatMap { $0.map(Array.init) } ?? []
             try? handle?.close()

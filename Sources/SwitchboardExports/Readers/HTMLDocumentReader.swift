@@ -91,32 +91,36 @@ public final class HTMLDocumentReader: ExportReader {
     /// Windows-1252 is converted here, not by libxml2's iconv, which stopped at the five bytes that charset leaves
     /// undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) and lost the page; here they become U+FFFD.
     static func prepared(_ bytes: [UInt8]) -> (bytes: [UInt8], encoding: String?) {
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return (bytes, nil) }
+        // UTF-32 and UTF-16 by their byte-order marks, converted here: a U+0000 in them ended the page in libxml2
+        // (NULs are dropped, as everywhere), and a UTF-32 mark was left in the text.
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return (utf8(fromUTF32: bytes.dropFirst(4), bigEndian: false), "UTF-8") }
+        if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return (utf8(fromUTF32: bytes.dropFirst(4), bigEndian: true), "UTF-8") }
+        if bytes.starts(with: [0xFF, 0xFE]) { return (utf8(fromUTF16: bytes.dropFirst(2), bigEndian: false), "UTF-8") }
+        if bytes.starts(with: [0xFE, 0xFF]) { return (utf8(fromUTF16: bytes.dropFirst(2), bigEndian: true), "UTF-8") }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             return (TextCleaning.utf8RepairingWithWindows1252(Array(bytes.dropFirst(3))), "UTF-8")
         }
+        // UTF-16 without a mark: the page starts with "<" as a UTF-16 unit, and its ASCII has a NUL beside every letter.
+        if let bigEndian = Self.unmarkedUTF16(bytes) { return (utf8(fromUTF16: bytes[...], bigEndian: bigEndian), "UTF-8") }
         // An empty, unknown or ASCII label says nothing: the bytes decide, as when nothing is declared (a page
         // "declared" us-ascii with "é" in UTF-8 was cut at the "é"; an unknown label turned it into "Ã©").
         switch declaredCharset(bytes) {
-        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8":
+        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "unicode-2-0-utf-8":
             return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
         case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "iso-ir-100",
             "windows-1252", "cp1252", "x-cp1252":
             return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8")
         case nil, "", "us-ascii", "ascii", "ansi_x3.4-1968", "x-user-defined":
             break
-        case let charset? where charset.hasPrefix("utf-16") || charset.hasPrefix("utf-32") || charset.hasPrefix("ucs-")
-            || charset.hasPrefix("iso-10646") || charset == "unicode":
-            // A page without a byte-order mark that says UTF-16 is 8-bit (the label is wrong, or the page was
-            // converted), as browsers read it: taken at its word it was routed as "格浴㹬".
+        case let charset? where isWideUnicode(charset):
+            // A page without a byte-order mark that says UTF-16 or UTF-32 is 8-bit (the label is wrong, or the page
+            // was converted), as browsers read it: taken at its word it was routed as "格浴㹬".
             break
         case let charset?:
             // Given to libxml2 by name: its HTML parser follows a <meta>, but not an XML declaration's encoding.
             // A NUL byte ended the page there, without a word: dropped.
             if LibXML2.knowsEncoding(charset) { return (bytes.filter { $0 != 0 }, charset) }
         }
-        // UTF-16 without a byte-order mark or a declaration: ASCII text in it has a NUL beside every letter.
-        if let utf16 = Self.unmarkedUTF16(bytes) { return (bytes, utf16) }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {
             if bytes[i] < 0x80 { i += 1; continue }
@@ -128,19 +132,62 @@ public final class HTMLDocumentReader: ExportReader {
         return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
     }
 
-    /// "UTF-16LE" or "UTF-16BE" when the first bytes are UTF-16 without a byte-order mark (at least 40% of their
-    /// byte pairs have a NUL on the same side, almost none on the other), nil otherwise.
-    static func unmarkedUTF16(_ bytes: [UInt8]) -> String? {
-        let head = bytes.prefix(4096)
+    /// Whether a charset label names UTF-16 or UTF-32 in any spelling (`utf16le`, `ucs-2`, `unicodelittle`,
+    /// `csUnicode`, `ucs4`), which an 8-bit page without a byte-order mark cannot be in.
+    static func isWideUnicode(_ label: String) -> Bool {
+        let name = label.lowercased().filter { $0 != "-" && $0 != "_" && $0 != " " }
+        guard !name.contains("utf8") else { return false }
+        return ["utf16", "utf32", "ucs2", "ucs4", "unicode", "csunicode", "iso10646"].contains { name.hasPrefix($0) }
+    }
+
+    /// Whether the bytes are UTF-16 without a byte-order mark (nil: not UTF-16; true: big-endian): the page starts
+    /// with "<" as a UTF-16 unit (white space before it allowed), and at least 40% of its first byte pairs have a
+    /// NUL on that side and almost none on the other. A short or NUL-padded 8-bit page is not taken for UTF-16.
+    static func unmarkedUTF16(_ bytes: [UInt8]) -> Bool? {
+        let head = Array(bytes.prefix(4096))
         let pairs = head.count / 2
-        guard pairs >= 4 else { return nil }
+        guard pairs >= 16 else { return nil }
+        var first = 0
+        while first + 1 < head.count, (head[first] == 0 && [0x20, 0x09, 0x0A, 0x0D].contains(head[first + 1]))
+                || (head[first + 1] == 0 && [0x20, 0x09, 0x0A, 0x0D].contains(head[first])) {
+            first += 2
+        }
+        guard first + 1 < head.count else { return nil }
+        let bigEndian: Bool
+        if head[first] == 0x3C, head[first + 1] == 0 { bigEndian = false } else if head[first] == 0, head[first + 1] == 0x3C { bigEndian = true } else { return nil }
         var evenNULs = 0, oddNULs = 0
         for (i, byte) in head.enumerated() where byte == 0 {
             if i % 2 == 0 { evenNULs += 1 } else { oddNULs += 1 }
         }
-        if oddNULs * 10 >= pairs * 4, evenNULs * 20 <= pairs { return "UTF-16LE" }
-        if evenNULs * 10 >= pairs * 4, oddNULs * 20 <= pairs { return "UTF-16BE" }
-        return nil
+        let (sameSide, otherSide) = bigEndian ? (evenNULs, oddNULs) : (oddNULs, evenNULs)
+        return sameSide * 10 >= pairs * 4 && otherSide * 20 <= pairs ? bigEndian : nil
+    }
+
+    /// UTF-8 of UTF-16 code units (U+FFFD for a lone surrogate), NULs dropped.
+    static func utf8(fromUTF16 bytes: ArraySlice<UInt8>, bigEndian: Bool) -> [UInt8] {
+        var units: [UInt16] = []
+        units.reserveCapacity(bytes.count / 2)
+        var i = bytes.startIndex
+        while i + 1 < bytes.endIndex {
+            let (a, b) = (UInt16(bytes[i]), UInt16(bytes[i + 1]))
+            let unit = bigEndian ? a << 8 | b : b << 8 | a
+            if unit != 0 { units.append(unit) }
+            i += 2
+        }
+        return Array(String(decoding: units, as: UTF16.self).utf8)
+    }
+
+    /// UTF-8 of UTF-32 code units (U+FFFD for one that is no scalar), NULs dropped.
+    static func utf8(fromUTF32 bytes: ArraySlice<UInt8>, bigEndian: Bool) -> [UInt8] {
+        var scalars = String.UnicodeScalarView()
+        var i = bytes.startIndex
+        while i + 3 < bytes.endIndex {
+            let b = (UInt32(bytes[i]), UInt32(bytes[i + 1]), UInt32(bytes[i + 2]), UInt32(bytes[i + 3]))
+            let value = bigEndian ? b.0 << 24 | b.1 << 16 | b.2 << 8 | b.3 : b.3 << 24 | b.2 << 16 | b.1 << 8 | b.0
+            if value != 0 { scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}") }
+            i += 4
+        }
+        return Array(String(scalars).utf8)
     }
 
     /// Whether the head of the document declares its charset (see ``declaredCharset(_:)``).

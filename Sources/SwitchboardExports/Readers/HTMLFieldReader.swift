@@ -41,6 +41,9 @@ public final class HTMLFieldReader: ExportReader {
     /// parsed, "write to <john@example.com>" lost the address and "if a<b and c>d" became "if ad".
     static func looksLikeHTML(_ text: String) -> Bool {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+        // A comment or a doctype counts when it is one: "<!--" alone in a plain text hid the rest of it.
+        if let open = text.range(of: "<!--"), text[open.upperBound...].contains("-->") { return true }
+        if text.range(of: "<!doctype html", options: .caseInsensitive) != nil { return true }
         guard let markup else { return true }
         return markup.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
@@ -48,11 +51,13 @@ public final class HTMLFieldReader: ExportReader {
     private static let tagNames = "p|div|span|br|b|i|u|s|a|em|strong|font|small|big|sub|sup|table|tbody|thead|tfoot|tr|td|th|ul|ol|li|dl|dt|dd|"
         + "html|body|head|title|style|script|meta|link|img|blockquote|h[1-6]|hr|pre|code|center|section|article|header|footer|"
         + "main|nav|wbr|abbr|cite|q|ins|del|mark|label|tt|form|input|button|caption|col|colgroup|address|figure|figcaption"
-    /// A closing tag, a tag without attributes (`<p>`, `<br/>`), one with attributes (`<a href=`, `<td nowrap width=5>`),
-    /// a prefixed tag of Word's (`<o:p>`, `<w:p>`), a comment or a doctype, or a character reference.
+    /// A closing tag, a tag without attributes (`<p>`, `<br/>`), a whole tag with attributes (`<a href="x">`,
+    /// `<td nowrap width=5>`), a closing prefixed tag of Word's (`</o:p>`, `</w:p>`), or a character reference. A
+    /// tag must be closed by `>`: "I was charged <i think the fee = 30 euros" is text.
     private static let markup: NSRegularExpression? = {
-        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))(?:\\s+[a-z:-]+)+\\s*="
-            + "|</?[a-z]{1,8}:[a-z][a-z0-9]*[\\s/>]|<!--|<!doctype\\s|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});"
+        // Linear: "[^<>=]*" cannot overlap with what follows it, so no input makes the engine backtrack.
+        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))\\s[^<>=]*=[^<>]*>"
+            + "|</[a-z]{1,8}:[a-z][a-z0-9]*\\s*>|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});"
         // A constant pattern: it compiles (the tests use it); were it not to, every field with '<' or '&' is parsed.
         return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }()
