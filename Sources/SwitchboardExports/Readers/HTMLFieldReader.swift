@@ -39,8 +39,10 @@ public final class HTMLFieldReader: ExportReader {
     /// Whether a field holds HTML rather than plain text: a tag of HTML's (`<p>`, `</div>`, `<br/>`,
     /// `<a href=…>`) or a character reference (`&eacute;`, `&#146;`). Plain text with a `<` is read as it is:
     /// parsed, "write to <john@example.com>" lost the address and "if a<b and c>d" became "if ad".
-    static func looksLikeHTML(_ text: String) -> Bool {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+    static func looksLikeHTML(_ whole: String) -> Bool {
+        guard whole.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+        // HTML shows its tags early: the first 64 KiB decide (a field of 32 MB of "<" took minutes to search).
+        let text = whole.utf8.count > 1 << 16 ? String(decoding: whole.utf8.prefix(1 << 16), as: UTF8.self) : whole
         // A comment or a doctype counts when it is one: "<!--" alone in a plain text hid the rest of it.
         if let open = text.range(of: "<!--"), text[open.upperBound...].contains("-->") { return true }
         if text.range(of: "<!doctype html", options: .caseInsensitive) != nil { return true }
