@@ -45,13 +45,17 @@ import Switchboard
         #expect(!HTMLFieldReader.looksLikeHTML("if a<b and c>d, my car was damaged"))
         #expect(!HTMLFieldReader.looksLikeHTML("AT&T and 3 < 4, I <3 you"))
         for plain in ["I was charged <i think the fee = 30 euros, please refund my money", "if a <b and c = d then cancel",
-                      "I typed <name:John Smith> in the form", "In the box I wrote <!-- my refund please cancel subscription"] {
+                      "I typed <name:John Smith> in the form", "In the box I wrote <!-- my refund please cancel subscription",
+                      "the formula <b = a + c> is wrong", "set <a = 5> and <i = 0> then retry"] {
             #expect(!HTMLFieldReader.looksLikeHTML(plain), "\(plain)")
         }
         for html in ["<p>hello</p>", "line<br/>two", "caf&eacute;", "l&#146;assuré", "<a href=\"x\">here</a>", "x</DIV>", "<w:p>Word</w:p>",
                      "<td nowrap width=5>x", "<!-- quoted -->hello", "<label>Name</label>", "Bonjour<o:p></o:p>", "<!DOCTYPE html><html>"] {
             #expect(HTMLFieldReader.looksLikeHTML(html), "\(html)")
         }
+        // Only the first 64 KiB are searched; a tag whose attribute runs past them (an inline image) still counts.
+        let image = "<img src=\"data:image/png;base64," + String(repeating: "QUJD", count: 20_000) + "\"><p>Please cancel</p>"
+        #expect(HTMLFieldReader.looksLikeHTML(image))
         var options = ExportOptions()
         options.htmlText = true
         let jsonl = try temporaryFile("plain.jsonl", Array(#"""

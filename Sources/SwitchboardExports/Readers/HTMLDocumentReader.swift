@@ -93,7 +93,10 @@ public final class HTMLDocumentReader: ExportReader {
     static func prepared(_ bytes: [UInt8]) -> (bytes: [UInt8], encoding: String?) {
         // UTF-32 and UTF-16 by their byte-order marks, converted here: a U+0000 in them ended the page in libxml2
         // (NULs are dropped, as everywhere), and a UTF-32 mark was left in the text.
-        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return (utf8(fromUTF32: bytes.dropFirst(4), bigEndian: false), "UTF-8") }
+        // FF FE 00 00 is also UTF-16LE's mark before a U+0000: UTF-32 only when its units are characters.
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]), Self.isUTF32LE(bytes.dropFirst(4)) {
+            return (utf8(fromUTF32: bytes.dropFirst(4), bigEndian: false), "UTF-8")
+        }
         if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return (utf8(fromUTF32: bytes.dropFirst(4), bigEndian: true), "UTF-8") }
         if bytes.starts(with: [0xFF, 0xFE]) { return (utf8(fromUTF16: bytes.dropFirst(2), bigEndian: false), "UTF-8") }
         if bytes.starts(with: [0xFE, 0xFF]) { return (utf8(fromUTF16: bytes.dropFirst(2), bigEndian: true), "UTF-8") }
@@ -161,6 +164,19 @@ public final class HTMLDocumentReader: ExportReader {
         }
         let (sameSide, otherSide) = bigEndian ? (evenNULs, oddNULs) : (oddNULs, evenNULs)
         return sameSide * 10 >= pairs * 4 && otherSide * 20 <= pairs ? bigEndian : nil
+    }
+
+    /// Whether the first units of `bytes`, read as UTF-32LE, are nearly all Unicode scalars (90% of up to 64).
+    static func isUTF32LE(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var units = 0, scalars = 0
+        var i = bytes.startIndex
+        while i + 3 < bytes.endIndex, units < 64 {
+            let value = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+            units += 1
+            if Unicode.Scalar(value) != nil { scalars += 1 }
+            i += 4
+        }
+        return units == 0 || scalars * 10 >= units * 9
     }
 
     /// UTF-8 of UTF-16 code units (U+FFFD for a lone surrogate), NULs dropped.

@@ -42,12 +42,16 @@ public final class HTMLFieldReader: ExportReader {
     static func looksLikeHTML(_ whole: String) -> Bool {
         guard whole.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
         // HTML shows its tags early: the first 64 KiB decide (a field of 32 MB of "<" took minutes to search).
-        let text = whole.utf8.count > 1 << 16 ? String(decoding: whole.utf8.prefix(1 << 16), as: UTF8.self) : whole
+        let truncated = whole.utf8.count > 1 << 16
+        let text = truncated ? String(decoding: whole.utf8.prefix(1 << 16), as: UTF8.self) : whole
         // A comment or a doctype counts when it is one: "<!--" alone in a plain text hid the rest of it.
         if let open = text.range(of: "<!--"), text[open.upperBound...].contains("-->") { return true }
         if text.range(of: "<!doctype html", options: .caseInsensitive) != nil { return true }
-        guard let markup else { return true }
-        return markup.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        guard let markup, let openTag else { return true }
+        let range = NSRange(text.startIndex..., in: text)
+        if markup.firstMatch(in: text, range: range) != nil { return true }
+        // A tag whose attribute runs past the 64 KiB (an inline data: image) is not closed in them.
+        return truncated && openTag.firstMatch(in: text, range: range) != nil
     }
 
     private static let tagNames = "p|div|span|br|b|i|u|s|a|em|strong|font|small|big|sub|sup|table|tbody|thead|tfoot|tr|td|th|ul|ol|li|dl|dt|dd|"
@@ -57,12 +61,17 @@ public final class HTMLFieldReader: ExportReader {
     /// `<td nowrap width=5>`), a closing prefixed tag of Word's (`</o:p>`, `</w:p>`), or a character reference. A
     /// tag must be closed by `>`: "I was charged <i think the fee = 30 euros" is text.
     private static let markup: NSRegularExpression? = {
-        // Linear: "[^<>=]*" cannot overlap with what follows it, so no input makes the engine backtrack.
-        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))\\s[^<>=]*=[^<>]*>"
+        // Possessive quantifiers (*+): nothing they took is given back, so no input makes the engine backtrack.
+        // An attribute needs a name before its "=" ("the formula <b = a + c> is wrong" is text).
+        let pattern = "</(?:\(tagNames))\\s*>|<(?:\(tagNames))\\s*/?>|<(?:\(tagNames))(?:\\s++[a-z][a-z0-9:_-]*+)++\\s*+=[^<>]*+>"
             + "|</[a-z]{1,8}:[a-z][a-z0-9]*\\s*>|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});"
         // A constant pattern: it compiles (the tests use it); were it not to, every field with '<' or '&' is parsed.
         return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }()
+
+    /// The start of a tag with a quoted attribute (`<img src="`), for a field cut before the tag's end.
+    private static let openTag: NSRegularExpression? = try? NSRegularExpression(
+        pattern: "<(?:\(tagNames))\\s++[a-z][a-z0-9:_-]*+\\s*+=\\s*+[\"']", options: [.caseInsensitive])
 
     /// The next record, its text read as HTML.
     public func next() throws -> ExportRecord? {
