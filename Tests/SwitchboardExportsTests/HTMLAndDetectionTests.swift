@@ -147,6 +147,8 @@ import Switchboard
         // FF FE 00 00 before UTF-16LE units is a UTF-16 mark and a U+0000, not UTF-32.
         let nulFirst = "\u{0}<html><body><p>Je veux résilier</p></body></html>".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         #expect(try text([0xFF, 0xFE] + nulFirst) == "Je veux résilier")
+        let manyNULs = (String(repeating: "\u{0}", count: 130) + "<html><body><p>Je veux résilier</p></body></html>").utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(try text([0xFF, 0xFE] + manyNULs) == "Je veux résilier")
         #expect(HTMLDocumentReader.isWideUnicode("UTF-32BE") && !HTMLDocumentReader.isWideUnicode("unicode-1-1-utf-8"))
         // A numeric reference to a C1 control is the Windows-1252 character, as in browsers.
         #expect(try text(Array("<p>l&#146;assuré</p>".utf8)) == "l’assuré")

@@ -56,6 +56,10 @@ import Switchboard
         // Only the first 64 KiB are searched; a tag whose attribute runs past them (an inline image) still counts.
         let image = "<img src=\"data:image/png;base64," + String(repeating: "QUJD", count: 20_000) + "\"><p>Please cancel</p>"
         #expect(HTMLFieldReader.looksLikeHTML(image))
+        let outlook = "<img width=624 height=351 src=\"data:image/png;base64," + String(repeating: "QUJD", count: 20_000) + "\"><p>Please cancel</p>"
+        #expect(HTMLFieldReader.looksLikeHTML(outlook))
+        let prose = "Please cancel my subscription. He said <a href=\"foo\" " + String(repeating: "lorem ipsum ", count: 7_000)
+        #expect(!HTMLFieldReader.looksLikeHTML(prose))
         var options = ExportOptions()
         options.htmlText = true
         let jsonl = try temporaryFile("plain.jsonl", Array(#"""

@@ -172,8 +172,11 @@ public final class HTMLDocumentReader: ExportReader {
         var i = bytes.startIndex
         while i + 3 < bytes.endIndex, units < 64 {
             let value = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
-            units += 1
-            if Unicode.Scalar(value) != nil { scalars += 1 }
+            // NULs tell nothing (both readings drop them): a run of U+0000 in UTF-16 is one in UTF-32 too.
+            if value != 0 {
+                units += 1
+                if Unicode.Scalar(value) != nil { scalars += 1 }
+            }
             i += 4
         }
         return units == 0 || scalars * 10 >= units * 9

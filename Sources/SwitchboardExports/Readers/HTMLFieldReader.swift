@@ -47,11 +47,9 @@ public final class HTMLFieldReader: ExportReader {
         // A comment or a doctype counts when it is one: "<!--" alone in a plain text hid the rest of it.
         if let open = text.range(of: "<!--"), text[open.upperBound...].contains("-->") { return true }
         if text.range(of: "<!doctype html", options: .caseInsensitive) != nil { return true }
-        guard let markup, let openTag else { return true }
-        let range = NSRange(text.startIndex..., in: text)
-        if markup.firstMatch(in: text, range: range) != nil { return true }
-        // A tag whose attribute runs past the 64 KiB (an inline data: image) is not closed in them.
-        return truncated && openTag.firstMatch(in: text, range: range) != nil
+        guard let markup else { return true }
+        if markup.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil { return true }
+        return truncated && endsInsideALongAttribute(text)
     }
 
     private static let tagNames = "p|div|span|br|b|i|u|s|a|em|strong|font|small|big|sub|sup|table|tbody|thead|tfoot|tr|td|th|ul|ol|li|dl|dt|dd|"
@@ -69,9 +67,20 @@ public final class HTMLFieldReader: ExportReader {
         return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }()
 
-    /// The start of a tag with a quoted attribute (`<img src="`), for a field cut before the tag's end.
-    private static let openTag: NSRegularExpression? = try? NSRegularExpression(
-        pattern: "<(?:\(tagNames))\\s++[a-z][a-z0-9:_-]*+\\s*+=\\s*+[\"']", options: [.caseInsensitive])
+    /// Whether the text ends inside a tag of HTML's whose last attribute value runs on for 4 KiB or more to the end
+    /// (`<img width=624 src="data:image/png;base64,…`): an inline image longer than the 64 KiB searched. A plain
+    /// text's "<a href="x" and then many words" ends in a short word.
+    static func endsInsideALongAttribute(_ text: String) -> Bool {
+        guard let open = text.lastIndex(of: "<") else { return false }
+        let tail = text[text.index(after: open)...]
+        let name = tail.prefix { $0.isLetter || $0.isNumber }.lowercased()
+        guard tagNameSet.contains(name), !tail.contains(">"), tail.contains("="),
+              let lastSpace = tail.lastIndex(where: \.isWhitespace) else { return false }
+        return tail[tail.index(after: lastSpace)...].utf8.count >= 4096
+    }
+
+    private static let tagNameSet: Set<String> = Set(tagNames.split(separator: "|").map(String.init))
+        .union(["h1", "h2", "h3", "h4", "h5", "h6"])
 
     /// The next record, its text read as HTML.
     public func next() throws -> ExportRecord? {
