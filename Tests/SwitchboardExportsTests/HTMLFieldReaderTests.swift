@@ -60,6 +60,15 @@ import Switchboard
         #expect(HTMLFieldReader.looksLikeHTML(outlook))
         let prose = "Please cancel my subscription. He said <a href=\"foo\" " + String(repeating: "lorem ipsum ", count: 7_000)
         #expect(!HTMLFieldReader.looksLikeHTML(prose))
+        #expect(!HTMLFieldReader.looksLikeHTML("Please cancel my subscription. x<b =" + String(repeating: "A", count: 70_000)))
+        let wrapped = "<img src=\"data:image/png;base64," + String(repeating: String(repeating: "QUJD", count: 19) + "\n", count: 1_000) + "\"><p>Please cancel</p>"
+        #expect(HTMLFieldReader.looksLikeHTML(wrapped))
+        // The 64 KiB end inside a later attribute of the image's tag, after its long value.
+        let cutAfter = String(repeating: "a", count: 100) + "<img src=\"data:image/png;base64," + String(repeating: "A", count: 65_379)
+            + "\" width=\"624\" alt=\"Company logo and more\"><p>x</p>"
+        #expect(HTMLFieldReader.looksLikeHTML(cutAfter))
+        // Flags at the end of the window (the walk is over UTF-8 bytes: over Characters it was quadratic in them).
+        #expect(!HTMLFieldReader.looksLikeHTML("Tom & Jerry " + String(repeating: "\u{1F1EB}", count: 17_000)))
         var options = ExportOptions()
         options.htmlText = true
         let jsonl = try temporaryFile("plain.jsonl", Array(#"""

@@ -67,16 +67,47 @@ public final class HTMLFieldReader: ExportReader {
         return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }()
 
-    /// Whether the text ends inside a tag of HTML's whose last attribute value runs on for 4 KiB or more to the end
-    /// (`<img width=624 src="data:image/png;base64,…`): an inline image longer than the 64 KiB searched. A plain
-    /// text's "<a href="x" and then many words" ends in a short word.
+    /// Whether the text ends inside a tag of HTML's (its name, then attributes, no `>`) one of whose attribute values
+    /// is 4 KiB or more: an inline image longer than the 64 KiB searched (`<img width=624 src="data:image/png;base64,…`,
+    /// wrapped or not). A plain text's "<a href="x" and then many words", or "x<b =AAAA…", is no such tag.
+    /// On UTF-8 bytes: walking a String's characters backwards cost quadratic time on runs of flags.
     static func endsInsideALongAttribute(_ text: String) -> Bool {
-        guard let open = text.lastIndex(of: "<") else { return false }
-        let tail = text[text.index(after: open)...]
-        let name = tail.prefix { $0.isLetter || $0.isNumber }.lowercased()
-        guard tagNameSet.contains(name), !tail.contains(">"), tail.contains("="),
-              let lastSpace = tail.lastIndex(where: \.isWhitespace) else { return false }
-        return tail[tail.index(after: lastSpace)...].utf8.count >= 4096
+        let bytes = Array(text.utf8)
+        guard let open = bytes.lastIndex(of: UInt8(ascii: "<")) else { return false }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C }
+        func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+        func isNameByte(_ b: UInt8) -> Bool { isLetter(b) || (0x30...0x39).contains(b) || b == 0x3A || b == 0x5F || b == 0x2D }
+        var i = open + 1
+        while i < bytes.count, isLetter(bytes[i]) || (0x30...0x39).contains(bytes[i]) { i += 1 }
+        guard tagNameSet.contains(String(decoding: bytes[(open + 1)..<i], as: UTF8.self).lowercased()), i < bytes.count, isSpace(bytes[i]) else {
+            return false
+        }
+        var longest = 0
+        while true {
+            while i < bytes.count, isSpace(bytes[i]) { i += 1 }
+            if i == bytes.count { break }
+            guard isLetter(bytes[i]) else { return false }
+            while i < bytes.count, isNameByte(bytes[i]) { i += 1 }
+            while i < bytes.count, isSpace(bytes[i]) { i += 1 }
+            if i == bytes.count { break }
+            guard bytes[i] == UInt8(ascii: "=") else { continue }
+            i += 1
+            while i < bytes.count, isSpace(bytes[i]) { i += 1 }
+            if i == bytes.count { break }
+            let start = i
+            if bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") {
+                let quote = bytes[i]
+                i += 1
+                while i < bytes.count, bytes[i] != quote { i += 1 }
+                longest = max(longest, i - start)
+                if i < bytes.count { i += 1 }
+            } else {
+                while i < bytes.count, !isSpace(bytes[i]), bytes[i] != UInt8(ascii: ">") { i += 1 }
+                longest = max(longest, i - start)
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ">") { return false }
+        }
+        return longest >= 4096
     }
 
     private static let tagNameSet: Set<String> = Set(tagNames.split(separator: "|").map(String.init))
