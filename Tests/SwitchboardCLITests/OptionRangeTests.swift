@@ -73,7 +73,7 @@ struct OptionRangeTests {
         #expect(training["learnt_corrections"] as? Int == 0)
         #expect((training["documents_per_label"] as? [String: Any])?["claim_followup"] != nil)
         #expect(object["feature_count"] is Int && (object["parameters"] as? [String: Any])?["sublinear_tf"] != nil)
-        #expect(InspectCommand.snakeCase("macroF1") == "macro_f1" && InspectCommand.snakeCase("charMaxN") == "char_max_n")
+        #expect("macroF1".snakeCased == "macro_f1" && "charMaxN".snakeCased == "char_max_n")
     }
 
     /// A full disk used to crash `classify` and `route` (a trap inside `FileHandle.write`) and end `inspect` and

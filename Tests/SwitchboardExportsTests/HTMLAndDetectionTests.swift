@@ -71,12 +71,12 @@ import Switchboard
         let httpEquiv = Array(#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head><body><p>r"#.utf8)
             + [0xE9] + Array("silier</p></body></html>".utf8)
         #expect(try drain(HTMLDocumentReader(bytes: httpEquiv, name: "latin.html")).messages.first?.text == "résilier")
-        #expect(HTMLDocumentReader.declaresCharset(Array(#"<meta charset=iso-8859-1>"#.utf8)))
-        #expect(HTMLDocumentReader.declaresCharset(Array(#"<META CHARSET="utf-8"/>"#.utf8)))
-        #expect(HTMLDocumentReader.declaresCharset(Array(#"<?xml version="1.0" encoding="iso-8859-1"?><html/>"#.utf8)))
-        #expect(!HTMLDocumentReader.declaresCharset(Array(#"<?xml version="1.0"?><html/>"#.utf8)))
-        #expect(!HTMLDocumentReader.declaresCharset(Array(#"<meta name="description" content="charset=utf-8 text">"#.utf8)))
-        #expect(!HTMLDocumentReader.declaresCharset(Array(#"<p>set charset=utf-8 in your page</p>"#.utf8)))
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta charset=iso-8859-1>"#.utf8)) != nil)
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<META CHARSET="utf-8"/>"#.utf8)) != nil)
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<?xml version="1.0" encoding="iso-8859-1"?><html/>"#.utf8)) != nil)
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<?xml version="1.0"?><html/>"#.utf8)) == nil)
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<meta name="description" content="charset=utf-8 text">"#.utf8)) == nil)
+        #expect(HTMLDocumentReader.declaredCharset(Array(#"<p>set charset=utf-8 in your page</p>"#.utf8)) == nil)
         // Without a declaration: a UTF-16 page with its byte-order mark, and a Latin-1 page (not UTF-8).
         let page = "<html><body><p>Je souhaite résilier.</p></body></html>"
         let utf16 = [UInt8]([0xFF, 0xFE]) + page.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }

@@ -39,7 +39,8 @@ public enum ModelFile {
 
     /// The format version this build writes and reads.
     public static let currentVersion = 2
-    static let magic: [UInt8] = Array("SWBDMODL".utf8)
+    /// The first eight bytes of every model file.
+    package static let magic: [UInt8] = Array("SWBDMODL".utf8)
     static let headerSize = 32
 
     /// Encodes a model.

@@ -88,13 +88,13 @@ extension RoutingPolicy {
         for (key, _) in top {
             guard let name = key.string, known.contains(name) else { throw fail("unknown key '\(key.string ?? "?")' (expected: \(known.sorted().joined(separator: ", ")))", key) }
         }
-        if let version = top["version"], version.null == nil {
-            guard version.int == 1 else { throw fail("unsupported policy version '\(version.string ?? "?")': this switchboard reads version 1", version) }
-        }
         // A section left empty (`queues:` with every entry commented out) is as if absent.
         func section(_ key: String) -> Node? {
             guard let node = top[key], node.null == nil else { return nil }
             return node
+        }
+        if let version = section("version") {
+            guard version.int == 1 else { throw fail("unsupported policy version '\(version.string ?? "?")': this switchboard reads version 1", version) }
         }
         let labelSet = Set(labels)
         var policy = RoutingPolicy(queues: [:], queueOfLabel: [:], fallbackQueue: "human_triage", abstentionThreshold: nil, rules: [])

@@ -24,13 +24,7 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
         case incompatibleModels
 
         /// The code as the JSON the tool writes spells codes (`malformed_record`), as the HTTP API's are.
-        public var snakeCased: String {
-            var out = ""
-            for character in rawValue {
-                if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
-            }
-            return out
-        }
+        public var snakeCased: String { rawValue.snakeCased }
     }
 
     /// What kind of failure this is.

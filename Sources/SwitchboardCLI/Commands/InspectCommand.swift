@@ -78,24 +78,8 @@ extension InspectCommand {
         guard let object = value as? [String: Any] else { return value }
         var out: [String: Any] = [:]
         for (key, item) in object {
-            let name = keysAreLabels ? key : snakeCase(key)
+            let name = keysAreLabels ? key : key.snakeCased
             out[name] = keysAreLabels ? item : snakeCased(item, keysAreLabels: ["top_features", "documents_per_label"].contains(name))
-        }
-        return out
-    }
-
-    /// `camelCase` as `camel_case`; a run of capitals is one word (`sublinearTF`: `sublinear_tf`).
-    static func snakeCase(_ key: String) -> String {
-        let characters = Array(key)
-        var out = ""
-        for (i, character) in characters.enumerated() {
-            guard character.isUppercase else { out.append(character); continue }
-            if i > 0 {
-                let previous = characters[i - 1]
-                let nextIsLower = i + 1 < characters.count && characters[i + 1].isLowercase
-                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower) { out.append("_") }
-            }
-            out += character.lowercased()
         }
         return out
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Switchboard
 
 /// Range checks shared by the commands' `validate()`: a value out of range is a usage error that names the
 /// option, where it used to trap later on a conversion or an overflow (`--threads 9223372036854775807`,
@@ -43,7 +44,7 @@ enum OptionChecks {
             let handle = FileHandle(forReadingAtPath: path)
             let head = (try? handle?.read(upToCount: 8)).flatMap { $0.map(Array.init) } ?? []
             try? handle?.close()
-            if path.lowercased().hasSuffix(".sbm") || head == Array("SWBDMODL".utf8) {
+            if path.lowercased().hasSuffix(".sbm") || head == ModelFile.magic {
                 throw ValidationError("\(path) is a model file, given after --calibrate, which takes every file up to the next option: give the \(what) before --calibrate")
             }
         }

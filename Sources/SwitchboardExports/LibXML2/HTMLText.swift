@@ -9,13 +9,13 @@ import Foundation
 enum HTMLText {
     /// Parses an HTML document and returns its visible text.
     ///
-    /// - Parameter encoding: the document's encoding if known (`UTF-8`); nil lets libxml2 read the
-    ///   `<meta charset>` or guess.
+    /// - Parameter encoding: the document's encoding, already worked out (`UTF-8`, or an ASCII-compatible charset
+    ///   libxml2 knows: see ``HTMLDocumentReader/prepared(_:)``); a `<meta charset>` in the document does not change it.
     ///   - skipping: further elements to leave out (`blockquote` for quoted e-mail history).
     ///
     /// - Throws: ``Truncated`` when libxml2 stopped before the end of the document (see ``withDocument(_:encoding:_:)``):
     ///   the text would be a part of the page's, given as the whole.
-    static func text(fromHTML bytes: [UInt8], encoding: String? = "UTF-8", skipping: Set<String> = []) throws -> String {
+    static func text(fromHTML bytes: [UInt8], encoding: String = "UTF-8", skipping: Set<String> = []) throws -> String {
         guard !bytes.isEmpty else { return "" }
         return try LibXML2.withLock {
             try withDocument(bytes, encoding: encoding) { document, stopped in
@@ -37,17 +37,17 @@ enum HTMLText {
     /// recovers from broken markup, but halts at elements nested more than 256 deep (and on exhausted
     /// memory) and returns the tree read so far, which looked like the whole document. The messages after that
     /// point were lost without a word, and a page's text was cut short; callers now report it.
-    static func withDocument<T>(_ bytes: [UInt8], encoding: String?, _ body: (htmlDocPtr?, _ stopped: String?) throws -> T) rethrows -> T {
+    static func withDocument<T>(_ bytes: [UInt8], encoding: String, _ body: (htmlDocPtr?, _ stopped: String?) throws -> T) rethrows -> T {
         guard let context = htmlNewParserCtxt() else { return try body(nil, "libxml2 could not allocate a parser") }
         defer { htmlFreeParserCtxt(context) }
         LibXML2.encodingConversionFailed = false
-        // An encoding given here is the page's, already worked out: a `<meta charset>` in it must not switch it.
-        let options = encoding == nil ? LibXML2.htmlOptions : LibXML2.htmlOptions | Int32(HTML_PARSE_IGNORE_ENC.rawValue)
-        // libxml2's HTML parser ends the document at a NUL byte, without a word: the rest of the page was lost. In
-        // UTF-8 a NUL is no character of a message: dropped ("<p>\0</p>" has no text). (Pages in other charsets are
-        // cleaned by ``HTMLDocumentReader/prepared(_:)``; UTF-16 ones have NULs in their characters.)
+        // The encoding given is the page's, already worked out: a `<meta charset>` in it must not switch it.
+        let options = LibXML2.htmlOptions | Int32(HTML_PARSE_IGNORE_ENC.rawValue)
+        // libxml2's HTML parser ends the document at a NUL byte, without a word: the rest of the page was lost. In the
+        // ASCII-compatible encodings given here a NUL byte is no character of a message: dropped ("<p>\0</p>" has no
+        // text). (UTF-16 and UTF-32 pages are converted to UTF-8 before, their NULs dropped there.)
         var bytes = bytes
-        if encoding == "UTF-8", bytes.contains(0) {
+        if bytes.contains(0) {
             bytes.removeAll { $0 == 0 }
         }
         let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
@@ -71,6 +71,9 @@ enum HTMLText {
     }
 
     static let skipped: Set<String> = ["script", "style", "noscript", "template", "head", "title", "object", "iframe"]
+    /// Where a reply quotes the conversation so far (the company's earlier text), left out of a message's text by the
+    /// readers of e-mails and of HTML fields: `skipping: HTMLText.quotedHistory`.
+    static let quotedHistory: Set<String> = ["blockquote"]
     static let blocks: Set<String> = [
         "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
         "section", "article", "header", "footer", "hr", "dl", "dt", "dd", "address", "form", "fieldset", "main",

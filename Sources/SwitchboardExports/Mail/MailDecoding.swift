@@ -137,9 +137,7 @@ enum MailDecoding {
             // ISO-8859-1 is read as Windows-1252, as browsers and mail clients do: Outlook labels Windows-1252
             // text ISO-8859-1, and its 0x92 is an apostrophe, not the control character U+0092.
             "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
-            var scalars = String.UnicodeScalarView()
-            for byte in bytes { scalars.append(TextCleaning.windows1252Scalar(byte)) }
-            return String(scalars)
+            return String(decoding: TextCleaning.utf8FromWindows1252(bytes), as: UTF8.self)
         default:
             // UTF-16 as declared when the bytes can be UTF-16 (a byte-order mark, or NULs as ASCII text in it has):
             // ASCII in UTF-16 is valid UTF-8 too, with a NUL after every letter. An 8-bit body declared UTF-16

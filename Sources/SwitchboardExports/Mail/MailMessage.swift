@@ -218,12 +218,12 @@ enum MailMessageReader {
             // No MIME charset: the part is read as an HTML page is, its <meta charset> first (a Cyrillic part
             // declaring windows-1251 in its <meta> only came out as Latin letters).
             let prepared = HTMLDocumentReader.prepared(bytes)
-            return try HTMLText.text(fromHTML: prepared.bytes, encoding: prepared.encoding, skipping: ["blockquote"])
+            return try HTMLText.text(fromHTML: prepared.bytes, encoding: prepared.encoding, skipping: HTMLText.quotedHistory)
         }
         let text = try MailDecoding.decodeCharset(bytes, charset: charset)
         if type == "text/html" {
             // Quoted history sits in <blockquote>; leave it out like "> " lines.
-            return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: ["blockquote"])
+            return try HTMLText.text(fromHTML: Array(text.utf8), encoding: "UTF-8", skipping: HTMLText.quotedHistory)
         }
         return text
     }
@@ -242,18 +242,26 @@ enum MailMessageReader {
 
     /// Whether a body looks like MIME parts: a line `--token` followed by a `Content-...:` header line.
     static func looksLikeMIMEParts(_ body: [UInt8]) -> Bool {
-        var previousWasDelimiter = false
+        var previousWasDelimiter = false, found = false
+        forEachLine(in: body) { line, _ in
+            if previousWasDelimiter, isContentHeader(line) { found = true }
+            previousWasDelimiter = isDelimiterLike(line)
+            return !found
+        }
+        return found
+    }
+
+    /// Calls `visit` with each line of `body` (without its LF or CR LF; its `startIndex` is where it starts in `body`)
+    /// and the index of the next line, until `visit` returns false.
+    private static func forEachLine(in body: [UInt8], _ visit: (_ line: ArraySlice<UInt8>, _ next: Int) -> Bool) {
         var index = 0
         while index < body.count {
             var lineEnd = body[index...].firstIndex(of: 0x0A) ?? body.count
             let next = lineEnd == body.count ? lineEnd : lineEnd + 1
             if lineEnd > index, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            let line = body[index..<lineEnd]
-            if previousWasDelimiter, isContentHeader(line) { return true }
-            previousWasDelimiter = isDelimiterLike(line)
+            guard visit(body[index..<lineEnd], next) else { return }
             index = next
         }
-        return false
     }
 
     /// `--` then a token without white space (trailing white space allowed): `--XX2`, `--XX2--`; not `-- `.
@@ -278,12 +286,9 @@ enum MailMessageReader {
         var parts: [ArraySlice<UInt8>] = []
         var sawDelimiter = false
         var partStart: Int?
-        var index = 0
-        while index < body.count {
-            var lineEnd = body[index...].firstIndex(of: 0x0A) ?? body.count
-            let next = lineEnd == body.count ? lineEnd : lineEnd + 1
-            if lineEnd > index, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            let line = body[index..<lineEnd]
+        var closed = false
+        forEachLine(in: body) { line, next in
+            let index = line.startIndex
             if line.starts(with: delimiter) {
                 var rest = line.dropFirst(delimiter.count)
                 let closing = rest.starts(with: [0x2D, 0x2D])
@@ -297,12 +302,16 @@ enum MailMessageReader {
                         if end > start, body[end - 1] == 0x0D { end -= 1 }
                         parts.append(body[start..<max(start, end)])
                     }
-                    if closing { return parts }
+                    if closing {
+                        closed = true
+                        return false
+                    }
                     partStart = next
                 }
             }
-            index = next
+            return true
         }
+        if closed { return parts }
         guard sawDelimiter else { return nil }
         // No closing delimiter: keep the last part anyway.
         if let start = partStart, start < body.count { parts.append(body[start...]) }

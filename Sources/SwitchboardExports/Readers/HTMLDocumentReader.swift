@@ -75,22 +75,23 @@ public final class HTMLDocumentReader: ExportReader {
         return record
     }
 
-    /// The page's bytes and the encoding to read them in (nil: libxml2 follows the page's declaration).
+    /// The page's bytes and the encoding libxml2 is to read them in (its `<meta charset>` then changes nothing).
     ///
-    /// - A UTF-16 byte-order mark is followed (a UTF-16 page was read as UTF-8, "��<", and routed).
+    /// - A UTF-32 or UTF-16 byte-order mark: converted here to UTF-8 (a UTF-16 page was read as UTF-8, "��<", and
+    ///   routed). So is UTF-16 without a mark, when the page starts with "<" as a UTF-16 unit.
     /// - A UTF-8 byte-order mark, or a declared UTF-8, means UTF-8 (the mark is dropped, never text): each byte
     ///   that is not part of valid UTF-8 is read as its Windows-1252 character. Left to libxml2, one Word
     ///   apostrophe pasted into a page declared UTF-8 switched the rest of the page to Latin-1 ("rÃ©silier").
-    /// - A declared ISO-8859-1, ASCII or Windows-1252 means Windows-1252, as browsers read them (0x92 is ’, not a
-    ///   control character); other declared charsets are libxml2's.
-    /// - Nothing declared: mostly invalid UTF-8 (four invalid bytes or more for each valid sequence, or no valid
-    ///   one) is Windows-1252, the whole page ("r�silier" came out of a Latin-1 page, and "é", a no-break space
-    ///   and "»" form valid UTF-8 by chance, so one valid sequence does not make a page UTF-8); otherwise UTF-8,
-    ///   repaired as above.
+    /// - A declared ISO-8859-1 or Windows-1252 means Windows-1252, as browsers read them (0x92 is ’, not a
+    ///   control character); other declared charsets libxml2 knows are given to it by name.
+    /// - Nothing declared (or an empty, unknown, ASCII or UTF-16/32 label, which an 8-bit page cannot be in): mostly
+    ///   invalid UTF-8 (four invalid bytes or more for each valid sequence, or no valid one) is Windows-1252, the
+    ///   whole page ("r�silier" came out of a Latin-1 page, and "é", a no-break space and "»" form valid UTF-8 by
+    ///   chance, so one valid sequence does not make a page UTF-8); otherwise UTF-8, repaired as above.
     ///
     /// Windows-1252 is converted here, not by libxml2's iconv, which stopped at the five bytes that charset leaves
     /// undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) and lost the page; here they become U+FFFD.
-    static func prepared(_ bytes: [UInt8]) -> (bytes: [UInt8], encoding: String?) {
+    static func prepared(_ bytes: [UInt8]) -> (bytes: [UInt8], encoding: String) {
         // UTF-32 and UTF-16 by their byte-order marks, converted here: a U+0000 in them ended the page in libxml2
         // (NULs are dropped, as everywhere), and a UTF-32 mark was left in the text.
         // FF FE 00 00 is also UTF-16LE's mark before a U+0000: UTF-32 only when its units are characters.
@@ -121,8 +122,7 @@ public final class HTMLDocumentReader: ExportReader {
             break
         case let charset?:
             // Given to libxml2 by name: its HTML parser follows a <meta>, but not an XML declaration's encoding.
-            // A NUL byte ended the page there, without a word: dropped.
-            if LibXML2.knowsEncoding(charset) { return (bytes.filter { $0 != 0 }, charset) }
+            if LibXML2.knowsEncoding(charset) { return (bytes, charset) }
         }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {
@@ -207,11 +207,6 @@ public final class HTMLDocumentReader: ExportReader {
             i += 4
         }
         return Array(String(scalars).utf8)
-    }
-
-    /// Whether the head of the document declares its charset (see ``declaredCharset(_:)``).
-    static func declaresCharset(_ bytes: [UInt8]) -> Bool {
-        declaredCharset(bytes) != nil
     }
 
     /// The charset the head of the document declares, lowercased: a `<meta charset=…>`, a

@@ -120,7 +120,7 @@ public final class HTMLFieldReader: ExportReader {
         guard Self.looksLikeHTML(message.text) else { return record }
         let location = message.source ?? SourceLocation(file: path)
         do {
-            message.text = TextCleaning.trimmed(try HTMLText.text(fromHTML: Array(message.text.utf8), encoding: "UTF-8", skipping: ["blockquote"]))
+            message.text = TextCleaning.trimmed(try HTMLText.text(fromHTML: Array(message.text.utf8), encoding: "UTF-8", skipping: HTMLText.quotedHistory))
         } catch {
             emptied += 1
             return .failure(SwitchboardError(.malformedRecord, "\(error): the HTML text is incomplete", location: location))

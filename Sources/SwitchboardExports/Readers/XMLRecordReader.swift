@@ -332,7 +332,7 @@ public final class XMLRecordReader: ExportReader {
             record = ElementName(recordName)
             let textSegments = textName.split(separator: "/").map { ElementName(String($0)) }
             recordIsText = textSegments.count == 1 && textSegments[0].names(record)
-            skippedInText = options.htmlText ? HTMLText.skipped.union(["blockquote"]) : []
+            skippedInText = options.htmlText ? HTMLText.skipped.union(HTMLText.quotedHistory) : []
             textPath = textSegments
             idPath = idName.map { $0.split(separator: "/").map { ElementName(String($0)) } }
         }
@@ -369,28 +369,23 @@ public final class XMLRecordReader: ExportReader {
                 let isID = onID && level + 1 == (idPath?.count ?? 0)
                 switch capture {
                 case .text:
-                    // When the id's path goes through the text, the id element is not text ("A1I want to cancel").
-                    // The wrapper that held it (meta of meta/id) is left out too ("2024-01-01 Please refund"), once
-                    // it ends with the id read: other elements of the wrapper's name are text (a second <p>).
-                    if onID, isID {
+                    // Left out of the text until their end: the id element, when the id's path goes through the
+                    // text ("A1I want to cancel"), and with --html-text what is not the message's (scripts, quoted
+                    // history). The wrapper that held the id (meta of meta/id) is left out too ("2024-01-01 Please
+                    // refund"), once it ends with the id read: other elements of its name are text (a second <p>).
+                    let name = localName.map { String(cString: $0).lowercased() } ?? ""
+                    if (onID && isID) || skippedInText.contains(name) {
                         textSuspendedAt = depth
                         separateWords()
                         capture = .none
-                        if id.isEmpty {
+                        if onID, isID, id.isEmpty {
                             capture = .id
                             captureDepth = depth
                         }
-                    } else if !skippedInText.isEmpty, let localName, skippedInText.contains(String(cString: localName).lowercased()) {
-                        // Not the message's text (--html-text): left out as the id is, until its end.
-                        textSuspendedAt = depth
-                        separateWords()
-                        capture = .none
                     } else {
-                        if let localName, !Self.inlineElements.contains(String(cString: localName).lowercased()) {
-                            // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"),
-                            // an inline one does not ("r<b>é</b>silier").
-                            separateWords()
-                        }
+                        // An element inside the text separates words ("line<br/>two", "<p>Bonjour</p><p>je"), an inline
+                        // one does not ("r<b>é</b>silier").
+                        if !Self.inlineElements.contains(name) { separateWords() }
                         if onID { idWrappers.append((depth, text.count, id.isEmpty)) }
                     }
                 case .id:
