@@ -144,6 +144,11 @@ import Switchboard
         #expect(try text([0xFF, 0xFE] + withNUL.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }) == "first\n\nsecond")
         let utf32 = "<html><body><p>Je veux résilier</p></body></html>".unicodeScalars.flatMap { s in [24, 16, 8, 0].map { UInt8((s.value >> UInt32($0)) & 0xFF) } }
         #expect(try text([0x00, 0x00, 0xFE, 0xFF] + utf32) == "Je veux résilier")
+        let utf32LE = "  <html><body><p>Je veux résilier</p></body></html>".unicodeScalars.flatMap { s in [0, 8, 16, 24].map { UInt8((s.value >> UInt32($0)) & 0xFF) } }
+        #expect(try text([0xFF, 0xFE, 0x00, 0x00] + utf32LE) == "Je veux résilier")
+        // Unmarked UTF-16 may start with white space before its first tag.
+        let indented = "\r\n  <html><body><p>Je veux résilier</p></body></html>".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        #expect(try text(indented) == "Je veux résilier")
         // FF FE 00 00 before UTF-16LE units is a UTF-16 mark and a U+0000, not UTF-32.
         let nulFirst = "\u{0}<html><body><p>Je veux résilier</p></body></html>".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         #expect(try text([0xFF, 0xFE] + nulFirst) == "Je veux résilier")
