@@ -160,9 +160,35 @@ func messagesCarryTheirLengthInWords(text: String, bucket: String) {
     #expect(extractor.lastLengthFeature == nil)
     // Model files written before the setting existed have no such key: they read as without it.
     let old = Data(#"{"wordMinN":1,"wordMaxN":2,"charMinN":2,"charMaxN":5,"foldDiacritics":true}"#.utf8)
-    #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(charMaxN: 5, lengthFeature: false))
+    #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(charMaxN: 5, lengthFeature: false, symbolCharNgrams: false))
     let now = try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(FeatureSettings.default))
     #expect(now == .default && now.lengthFeature)
+}
+
+/// Placeholders, emojis and `?` `!` give character n-grams of their padded text by default, as words do; a
+/// model written before the setting existed reads as without them, and then only words give character n-grams.
+@Test func placeholdersAndSymbolsGiveCharacterNgramsUnlessTurnedOff() throws {
+    let text = "appelez le 09 01 23 45 67 😀 !"
+    var extractor = FeatureExtractor(settings: .default)
+    let chars = Set(extractor.namedFeatures(text).map(\.name).filter { $0.hasPrefix("c:") })
+    for expected in ["c:[ <]", "c:[<ph]", "c:[one>]", "c:[> ]", "c:[ 😀]", "c:[😀 ]", "c:[ ! ]", "c:[ le ]", "c:[ap]"] {
+        #expect(chars.contains(expected), "\(expected) missing")
+    }
+    #expect(!chars.contains { $0.contains("09") }, "the number itself must not reach the features")
+
+    var wordsOnly = FeatureExtractor(settings: FeatureSettings(symbolCharNgrams: false))
+    let older = Set(wordsOnly.namedFeatures(text).map(\.name).filter { $0.hasPrefix("c:") })
+    #expect(older.contains("c:[ le ]") && older.contains("c:[ap]"))
+    #expect(!older.contains { $0.contains("<") || $0.contains("😀") || $0.contains("!") })
+    #expect(older.isSubset(of: chars) && older.count < chars.count)
+    // The hashes the hot path emits are the named ones, in both settings.
+    var hashes: [UInt64] = []
+    wordsOnly.extract(text, into: &hashes)
+    #expect(Set(hashes) == Set(wordsOnly.namedFeatures(text).map(\.hash)))
+
+    let old = Data(#"{"wordMinN":1,"wordMaxN":2,"charMinN":2,"charMaxN":5,"foldDiacritics":true,"lengthFeature":true}"#.utf8)
+    #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(symbolCharNgrams: false))
+    #expect(try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(FeatureSettings.default)).symbolCharNgrams)
 }
 
 @Test func onlyTheFirstScalarsOfAHugeMessageAreRead() {

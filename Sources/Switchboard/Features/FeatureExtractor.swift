@@ -204,10 +204,12 @@ public struct FeatureExtractor: Sendable {
                 }
             }
         }
-        // Character n-grams inside each word, padded with a space on both sides.
+        // Character n-grams inside each word (and each other token, with `symbolCharNgrams`), padded with a
+        // space on both sides.
         guard settings.usesCharNgrams, characters else { return }
         let minN = settings.charMinN, maxN = settings.charMaxN
-        for span in tokens where span.kind == .word {
+        let everyToken = settings.symbolCharNgrams
+        for span in tokens where everyToken || span.kind == .word {
             padded.removeAll(keepingCapacity: true)
             padded.append(0x20)
             for p in Int(span.start)..<Int(span.end) { padded.append(scratch.tokenScalars[p]) }

@@ -16,23 +16,29 @@ public struct FeatureSettings: Sendable, Hashable, Codable {
     /// 6-8, 9-12, 13-20, 21-40, more): a greeting or an "ok thanks" is told apart by being short as much as by
     /// its words. Models written before this setting existed do not have it (it reads as false).
     public var lengthFeature: Bool
+    /// Whether placeholders, emojis and `?` `!` also give character n-grams, of their text padded as a word's
+    /// ("<phone>" gives "[ <]", "[<p]", ...): the character group holds most of a message's weight, and without
+    /// them a link, a price or a phone number counted there for nothing. Models written before this setting
+    /// existed do not have it (it reads as false).
+    public var symbolCharNgrams: Bool
 
     /// Creates settings; the defaults suit short French and English messages.
     public init(wordMinN: Int = 1, wordMaxN: Int = 2, charMinN: Int = 2, charMaxN: Int = 5, foldDiacritics: Bool = true,
-                lengthFeature: Bool = true) {
+                lengthFeature: Bool = true, symbolCharNgrams: Bool = true) {
         self.wordMinN = wordMinN
         self.wordMaxN = wordMaxN
         self.charMinN = charMinN
         self.charMaxN = charMaxN
         self.foldDiacritics = foldDiacritics
         self.lengthFeature = lengthFeature
+        self.symbolCharNgrams = symbolCharNgrams
     }
 
     private enum CodingKeys: String, CodingKey {
-        case wordMinN, wordMaxN, charMinN, charMaxN, foldDiacritics, lengthFeature
+        case wordMinN, wordMaxN, charMinN, charMaxN, foldDiacritics, lengthFeature, symbolCharNgrams
     }
 
-    /// Decodes settings; a model file written before ``lengthFeature`` existed has none.
+    /// Decodes settings; a model file written before ``lengthFeature`` or ``symbolCharNgrams`` existed has neither.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         wordMinN = try c.decode(Int.self, forKey: .wordMinN)
@@ -41,9 +47,11 @@ public struct FeatureSettings: Sendable, Hashable, Codable {
         charMaxN = try c.decode(Int.self, forKey: .charMaxN)
         foldDiacritics = try c.decode(Bool.self, forKey: .foldDiacritics)
         lengthFeature = try c.decodeIfPresent(Bool.self, forKey: .lengthFeature) ?? false
+        symbolCharNgrams = try c.decodeIfPresent(Bool.self, forKey: .symbolCharNgrams) ?? false
     }
 
-    /// The defaults: word 1-2 grams, character 2-5 grams, accents folded, the length feature.
+    /// The defaults: word 1-2 grams, character 2-5 grams (of placeholders, emojis and `?` `!` too), accents
+    /// folded, the length feature.
     public static let `default` = FeatureSettings()
 
     /// Whether character n-grams are produced.

@@ -175,6 +175,6 @@ extension NaiveBayesModel {
 
     /// Feature settings in words, for errors.
     public static func describe(_ s: FeatureSettings) -> String {
-        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept"), length feature \(s.lengthFeature ? "on" : "off")"
+        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept"), length feature \(s.lengthFeature ? "on" : "off"), character n-grams of placeholders and symbols \(s.symbolCharNgrams ? "on" : "off")"
     }
 }

@@ -50,7 +50,7 @@ struct InspectCommand: AsyncParsableCommand {
         print("model        \(model) (\(loaded.id))")
         print("format       version \(m.formatVersion), written by switchboard \(m.toolVersion) at \(ISO8601DateFormatter().string(from: m.createdAt))")
         print("labels       \(m.labels.count): \(m.labels.joined(separator: ", "))")
-        print("features     \(loaded.statistics.featureCount); word \(m.features.wordMinN)-\(m.features.wordMaxN) grams, char \(m.features.usesCharNgrams ? "\(m.features.charMinN)-\(m.features.charMaxN)" : "off") grams, accents \(m.features.foldDiacritics ? "folded" : "kept")\(m.features.lengthFeature ? ", length feature" : "")")
+        print("features     \(loaded.statistics.featureCount); word \(m.features.wordMinN)-\(m.features.wordMaxN) grams, char \(m.features.usesCharNgrams ? "\(m.features.charMinN)-\(m.features.charMaxN)" : "off") grams, accents \(m.features.foldDiacritics ? "folded" : "kept")\(m.features.lengthFeature ? ", length feature" : "")\(m.features.usesCharNgrams && m.features.symbolCharNgrams ? ", character n-grams of placeholders and symbols" : "")")
         print("parameters   \(m.parameters)")
         print("training     \(m.training.documents) messages, corpus checksum \(m.training.corpusChecksum)\(m.languages.isEmpty ? "" : ", languages \(m.languages.joined(separator: ", "))")")
         if loaded.statistics.learntCount > 0 {

@@ -72,6 +72,9 @@ struct ModelOptionGroup: ParsableArguments {
     @Flag(help: "No feature for the message's length in words (by default short messages such as 'ok thanks' carry their length as evidence).")
     var noLengthFeature = false
 
+    @Flag(help: "Character n-grams of words only (by default placeholders such as <phone> or <url>, emojis and ? ! get them too, so that a link or a price counts among the character features).")
+    var noSymbolCharNgrams = false
+
     @OptionGroup var hyperparameters: HyperparameterOptionGroup
 
     @Flag(help: "Use raw term frequencies instead of 1 + log(tf).")
@@ -133,6 +136,7 @@ struct ModelOptionGroup: ParsableArguments {
         }
         if keepDiacritics { options.features.foldDiacritics = false }
         if noLengthFeature { options.features.lengthFeature = false }
+        if noSymbolCharNgrams { options.features.symbolCharNgrams = false }
         if noSublinearTf { options.sublinearTF = false }
         if noNormalize { options.normalizeLength = false }
     }
