@@ -128,9 +128,16 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
     let minimum = try #require(calibration.minimumWordLikelihood)
     #expect(minimum < 0)
     #expect(calibration.minimumKnownShare == nil)
-    let unfamiliar = engine.route("Hi, my quadcopter's gimbal firmware bricked after the gyroscope recalibration, any ETA on the patch?")
+    let text = "Hi, my quadcopter's gimbal firmware bricked after the gyroscope recalibration, any ETA on the patch?"
+    let unfamiliar = engine.route(text)
     #expect(unfamiliar.abstained)
-    #expect(unfamiliar.abstentionReason?.contains("words are unusual for") == true, "\(unfamiliar.label) \(unfamiliar.confidence) \(unfamiliar.abstentionReason ?? "routed")")
+    // The confidence check comes first and may catch it already; with the threshold out of the way, the
+    // word-likelihood check does.
+    try engine.replace(policy: try RoutingPolicy.parse(yaml: "abstention:\n  threshold: 0.01\n", labels: engine.model.labels))
+    let unusual = engine.route(text)
+    #expect(unusual.abstained)
+    #expect(unusual.abstentionReason?.contains("words are unusual for") == true, "\(unusual.label) \(unusual.confidence) \(unusual.abstentionReason ?? "routed")")
+    #expect(!engine.route("Bonjour, je voudrais déclarer un dégât des eaux dans ma cuisine, fuite sous l'évier depuis hier soir").abstained)
 }
 
 /// A short message without any function word, in words the model knows, is not taken for a foreign language;

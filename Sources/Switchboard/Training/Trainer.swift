@@ -245,7 +245,9 @@ public enum Trainer {
         var scores: [[Double]]
     }
 
-    /// Tries every combination not fixed by the options; keeps the most accurate (ties: the first tried).
+    /// Tries every combination not fixed by the options; keeps the most accurate. Among equally accurate ones, the
+    /// most smoothed (largest alpha), as the rule of preferring the simplest of models cross-validation cannot
+    /// tell apart has it; then the first tried.
     static func search(_ cv: CrossValidation, options: TrainingOptions) throws -> SearchResult {
         let corpus = cv.corpus
         let c = corpus.classCount
@@ -318,7 +320,11 @@ public enum Trainer {
         for outcome in evaluate(finalists, sample: nil) {
             for (parameters, accuracy) in outcome.results {
                 candidates.append(.init(parameters: parameters, accuracy: accuracy))
-                if accuracy > (best?.accuracy ?? -1) { best = (accuracy, parameters, outcome.folds) }
+                // Equal accuracy means the same number of messages right: the grid's order (smallest alpha first)
+                // used to decide, which picked the least smoothed of tied models.
+                if accuracy > (best?.accuracy ?? -1) || (accuracy == best?.accuracy && parameters.alpha > (best?.parameters.alpha ?? .infinity)) {
+                    best = (accuracy, parameters, outcome.folds)
+                }
             }
         }
         guard let chosen = best else { throw SwitchboardError(.invalidArgument, "no hyperparameter candidate to try") }
