@@ -1,86 +1,57 @@
 /// Tells a policy keyword that a message plainly denies from every other occurrence.
 ///
 /// "Pas de blessé, juste de la tôle froissée" and "no one was injured" hold the keywords of a rule that makes
-/// injuries urgent, and made every such claim urgent. An occurrence is denied only in the plain shapes of a
-/// denial: a negation ("pas", "aucun", "sans", "ni", "rien", "non", "ne", "zéro", "not", "no", "without",
-/// "nobody", "none", "nothing", "isn't", "wasn't", ...) right before the keyword, or separated from it
-/// only by up to two small words of the same clause ("pas *de* blessé", "personne n'*a été* blessé", "no *one
-/// was* injured", "pas *du tout* urgent"). Any other word in between keeps the keyword: "claim no 784512
-/// urgent", "still no reply urgent", "no heating so urgent", "sans doute blessée", "jamais vu un incendie
-/// pareil", "n'est que blessée" all still fire. Clauses end at `. , ; : ! ?`, line breaks, brackets and dashes, so
-/// "Blessés : aucun. Urgent" keeps its "urgent". A keyword that holds a negation itself ("not received") is
-/// matched as written.
+/// injuries urgent, and made every such claim urgent. An occurrence is denied only when one of a short list of
+/// denials stands right before it, in the same clause: "pas", "pas de", "pas du tout", "aucun(e)(s)", "sans",
+/// "ni", "rien de", "personne de", "personne n'a été", "personne n'est", "non", "not", "not at all", "no", "no one
+/// (was)", "nobody (was)", "none", "nothing", "without", "isn't", "wasn't", "weren't", "aren't". And not even then
+/// when the clause is a question ("n'est-ce pas urgent ?", "how is this not urgent?"), when "if" or "si" comes
+/// just before the denial ("if not asap"), or when another negation comes earlier in the clause ("ne s'est pas
+/// fait sans blessés"). Clauses end at `. , ; : ( ) [ ] / |`, dashes, ellipses, line breaks, `?` and `!`.
 ///
-/// The narrow shapes are on purpose: a missed urgent message costs more than an urgent flag on a message that
-/// did not need it, so anything less plain than these shapes is left to fire ("none of us were injured",
-/// "injured: none", "pas besoin d'être hospitalisé" still do).
+/// Two reviews of broader rules (a negation among the few words before the keyword) found urgent messages
+/// missed: "claim no 784512 urgent", "les pompiers ne maîtrisent pas l'incendie", "notre nouveau-né a été
+/// hospitalisé", "il n'a été blessé qu'au bras", "non tout est inondé". A missed urgent message costs more than
+/// a needless urgent flag, so only these plain shapes deny; "none of us were injured", "personne n'a été
+/// gravement blessé" or "injured: none" still fire.
 ///
-/// Runs only once a rule's keyword was found in the message's tokens (one more pass of the tokenizer), so the
-/// routing of other messages costs nothing more.
+/// Runs on the tokens the model already read (the tokenizer records where clauses end), and only once a rule's
+/// keyword was found among them; it allocates nothing.
 enum NegationScope {
-    /// The most small words between a negation and the keyword it denies.
-    static let maximumGap = 2
+    /// The denials, as token sequences folded as tokens are (accents removed, n' read "ne", `'` for every
+    /// apostrophe), longest first so that "pas de" is tried before "pas".
+    static let denials: [[UInt64]] = [
+        "personne n'a été", "personne n'est", "pas du tout", "not at all", "no one was", "no one got", "nobody was",
+        "nobody got", "pas de", "rien de", "personne de", "no one", "pas", "aucun", "aucune", "aucuns", "aucunes",
+        "sans", "ni", "non", "not", "no", "nobody", "noone", "none", "nothing", "without", "isn't", "isnt", "wasn't",
+        "wasnt", "weren't", "werent", "aren't", "arent",
+    ].map { denial in Tokenizer().tokens(denial).filter(\.inSequence).map { FeatureHash.raw(token: $0.text) } }
+        .sorted { $0.count > $1.count }
 
-    /// Negations, folded as tokens are (accents removed, `'` for every apostrophe). "Ne" is also the expansion
-    /// of n' ("n'a" reads "ne a"). Not "dont" (French "of which": "dont 2 blessées"), not modal negations
-    /// (can't, won't: "can't wait, urgent"), not "jamais" and "never" ("plus que jamais urgent", "never been so
-    /// urgent").
-    static let cues: Set<UInt64> = Set([
-        "ne", "pas", "aucun", "aucune", "aucuns", "aucunes", "sans", "ni", "rien", "non", "zero",
-        "not", "no", "without", "nobody", "none", "nor", "neither", "nothing", "noone",
-        "isn't", "isnt", "aren't", "arent", "wasn't", "wasnt", "weren't", "werent", "don't", "doesn't", "doesnt",
-        "didn't", "didnt", "hasn't", "hasnt", "haven't", "havent", "hadn't", "hadnt", "ain't", "aint",
+    /// Negations that, earlier in the clause, make a denial a double negation ("ne" is not one: it goes with
+    /// "pas").
+    static let otherNegations: Set<UInt64> = Set([
+        "pas", "aucun", "aucune", "sans", "jamais", "rien", "ni", "not", "no", "never", "without", "nobody", "none",
+        "nothing", "isn't", "wasn't", "weren't", "aren't", "don't", "didn't", "doesn't", "can't", "cannot",
     ].map(FeatureHash.raw(token:)))
 
-    /// The small words that may stand between a negation and the keyword it denies: articles, "de", the
-    /// auxiliaries of "n'a été", "was", "got", and "du tout", "at all", "really", "very", "so". Not "plus" ("rien
-    /// de plus urgent").
-    static let gapWords: Set<UInt64> = Set([
-        "de", "du", "des", "la", "le", "les", "un", "une", "a", "ete", "est", "etait", "sont", "ont", "etre", "eu",
-        "tout", "tres", "si", "trop", "vraiment",
-        "one", "any", "was", "were", "is", "are", "be", "been", "got", "get", "gotten", "at", "all", "really", "very",
-        "so", "too", "that", "the", "an",
-    ].map(FeatureHash.raw(token:)))
+    /// Words that, just before a denial, make it a condition ("if not asap", "si pas de réponse").
+    static let conditions: Set<UInt64> = Set(["if", "si", "unless", "sinon"].map(FeatureHash.raw(token:)))
 
-    /// Scalars that end a clause: . , ; : line breaks, brackets, dashes and ellipses (`?` and `!` are tokens
-    /// already).
-    private static func endsClause(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x2E, 0x2C, 0x3B, 0x3A, 0x0A, 0x0D, 0x28, 0x29, 0x5B, 0x5D, 0x2013, 0x2014, 0x2026, 0x2022, 0x2028, 0x2029:
-            true
-        default:
-            false
-        }
-    }
+    static let question = FeatureHash.raw(token: "?")
+    static let exclamation = FeatureHash.raw(token: "!")
 
-    /// Whether `text`, whose tokens hold one of `phrases` (token hashes, as the policy's keywords are), holds one
-    /// that it does not plainly deny. When every occurrence found is denied, no; when none is found at all (a
-    /// phrase across a comma or a line break), the match on the whole message stands.
-    static func affirms(_ text: String, anyOf phrases: [[UInt64]]) -> Bool {
-        // Each clause end becomes "!", which the tokenizer makes a token of its own even inside a word: one pass
-        // of the tokenizer over a text of the same length, and the breaks are among the tokens.
-        var marked = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars.prefix(Tokenizer.maximumScalars) {
-            marked.append(endsClause(scalar) ? "!" : scalar)
-        }
-        var scratch = TokenScratch()
-        Tokenizer(foldDiacritics: true).tokenize(String(marked), into: &scratch)
-        let tokens = scratch.tokens.map { span in
-            Token(hash: FeatureHash.raw(scratch.tokenScalars[Int(span.start)..<Int(span.end)]),
-                  inSequence: span.inSequence, isBreak: span.kind == .punctuation)
-        }
+    /// How far, in tokens, the clause around a denial is looked at (for a question mark after it, another
+    /// negation before it): far enough for any sentence, and no further, so that a message of a thousand
+    /// denials without a full stop is not read a thousand times over.
+    static let clauseReach = 64
+
+    /// Whether the message whose tokens are `tokens` holds one of `phrases` (token hashes, as the policy's
+    /// keywords are) that it does not plainly deny: false when every occurrence is denied, true otherwise
+    /// (including when there is none, which the rule's own match has ruled out).
+    static func affirms(_ tokens: TokenDigest, anyOf phrases: [[UInt64]]) -> Bool {
         let outcome = occurrences(in: tokens, of: phrases)
         return outcome.affirmed > 0 || outcome.denied == 0
-    }
-
-    /// A token as this check sees it.
-    struct Token {
-        /// The raw hash of its folded text.
-        var hash: UInt64
-        /// Whether it takes part in phrases (the joined form of a compound does not).
-        var inSequence: Bool
-        /// Whether it ends a clause (`?`, `!`, and the marks put for other clause ends).
-        var isBreak: Bool
     }
 
     /// Occurrences of keywords, affirmed and denied.
@@ -89,33 +60,89 @@ enum NegationScope {
         var denied = 0
     }
 
-    /// The occurrences of `phrases` among `tokens`, each affirmed or denied. A one-token phrase matches any token,
-    /// a longer one a run of tokens in sequence, as the policy's keywords do. An occurrence is denied when a
-    /// negation stands before it with at most ``maximumGap`` small words (``gapWords``) in between.
-    static func occurrences(in tokens: [Token], of phrases: [[UInt64]]) -> Outcome {
-        let sequence = tokens.filter(\.inSequence)
+    /// The occurrences of `phrases` among the message's tokens, each affirmed or denied. A one-token phrase
+    /// matches any token, a longer one a run of tokens in sequence, as ``TokenDigest/contains(phrase:)`` does
+    /// (across clause ends too).
+    static func occurrences(in tokens: TokenDigest, of phrases: [[UInt64]]) -> Outcome {
+        let hashes = tokens.hashes, inSequence = tokens.inSequence
+        let n = hashes.count
         var outcome = Outcome()
         for phrase in phrases where !phrase.isEmpty {
-            let within = phrase.count == 1 ? tokens : sequence
-            guard phrase.count <= within.count else { continue }
-            // A keyword that denies by itself is taken as written.
-            let deniesItself = phrase.contains { cues.contains($0) }
-            for start in 0...(within.count - phrase.count) where within[start].hash == phrase[0] {
-                guard within[start..<(start + phrase.count)].map(\.hash).elementsEqual(phrase) else { continue }
-                var denied = false
-                var k = start - 1, gap = 0
-                while !deniesItself, k >= 0 {
-                    let token = within[k]
-                    k -= 1
-                    if !token.inSequence { continue }  // the joined form of a compound: its parts are in sequence
-                    if token.isBreak { break }
-                    if cues.contains(token.hash) { denied = true; break }
-                    guard gap < maximumGap, gapWords.contains(token.hash) else { break }
-                    gap += 1
+            // A keyword that denies by itself ("sans logement", "not received") is taken as written.
+            let deniesItself = phrase.contains { otherNegations.contains($0) }
+            for start in 0..<n where hashes[start] == phrase[0] {
+                var end = start
+                if phrase.count > 1 {
+                    guard inSequence[start] else { continue }
+                    var matched = true
+                    for part in phrase.dropFirst() {
+                        end += 1
+                        while end < n, !inSequence[end] { end += 1 }
+                        if end >= n || hashes[end] != part { matched = false; break }
+                    }
+                    if !matched { continue }
                 }
-                if denied { outcome.denied += 1 } else { outcome.affirmed += 1 }
+                if !deniesItself, isDenied(start: start, end: end, in: tokens) { outcome.denied += 1 } else { outcome.affirmed += 1 }
             }
         }
         return outcome
+    }
+
+    /// Whether the keyword at tokens `start...end` is plainly denied.
+    static func isDenied(start: Int, end: Int, in tokens: TokenDigest) -> Bool {
+        let hashes = tokens.hashes, inSequence = tokens.inSequence, breaks = tokens.clauseBreaks
+        for denial in denials {
+            // The denial's tokens in sequence, right before the keyword, in its clause.
+            var position = start, matched = true
+            for part in denial.reversed() {
+                guard let previous = previousInSequence(before: position, inSequence), !hasBreak(breaks, between: previous, and: position),
+                      hashes[previous] == part else { matched = false; break }
+                position = previous
+            }
+            guard matched else { continue }
+            // Before the denial, in the same clause: no condition right before, no other negation anywhere.
+            var first = true, reach = 0
+            var before = previousInSequence(before: position, inSequence)
+            while let index = before, reach < clauseReach, !hasBreak(breaks, between: index, and: position) {
+                let hash = hashes[index]
+                if hash == question || hash == exclamation { break }
+                if first, conditions.contains(hash) { return false }
+                if otherNegations.contains(hash) { return false }
+                first = false
+                reach += 1
+                position = index
+                before = previousInSequence(before: index, inSequence)
+            }
+            // A question is not a denial ("n'est-ce pas urgent ?", "how is this not urgent?").
+            var k = end + 1
+            while k < hashes.count, k - end <= clauseReach, !hasBreak(breaks, between: k - 1, and: k) {
+                if hashes[k] == question { return false }
+                if hashes[k] == exclamation { break }
+                k += 1
+            }
+            return true
+        }
+        return false
+    }
+
+    /// The last token before `index` that takes part in sequences (not the joined form of a compound).
+    @inline(__always)
+    static func previousInSequence(before index: Int, _ inSequence: [Bool]) -> Int? {
+        var k = index - 1
+        while k >= 0, !inSequence[k] { k -= 1 }
+        return k >= 0 ? k : nil
+    }
+
+    /// Whether a clause ends between tokens `a` and `b` (a < b): a break recorded before a token in `a+1...b`
+    /// (`breaks` is in increasing order).
+    @inline(__always)
+    static func hasBreak(_ breaks: [Int32], between a: Int, and b: Int) -> Bool {
+        var low = 0, high = breaks.count
+        let after = Int32(truncatingIfNeeded: a)
+        while low < high {
+            let middle = (low + high) / 2
+            if breaks[middle] <= after { low = middle + 1 } else { high = middle }
+        }
+        return low < breaks.count && Int(breaks[low]) <= b
     }
 }

@@ -157,7 +157,7 @@ public final class RoutingEngine: Sendable {
                 if !rule.keywordHashes.isEmpty {
                     if !rule.keywordHashes.contains(where: { tokens.contains(phrase: $0) }) { continue }
                     // "Pas de blessé", "no one was injured": a keyword the message denies does not count.
-                    if !NegationScope.affirms(message.text, anyOf: rule.keywordHashes) { continue }
+                    if !NegationScope.affirms(tokens, anyOf: rule.keywordHashes) { continue }
                 }
                 if let pattern = rule.pattern {
                     let result = pattern.search(message.text)
