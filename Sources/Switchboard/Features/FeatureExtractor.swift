@@ -83,9 +83,6 @@ public struct TokenDigest: Sendable {
     var inSequence: [Bool] = []
     /// How many word tokens are written in a non-Latin script.
     var foreignScriptWords = 0
-    /// Where clauses end: the index of the token each break comes before, in increasing order (see
-    /// ``TokenScratch/clauseBreaks``).
-    var clauseBreaks: [Int32] = []
 
     /// The number of tokens.
     public var count: Int { hashes.count }
@@ -165,10 +162,6 @@ public struct FeatureExtractor: Sendable {
             lastTokens.isWord.removeAll(keepingCapacity: true)
             lastTokens.inSequence.removeAll(keepingCapacity: true)
             lastTokens.foreignScriptWords = 0
-            // Copied into kept capacity: assigning the array would share it, and the next message's tokenising
-            // would then copy it anew.
-            lastTokens.clauseBreaks.removeAll(keepingCapacity: true)
-            lastTokens.clauseBreaks.append(contentsOf: scratch.clauseBreaks)
         }
         // Word unigrams (every token) and n-grams (tokens in sequence).
         var sequence: [(index: Int, raw: UInt64)] = []

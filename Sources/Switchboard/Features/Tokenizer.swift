@@ -49,11 +49,6 @@ public struct TokenScratch: Sendable {
     var chunks: [(start: Int, end: Int)] = []
     var tokenScalars: [UInt32] = []
     var tokens: [TokenSpan] = []
-    /// Where clauses end, as the index of the token that follows (a token index can be `tokens.count`), in
-    /// increasing order: at `. , ; : ( ) [ ] / |`, dashes, ellipses and line breaks (`?` and `!` are tokens).
-    var clauseBreaks: [Int32] = []
-    /// The chunks that a line break precedes (pass 1), for `clauseBreaks`.
-    var lineBreakChunks: [Int32] = []
 
     /// Creates empty buffers.
     public init() {
@@ -158,8 +153,6 @@ public struct Tokenizer: Sendable {
         scratch.chunks.removeAll(keepingCapacity: true)
         scratch.tokenScalars.removeAll(keepingCapacity: true)
         scratch.tokens.removeAll(keepingCapacity: true)
-        scratch.clauseBreaks.removeAll(keepingCapacity: true)
-        scratch.lineBreakChunks.removeAll(keepingCapacity: true)
 
         // Pass 1: fold every scalar and cut at white space.
         var chunkStart = 0
@@ -174,9 +167,6 @@ public struct Tokenizer: Sendable {
             case .space:
                 if chunkStart < scratch.folded.count { scratch.chunks.append((chunkStart, scratch.folded.count)) }
                 chunkStart = scratch.folded.count
-                if Self.isLineBreak(scalar.value), scratch.lineBreakChunks.last != Int32(scratch.chunks.count) {
-                    scratch.lineBreakChunks.append(Int32(scratch.chunks.count))
-                }
             case .ignorable:
                 continue
             default:
@@ -187,26 +177,11 @@ public struct Tokenizer: Sendable {
         return true
     }
 
-    /// Line feed, carriage return, vertical tab, form feed, next line, line and paragraph separators.
-    @inline(__always)
-    static func isLineBreak(_ value: UInt32) -> Bool {
-        switch value {
-        case 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029: true
-        default: false
-        }
-    }
-
     /// Pass 2: each chunk is a placeholder (possibly with the chunks after it) or words.
     private func walk(_ scratch: inout TokenScratch) {
         var state = ChunkWalker(scratch: scratch)
         var index = 0
-        var nextLineBreak = 0
         while index < state.scratch.chunks.count {
-            // A line break before this chunk ends a clause (those inside a placeholder's chunks are passed over).
-            while nextLineBreak < state.scratch.lineBreakChunks.count, Int(state.scratch.lineBreakChunks[nextLineBreak]) <= index {
-                if Int(state.scratch.lineBreakChunks[nextLineBreak]) == index { state.markClauseBreak() }
-                nextLineBreak += 1
-            }
             let (a, b) = state.trimmed(index)
             if a < b, let (placeholder, used) = state.special(at: index, start: a, end: b) {
                 state.emit(placeholder)
@@ -263,26 +238,6 @@ private struct ChunkWalker {
         let start = Int32(scratch.tokenScalars.count)
         scratch.tokenScalars.append(contentsOf: placeholder.scalars)
         scratch.tokens.append(TokenSpan(start: start, end: Int32(scratch.tokenScalars.count), kind: .placeholder, inSequence: true))
-    }
-
-    /// Records that a clause ends before the next token.
-    @inline(__always)
-    mutating func markClauseBreak() {
-        let next = Int32(scratch.tokens.count)
-        if scratch.clauseBreaks.last != next { scratch.clauseBreaks.append(next) }
-    }
-
-    /// Folded scalars that end a clause: . , ; : ( ) [ ] { } / | and dashes, ellipses, bullets, guillemets, CJK
-    /// and Arabic commas and stops.
-    @inline(__always)
-    static func endsClause(_ value: UInt32) -> Bool {
-        switch value {
-        case 0x2E, 0x2C, 0x3B, 0x3A, 0x28, 0x29, 0x5B, 0x5D, 0x7B, 0x7D, 0x2F, 0x7C,
-             0x2012...0x2015, 0x2212, 0x2026, 0x2022, 0xB7, 0xAB, 0xBB, 0x3001, 0x3002, 0x060C, 0x061B:
-            true
-        default:
-            false
-        }
     }
 
     mutating func emitSingle(_ value: UInt32, kind: TokenKind) {
@@ -361,7 +316,6 @@ private struct ChunkWalker {
                     }
                 } else {
                     flushWord(&self, endsCompound: true)
-                    markClauseBreak()  // a dash between words, not inside one
                 }
             case .emoji:
                 flushWord(&self, endsCompound: true)
@@ -382,7 +336,6 @@ private struct ChunkWalker {
                 wordStart = scratch.tokenScalars.count
             case .other, .space, .ignorable:
                 flushWord(&self, endsCompound: true)
-                if cls == .other, Self.endsClause(value) { markClauseBreak() }
             }
             k += 1
         }

@@ -154,11 +154,7 @@ public final class RoutingEngine: Sendable {
             for rule in policy.rules {
                 if !rule.labels.isEmpty && !rule.labels.contains(label) { continue }
                 if !rule.languages.isEmpty && !rule.languages.contains(language) { continue }
-                if !rule.keywordHashes.isEmpty {
-                    if !rule.keywordHashes.contains(where: { tokens.contains(phrase: $0) }) { continue }
-                    // "Pas de blessé", "no one was injured": a keyword the message denies does not count.
-                    if !NegationScope.affirms(tokens, anyOf: rule.keywordHashes) { continue }
-                }
+                if !rule.keywordHashes.isEmpty && !rule.keywordHashes.contains(where: { tokens.contains(phrase: $0) }) { continue }
                 if let pattern = rule.pattern {
                     let result = pattern.search(message.text)
                     if result == .timedOut { timedOut.append(rule.name) }
