@@ -38,6 +38,14 @@ private func tinyTSVCorpus() throws -> (directory: String, corpus: String) {
     try await plain.run()
     let without = try ModelFile.read(from: directory + "/plain.sbm")
     #expect(!without.metadata.features.lengthFeature)
+    #expect(model.metadata.features.symbolCharNgrams)
+    let wordsOnly = try TrainCommand.parse(["--output", directory + "/words.sbm", "--no-symbol-char-ngrams", corpus])
+    try await wordsOnly.run()
+    #expect(try !ModelFile.read(from: directory + "/words.sbm").metadata.features.symbolCharNgrams)
+    // Without character n-grams the setting changes nothing, and is stored off.
+    let noChars = try TrainCommand.parse(["--output", directory + "/nochars.sbm", "--char-ngrams", "0", corpus])
+    try await noChars.run()
+    #expect(try !ModelFile.read(from: directory + "/nochars.sbm").metadata.features.symbolCharNgrams)
     #expect(without.metadata.calibration.minimumWordLikelihood == nil)
     #expect(without.metadata.calibration.minimumKnownShare != nil)
     for flag in ["--known-share-percentile", "--likelihood-percentile"] {

@@ -189,6 +189,13 @@ func messagesCarryTheirLengthInWords(text: String, bucket: String) {
     let old = Data(#"{"wordMinN":1,"wordMaxN":2,"charMinN":2,"charMaxN":5,"foldDiacritics":true,"lengthFeature":true}"#.utf8)
     #expect(try JSONDecoder().decode(FeatureSettings.self, from: old) == FeatureSettings(symbolCharNgrams: false))
     #expect(try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(FeatureSettings.default)).symbolCharNgrams)
+    // Written back without the key when off, so an older model's metadata round-trips byte for byte.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let off = FeatureSettings(symbolCharNgrams: false)
+    #expect(try !String(decoding: encoder.encode(off), as: UTF8.self).contains("symbolCharNgrams"))
+    #expect(try JSONDecoder().decode(FeatureSettings.self, from: encoder.encode(off)) == off)
+    #expect(FeatureSettings(charMinN: 0, charMaxN: 0).normalized == FeatureSettings(charMinN: 0, charMaxN: 0, symbolCharNgrams: false))
 }
 
 @Test func onlyTheFirstScalarsOfAHugeMessageAreRead() {

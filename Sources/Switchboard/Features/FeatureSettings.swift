@@ -50,6 +50,27 @@ public struct FeatureSettings: Sendable, Hashable, Codable {
         symbolCharNgrams = try c.decodeIfPresent(Bool.self, forKey: .symbolCharNgrams) ?? false
     }
 
+    /// Encodes the settings; ``symbolCharNgrams`` only when on, so that a model written before it existed is
+    /// written back byte for byte (`learn` then `learn --forget` gives the same file).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(wordMinN, forKey: .wordMinN)
+        try c.encode(wordMaxN, forKey: .wordMaxN)
+        try c.encode(charMinN, forKey: .charMinN)
+        try c.encode(charMaxN, forKey: .charMaxN)
+        try c.encode(foldDiacritics, forKey: .foldDiacritics)
+        try c.encode(lengthFeature, forKey: .lengthFeature)
+        if symbolCharNgrams { try c.encode(true, forKey: .symbolCharNgrams) }
+    }
+
+    /// The same settings with ``symbolCharNgrams`` off when there are no character n-grams at all, where it
+    /// changes nothing: what a model stores, and what `merge` compares.
+    public var normalized: FeatureSettings {
+        var settings = self
+        if !usesCharNgrams { settings.symbolCharNgrams = false }
+        return settings
+    }
+
     /// The defaults: word 1-2 grams, character 2-5 grams (of placeholders, emojis and `?` `!` too), accents
     /// folded, the length feature.
     public static let `default` = FeatureSettings()

@@ -34,10 +34,10 @@ extension NaiveBayesModel {
             }
             seen[corpus] = i
         }
-        let settings = first.metadata.features
+        let settings = first.metadata.features.normalized
         let transform = (first.metadata.parameters.sublinearTF, first.metadata.parameters.normalizeLength)
         for (i, model) in models.enumerated().dropFirst() {
-            guard model.metadata.features == settings else {
+            guard model.metadata.features.normalized == settings else {
                 throw SwitchboardError(.incompatibleModels, "\(name(i)) was trained with other feature settings (\(Self.describe(model.metadata.features)) against \(Self.describe(settings))): its statistics count other features and cannot be added")
             }
             let p = model.metadata.parameters
@@ -175,6 +175,6 @@ extension NaiveBayesModel {
 
     /// Feature settings in words, for errors.
     public static func describe(_ s: FeatureSettings) -> String {
-        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept"), length feature \(s.lengthFeature ? "on" : "off"), character n-grams of placeholders and symbols \(s.symbolCharNgrams ? "on" : "off")"
+        "words \(s.wordMinN)-\(s.wordMaxN), characters \(s.usesCharNgrams ? "\(s.charMinN)-\(s.charMaxN)" : "off"), accents \(s.foldDiacritics ? "folded" : "kept"), length feature \(s.lengthFeature ? "on" : "off")\(s.usesCharNgrams ? ", character n-grams of placeholders and symbols \(s.symbolCharNgrams ? "on" : "off")" : "")"
     }
 }

@@ -82,7 +82,7 @@ extension Trainer {
         if options.shard {
             let parameters = options.parameters(defaults: shardDefaults)
             try parameters.validate()
-            let metadata = ModelMetadata(createdAt: createdAt, labels: statistics.labels, features: options.features, parameters: parameters,
+            let metadata = ModelMetadata(createdAt: createdAt, labels: statistics.labels, features: options.features.normalized, parameters: parameters,
                                          training: summary, calibration: CalibrationSummary(scale: 1, targetPrecision: options.targetPrecision, source: "none"),
                                          languages: languages.sorted())
             let model = NaiveBayesModel(statistics: statistics, metadata: metadata)

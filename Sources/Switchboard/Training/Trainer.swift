@@ -208,7 +208,7 @@ public enum Trainer {
         let languages = Array(Set(examples.compactMap(\.language))).sorted()
         var metadata = ModelMetadata(
             // Whole seconds: the file stores ISO 8601 without fractions, and a model must read back equal.
-            createdAt: Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down)), labels: labels, features: options.features, parameters: search.best,
+            createdAt: Date(timeIntervalSince1970: options.createdAt.timeIntervalSince1970.rounded(.down)), labels: labels, features: options.features.normalized, parameters: search.best,
             training: TrainingSummary(
                 documents: examples.count, documentsPerLabel: perLabel, corpusChecksum: Self.hex(checksum),
                 crossValidation: CrossValidationSummary(folds: folds, seed: options.seed, accuracy: cvEvaluation.accuracy, macroF1: cvEvaluation.macroF1, candidates: search.candidates)),
@@ -311,8 +311,12 @@ public enum Trainer {
         if let perFoldSample, grid.count > 3 {
             let scores = evaluate(grid, sample: perFoldSample).map(\.best)
             let ranked = scores.enumerated().map { (index: $0.offset, score: $0.element) }
-            // Stable ranking: ties keep grid order.
-            shortlist = ranked.sorted { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }.prefix(3).map { grid[$0.index] }
+            // Ties go to the larger alpha, as among the finalists below, then keep grid order.
+            shortlist = ranked.sorted {
+                if $0.score != $1.score { return $0.score > $1.score }
+                if grid[$0.index].1 != grid[$1.index].1 { return grid[$0.index].1 > grid[$1.index].1 }
+                return $0.index < $1.index
+            }.prefix(3).map { grid[$0.index] }
         }
         var candidates: [CrossValidationSummary.Candidate] = []
         var best: (accuracy: Double, parameters: NaiveBayesParameters, folds: [CrossValidation.FoldScores])?

@@ -63,7 +63,7 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(help: "Word n-gram range, e.g. 1-2 (default: 1-2).")
     var wordNgrams: String?
 
-    @Option(help: "Character n-gram range inside words, e.g. 2-5; 0 turns them off (default: 2-5).")
+    @Option(help: "Character n-gram range inside words (and placeholders, emojis and ? !), e.g. 2-5; 0 turns them off (default: 2-5).")
     var charNgrams: String?
 
     @Flag(help: "Keep accents (by default 'résilier' and 'resilier' are one feature).")
