@@ -311,6 +311,12 @@ private struct NamedSink: FeatureSink {
         self.start("c:[")
         Self.append(padded[start..<(start + count)], to: &name)
         name.append(UInt8(ascii: "]"))
+        // A piece of a placeholder ("[e>]") means little alone: say whose ("[e>] of <phone>"). Words cannot hold
+        // "<" or ">", so a padded token between them is a placeholder.
+        if padded.count >= 4, padded[1] == 0x3C, padded[padded.count - 2] == 0x3E {
+            " of ".utf8.forEach { name.append($0) }
+            Self.append(padded[1..<(padded.count - 1)], to: &name)
+        }
         features.append((hash, String(decoding: name, as: UTF8.self)))
     }
 }
