@@ -102,6 +102,32 @@ import Switchboard
 
     /// A trailing comma is accepted, in the values read and in those skipped, as `train` and `serve` accept it:
     /// the same line was a message for one command and an error record for `batch`.
+    /// A record that gives a read field twice is an error record naming the field, not a silent choice of one; a
+    /// field not read may repeat.
+    @Test func aFieldGivenTwiceIsAnErrorRecord() throws {
+        let path = NSTemporaryDirectory() + "twice-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = [
+            #"{"text": "résilier mon contrat", "text": "merci pour tout"}"#,
+            #"{"message": {"body": "a"}, "message": {"body": "b"}, "text": "x"}"#,
+            #"{"text": "bonjour", "tag": 1, "tag": 2}"#,
+        ]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        let (messages, failures, statistics) = try drain(try JSONLinesReader(path: path))
+        // Line 2 repeats "message", which these options do not read.
+        #expect(messages.map(\.text) == ["x", "bonjour"])
+        #expect(failures.count == 1)
+        #expect(failures.first?.code == .malformedRecord)
+        #expect(failures.first?.location?.line == 1)
+        #expect(failures.first?.message.contains("'text' appears more than once") == true, "\(failures)")
+        #expect(failures.first.map { !"\($0)".contains("merci") && !"\($0)".contains("résilier") } == true)
+        #expect(statistics.inputMessages == 3)
+        var nested = ExportOptions()
+        nested.textField = "message.body"
+        let (_, nestedFailures, _) = try drain(try JSONLinesReader(path: path, options: nested))
+        #expect(nestedFailures.contains { $0.location?.line == 2 && $0.message.contains("'message.body' appears more than once") })
+    }
+
     @Test func trailingCommasAreAcceptedAsTheOtherCommandsAcceptThem() throws {
         let lines = [
             #"{"id": "1", "text": "accident de voiture",}"#,

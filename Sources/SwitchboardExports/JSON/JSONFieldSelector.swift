@@ -23,10 +23,13 @@ struct JSONFieldSelector: Sendable {
     private var nodes = [Node(key: [])]
     /// The number of requested paths (the size of a result).
     let count: Int
+    /// The requested paths, for errors.
+    private let paths: [String]
 
     /// Creates a selector for `paths`; the result of ``select(_:maxDepth:)`` is indexed like them.
     init(paths: [String]) {
         count = paths.count
+        self.paths = paths
         for (slot, path) in paths.enumerated() {
             var node = 0
             for component in path.split(separator: ".", omittingEmptySubsequences: false) {
@@ -45,7 +48,9 @@ struct JSONFieldSelector: Sendable {
 
     /// Parses `bytes` as one JSON object and returns the values at the requested paths.
     ///
-    /// - Throws: ``JSONSyntaxError`` when the bytes are not valid JSON or not an object.
+    /// - Throws: ``JSONSyntaxError`` when the bytes are not valid JSON or not an object, or hold a requested field
+    ///   twice: JSON leaves the meaning of a repeated name open, and taking the last one silently routed a text
+    ///   the record may not mean.
     func select(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws -> [Captured?] {
         var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
         var result = [Captured?](repeating: nil, count: count)
@@ -78,6 +83,10 @@ struct JSONFieldSelector: Sendable {
             scanner.skipWhitespace()
             if let child = children.first(where: { nodes[$0].key == key }) {
                 let target = nodes[child]
+                if let slot = target.slot, result[slot] != nil {
+                    // The field's name only: never its value, which can be the message.
+                    throw scanner.error("the field '\(paths[slot])' appears more than once in the record")
+                }
                 if !target.children.isEmpty, scanner.peek() == UInt8(ascii: "{") {
                     if let slot = target.slot { result[slot] = .compound("an object") }
                     try scanObject(&scanner, node: child, depth: depth + 1, key: &key, into: &result)
