@@ -46,7 +46,6 @@ public enum APIEndpoint: String, CaseIterable, Sendable {
     /// would normalise differently can never slip past the check.
     static let publicPaths: Set<String> = Set(allCases.filter { !$0.requiresToken }.map(\.path))
 
-    /// The methods a path accepts (empty: no such path), for 405 and its `Allow` header.
     /// The path without a trailing slash (`/v1/route/` is `/v1/route`).
     static func normalizedPath(_ path: String) -> String {
         path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -58,6 +57,7 @@ public enum APIEndpoint: String, CaseIterable, Sendable {
         return allCases.contains { $0.path == normalized } ? normalized : nil
     }
 
+    /// The methods a path accepts (empty: no such path), for 405 and its `Allow` header.
     static func methods(forPath path: String) -> [HTTPRequest.Method] {
         let normalized = normalizedPath(path)
         let methods = allCases.filter { $0.path == normalized }.map(\.method)
