@@ -74,6 +74,29 @@ struct OptionRangeTests {
         #expect((training["documents_per_label"] as? [String: Any])?["claim_followup"] != nil)
         #expect(object["feature_count"] is Int && (object["parameters"] as? [String: Any])?["sublinear_tf"] != nil)
         #expect("macroF1".snakeCased == "macro_f1" && "charMaxN".snakeCased == "char_max_n")
+        #expect((object["features"] as? [String: Any])?["symbol_char_ngrams"] as? Bool == true)
+    }
+
+    /// A model without the character n-grams of placeholders (as every model written before the setting) says so in
+    /// `inspect --json`, although its file leaves the setting out.
+    @Test func inspectJSONSaysTheSymbolNgramsAreOff() async throws {
+        let directory = NSTemporaryDirectory() + "inspect-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let corpus = directory + "/c.tsv"
+        try Data("claim\taccident de voiture\nclaim\tdegat des eaux cuisine\nbilling\tfacture trop chere\nbilling\tprelevement en double\n".utf8)
+            .write(to: URL(fileURLWithPath: corpus))
+        try await TrainCommand.parse(["--output", directory + "/m.sbm", "--no-symbol-char-ngrams", "--folds", "2", corpus]).run()
+        let pipe = Pipe()
+        let process = Process()
+        process.executableURL = try ServeProcessTests.executable()
+        process.arguments = ["inspect", directory + "/m.sbm", "--json"]
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((object["features"] as? [String: Any])?["symbol_char_ngrams"] as? Bool == false)
     }
 
     /// A full disk used to crash `classify` and `route` (a trap inside `FileHandle.write`) and end `inspect` and

@@ -86,7 +86,7 @@ public final class NaiveBayesModel: Sendable {
     private static func identifier(statistics: ModelStatistics, metadata: ModelMetadata) -> String {
         let f = metadata.features, p = metadata.parameters, c = metadata.calibration
         var hash = Checksum.fnvOffset
-        let settings = "w\(f.wordMinN)-\(f.wordMaxN) c\(f.charMinN)-\(f.charMaxN) fold\(f.foldDiacritics) length\(f.lengthFeature) " + (f.symbolCharNgrams && f.usesCharNgrams ? "symbols " : "")
+        let settings = "w\(f.wordMinN)-\(f.wordMaxN) c\(f.charMinN)-\(f.charMaxN) fold\(f.foldDiacritics) length\(f.lengthFeature) " + (f.normalized.symbolCharNgrams ? "symbols " : "")
             + "\(p.variant.rawValue) a\(p.alpha.bitPattern) cw\(p.charWeight.bitPattern) tf\(p.sublinearTF) idf\(p.idf) norm\(p.normalizeLength) uniform\(p.uniformPriors) "
             + "s\(c.scale.bitPattern) t\(c.abstentionThreshold.bitPattern) k\(c.minimumKnownShare?.bitPattern ?? 0) "
             + (c.minimumWordLikelihood.map { "ll\($0.bitPattern) " } ?? "")

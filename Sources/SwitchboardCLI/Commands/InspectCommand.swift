@@ -35,6 +35,11 @@ struct InspectCommand: AsyncParsableCommand {
             object["id"] = loaded.id
             object["feature_count"] = loaded.statistics.featureCount
             object["entry_count"] = loaded.statistics.entryCount
+            // The model file leaves the setting out when it is off (older files never had it): say it either way.
+            if var features = object["features"] as? [String: Any] {
+                features["symbol_char_ngrams"] = m.features.normalized.symbolCharNgrams
+                object["features"] = features
+            }
             if var training = object["training"] as? [String: Any] {
                 training["learnt_corrections"] = loaded.statistics.learntCount
                 object["training"] = training
@@ -50,7 +55,7 @@ struct InspectCommand: AsyncParsableCommand {
         print("model        \(model) (\(loaded.id))")
         print("format       version \(m.formatVersion), written by switchboard \(m.toolVersion) at \(ISO8601DateFormatter().string(from: m.createdAt))")
         print("labels       \(m.labels.count): \(m.labels.joined(separator: ", "))")
-        print("features     \(loaded.statistics.featureCount); word \(m.features.wordMinN)-\(m.features.wordMaxN) grams, char \(m.features.usesCharNgrams ? "\(m.features.charMinN)-\(m.features.charMaxN)" : "off") grams, accents \(m.features.foldDiacritics ? "folded" : "kept")\(m.features.lengthFeature ? ", length feature" : "")\(m.features.usesCharNgrams && m.features.symbolCharNgrams ? ", character n-grams of placeholders and symbols" : "")")
+        print("features     \(loaded.statistics.featureCount); word \(m.features.wordMinN)-\(m.features.wordMaxN) grams, char \(m.features.usesCharNgrams ? "\(m.features.charMinN)-\(m.features.charMaxN)" : "off") grams, accents \(m.features.foldDiacritics ? "folded" : "kept")\(m.features.lengthFeature ? ", length feature" : "")\(m.features.normalized.symbolCharNgrams ? ", character n-grams of placeholders and symbols" : "")")
         print("parameters   \(m.parameters)")
         print("training     \(m.training.documents) messages, corpus checksum \(m.training.corpusChecksum)\(m.languages.isEmpty ? "" : ", languages \(m.languages.joined(separator: ", "))")")
         if loaded.statistics.learntCount > 0 {
