@@ -167,6 +167,22 @@ import Switchboard
         #expect(try MailDecoding.decodeCharset([0x6C, 0x92, 0x61, 0x73, 0x73, 0x75, 0x72, 0xE9], charset: "ISO-8859-1") == "l’assuré")
     }
 
+    /// A page and a mail body read a charset label alike: every alias of Windows-1252 (ISO-8859-1 included) gives
+    /// 0x92 as an apostrophe in both, and every alias of UTF-8 repairs the same bytes.
+    @Test(arguments: ["windows-1252", "cp1252", "cp-1252", "x-cp1252", "win-1252", "iso-8859-1", "iso8859-1", "iso_8859-1",
+                      "latin1", "latin-1", "l1", "iso-ir-100", "cp819", "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8",
+                      "unicode-2-0-utf-8"])
+    func pagesAndMailReadACharsetLabelAlike(label: String) throws {
+        let body: [UInt8] = Array("l".utf8) + [0x92] + Array("assur".utf8) + [0xC3, 0xA9]
+        let mail = try MailDecoding.decodeCharset(body, charset: label.uppercased())
+        let page = HTMLDocumentReader.prepared(Array("<html><head><meta charset=\"\(label)\"></head><body><p>".utf8) + body + Array("</p></body></html>".utf8))
+        let pageText = try HTMLText.text(fromHTML: page.bytes, encoding: page.encoding)
+        let expected = TextCleaning.charsetLabel(label) == .utf8 ? ["l\u{FFFD}assuré", "l’assuré"] : ["l’assurÃ©"]
+        #expect(expected.contains(mail), "\(mail)")
+        #expect(pageText.contains(TextCleaning.charsetLabel(label) == .utf8 ? "assuré" : "l’assurÃ©"), "\(pageText)")
+        #expect(TextCleaning.charsetLabel(label) != nil)
+    }
+
     @Test("a customer's sentence starting 'Sent via' is kept; short mail-app signatures are still cut")
     func mobileSignaturesAreShortLines() {
         let body = "Hello,\nSent via registered post last week, my cancellation letter was never answered.\nI want to cancel my contract now."

@@ -123,22 +123,19 @@ enum MailDecoding {
     ///   happen to be valid UTF-8.
     static func decodeCharset(_ bytes: [UInt8], charset: String?) throws -> String {
         let name = (charset ?? "us-ascii").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
-        switch name {
-        case "us-ascii", "ascii", "ansi_x3.4-1968", "":
+        switch name.isEmpty ? .ascii : TextCleaning.charsetLabel(name) {
+        case .ascii?:
             if let text = TextCleaning.decodeUTF8Strictly(bytes) { return text }
-            return try decodeCharset(bytes, charset: "windows-1252")
-        case "utf-8", "utf8":
+            return String(decoding: TextCleaning.utf8FromWindows1252(bytes), as: UTF8.self)
+        case .utf8?:
             return String(decoding: bytes, as: UTF8.self)
-        case "iso-8859-15", "iso8859-15", "latin-9", "latin9":
+        case .windows1252?:
+            return String(decoding: TextCleaning.utf8FromWindows1252(bytes), as: UTF8.self)
+        case nil where ["iso-8859-15", "iso8859-15", "latin-9", "latin9"].contains(name):
             var scalars = String.UnicodeScalarView()
             for byte in bytes { scalars.append(Unicode.Scalar(iso885915[byte] ?? UInt32(byte)) ?? "\u{FFFD}") }
             return String(scalars)
-        case "windows-1252", "cp1252", "cp-1252", "x-cp1252", "win-1252",
-            // ISO-8859-1 is read as Windows-1252, as browsers and mail clients do: Outlook labels Windows-1252
-            // text ISO-8859-1, and its 0x92 is an apostrophe, not the control character U+0092.
-            "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
-            return String(decoding: TextCleaning.utf8FromWindows1252(bytes), as: UTF8.self)
-        default:
+        case nil:
             // UTF-16 as declared when the bytes can be UTF-16 (a byte-order mark, or NULs as ASCII text in it has):
             // ASCII in UTF-16 is valid UTF-8 too, with a NUL after every letter. An 8-bit body declared UTF-16
             // (it cannot travel so) is read as UTF-8.

@@ -108,21 +108,22 @@ public final class HTMLDocumentReader: ExportReader {
         if let bigEndian = Self.unmarkedUTF16(bytes) { return (utf8(fromUTF16: bytes[...], bigEndian: bigEndian), "UTF-8") }
         // An empty, unknown or ASCII label says nothing: the bytes decide, as when nothing is declared (a page
         // "declared" us-ascii with "é" in UTF-8 was cut at the "é"; an unknown label turned it into "Ã©").
-        switch declaredCharset(bytes) {
-        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "unicode-2-0-utf-8":
+        let declared = declaredCharset(bytes)
+        switch declared.flatMap(TextCleaning.charsetLabel) {
+        case .utf8?:
             return (TextCleaning.utf8RepairingWithWindows1252(bytes), "UTF-8")
-        case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "iso-ir-100",
-            "windows-1252", "cp1252", "x-cp1252":
+        case .windows1252?:
             return (TextCleaning.utf8FromWindows1252(bytes), "UTF-8")
-        case nil, "", "us-ascii", "ascii", "ansi_x3.4-1968", "x-user-defined":
+        case .ascii?:
             break
-        case let charset? where isWideUnicode(charset):
+        case nil:
             // A page without a byte-order mark that says UTF-16 or UTF-32 is 8-bit (the label is wrong, or the page
-            // was converted), as browsers read it: taken at its word it was routed as "格浴㹬".
-            break
-        case let charset?:
-            // Given to libxml2 by name: its HTML parser follows a <meta>, but not an XML declaration's encoding.
-            if LibXML2.knowsEncoding(charset) { return (bytes, charset) }
+            // was converted), as browsers read it: taken at its word it was routed as "格浴㹬". Other labels are
+            // given to libxml2 by name: its HTML parser follows a <meta>, but not an XML declaration's encoding.
+            if let charset = declared, !charset.isEmpty, charset != "x-user-defined", !isWideUnicode(charset),
+               LibXML2.knowsEncoding(charset) {
+                return (bytes, charset)
+            }
         }
         var multibyte = 0, invalid = 0, i = 0
         while i < bytes.count {

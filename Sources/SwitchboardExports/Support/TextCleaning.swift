@@ -49,6 +49,33 @@ enum TextCleaning {
         return decoded
     }
 
+    /// How a charset label is read, alike in HTML pages and mail bodies.
+    enum CharsetLabel {
+        /// An alias of UTF-8.
+        case utf8
+        /// Windows-1252, and ISO-8859-1 read as it, as browsers and mail clients do: Outlook labels Windows-1252
+        /// text ISO-8859-1, and its 0x92 is an apostrophe, not the control character U+0092.
+        case windows1252
+        /// ASCII, which says nothing of the bytes above 0x7F.
+        case ascii
+    }
+
+    /// What the lowercased charset `label` is, among the labels read here rather than by libxml2 or Foundation; nil
+    /// for any other (the page's and the mail's lists had drifted apart: "win-1252" was one in mail only).
+    static func charsetLabel(_ label: String) -> CharsetLabel? {
+        switch label {
+        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "unicode-2-0-utf-8":
+            .utf8
+        case "windows-1252", "cp1252", "cp-1252", "x-cp1252", "win-1252",
+             "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819":
+            .windows1252
+        case "us-ascii", "ascii", "ansi_x3.4-1968":
+            .ascii
+        default:
+            nil
+        }
+    }
+
     /// The UTF-8 of Windows-1252 bytes; the five bytes that charset leaves undefined become U+FFFD.
     static func utf8FromWindows1252(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
