@@ -12,6 +12,13 @@ import Switchboard
         return options
     }
 
+    /// The texts, ids and failures of `xml`, written to a file named `name` and read with `options`.
+    func read(_ xml: String, as name: String, _ options: ExportOptions) throws -> (texts: [String], ids: [String?], failures: [SwitchboardError], path: String) {
+        let path = try temporaryFile(name, Array(xml.utf8))
+        let (messages, failures, _) = try drain(try XMLRecordReader(path: path, options: options))
+        return (messages.map(\.text), messages.map(\.id), failures, path)
+    }
+
     /// Element names match ignoring case: a name without a colon matches the local name whatever the prefix, one
     /// with a colon matches the prefix too.
     @Test func namespacedElementsMatchByLocalNameOrByPrefixAndName() throws {
@@ -95,14 +102,13 @@ import Switchboard
         own.xmlRecordElement = "message"
         own.xmlTextElement = "/message/"
         own.xmlIdElement = "meta/id"
-        let metaFile = try temporaryFile("meta.xml", Array("<m><message><meta><id>A2</id><created>2024-01-01</created></meta>Please refund my invoice</message></m>".utf8))
-        let (metaMessages, metaFailures, _) = try drain(try XMLRecordReader(path: metaFile, options: own))
-        #expect(metaFailures.isEmpty)
-        #expect(metaMessages.map(\.text) == ["Please refund my invoice"])
-        #expect(metaMessages.map(\.id) == ["A2"])
+        let meta = try read("<m><message><meta><id>A2</id><created>2024-01-01</created></meta>Please refund my invoice</message></m>", as: "meta.xml", own)
+        #expect(meta.failures.isEmpty)
+        #expect(meta.texts == ["Please refund my invoice"])
+        #expect(meta.ids == ["A2"])
         var slash = options
         slash.xmlTextElement = "/"
-        #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: metaFile, options: slash) }
+        #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: meta.path, options: slash) }
     }
 
     /// An id path through the text element (`--xml-text message --xml-id message/id`) was ignored: the id was lost
@@ -112,46 +118,41 @@ import Switchboard
         var inside = options
         inside.xmlTextElement = "message"
         inside.xmlIdElement = "message/id"
-        let file = try temporaryFile("idin.xml", Array("<t><ticket><message><id>77</id>please cancel my <b>sub</b>scription</message></ticket></t>".utf8))
-        let (messages, failures, _) = try drain(try XMLRecordReader(path: file, options: inside))
-        #expect(failures.isEmpty)
-        #expect(messages.map(\.text) == ["please cancel my subscription"])
-        #expect(messages.map(\.id) == ["77"])
+        let idInside = try read("<t><ticket><message><id>77</id>please cancel my <b>sub</b>scription</message></ticket></t>", as: "idin.xml", inside)
+        #expect(idInside.failures.isEmpty)
+        #expect(idInside.texts == ["please cancel my subscription"])
+        #expect(idInside.ids == ["77"])
         // Deeper: the wrapper of the id is kept out of the text, wherever it stands in it.
         inside.xmlIdElement = "message/meta/id"
-        let deeper = try temporaryFile("iddeep.xml", Array("<t><ticket><message>please<meta><id>78</id><at>noon</at></meta>cancel</message></ticket></t>".utf8))
-        let (deep, _, _) = try drain(try XMLRecordReader(path: deeper, options: inside))
-        #expect(deep.map(\.text) == ["please cancel"])
-        #expect(deep.map(\.id) == ["78"])
+        let deep = try read("<t><ticket><message>please<meta><id>78</id><at>noon</at></meta>cancel</message></ticket></t>", as: "iddeep.xml", inside)
+        #expect(deep.texts == ["please cancel"])
+        #expect(deep.ids == ["78"])
 
         // Only the wrapper that held the id is left out: a second <p> is text. A wrapper that is all the text stays.
         inside.xmlIdElement = "message/p/id"
-        let paragraphs = try temporaryFile("idp.xml", Array("<r><ticket><message><p>Ref <id>7</id></p>I want to cancel<p>and get a refund for <b>March</b></p></message></ticket></r>".utf8))
-        let (paragraphed, _, _) = try drain(try XMLRecordReader(path: paragraphs, options: inside))
-        #expect(paragraphed.map(\.text) == ["I want to cancel and get a refund for March"])
-        #expect(paragraphed.map(\.id) == ["7"])
+        let paragraphed = try read("<r><ticket><message><p>Ref <id>7</id></p>I want to cancel<p>and get a refund for <b>March</b></p></message></ticket></r>", as: "idp.xml", inside)
+        #expect(paragraphed.texts == ["I want to cancel and get a refund for March"])
+        #expect(paragraphed.ids == ["7"])
         inside.xmlIdElement = "message/div/id"
-        let whole = try temporaryFile("iddiv.xml", Array("<r><ticket><message><div>Hello <id>7</id> cancel my plan</div></message></ticket></r>".utf8))
-        let (wholeMessages, _, _) = try drain(try XMLRecordReader(path: whole, options: inside))
-        #expect(wholeMessages.map { $0.text.split(separator: " ").joined(separator: " ") } == ["Hello cancel my plan"])
-        #expect(wholeMessages.map(\.id) == ["7"])
+        let whole = try read("<r><ticket><message><div>Hello <id>7</id> cancel my plan</div></message></ticket></r>", as: "iddiv.xml", inside)
+        #expect(whole.texts.map { $0.split(separator: " ").joined(separator: " ") } == ["Hello cancel my plan"])
+        #expect(whole.ids == ["7"])
         // An id that is the text, or holds it, is refused before reading.
         for (text, id) in [("message", "message"), ("meta/body", "meta"), ("Meta/Body", "/meta/body/"), ("body", "x:body")] {
             var same = options
             same.xmlTextElement = text
             same.xmlIdElement = id
-            #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: whole, options: same) }
+            #expect(throws: SwitchboardError.self) { try XMLRecordReader(path: whole.path, options: same) }
         }
 
         var prefixed = options
         prefixed.xmlRecordElement = "x:ticket"
         prefixed.xmlTextElement = "ticket"
         prefixed.xmlIdElement = "x:id"
-        let ns = try temporaryFile("ns.xml", Array(#"<t xmlns:x="urn:x"><x:ticket><x:id>1</x:id>hello there</x:ticket></t>"#.utf8))
-        let (own, ownFailures, _) = try drain(try XMLRecordReader(path: ns, options: prefixed))
-        #expect(ownFailures.isEmpty)
-        #expect(own.map(\.text) == ["hello there"])
-        #expect(own.map(\.id) == ["1"])
+        let own = try read(#"<t xmlns:x="urn:x"><x:ticket><x:id>1</x:id>hello there</x:ticket></t>"#, as: "ns.xml", prefixed)
+        #expect(own.failures.isEmpty)
+        #expect(own.texts == ["hello there"])
+        #expect(own.ids == ["1"])
 
         var fromRecord = options
         fromRecord.xmlTextElement = "/ticket/body"
