@@ -117,6 +117,15 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     #expect(report.model.metadata.parameters.alpha == tied.max())
 }
 
+/// The first stage of the search ranks its settings by the same rule: ties go to the larger alpha, then the grid's
+/// order.
+@Test func theSearchsShortlistBreaksTiesByTheLargerAlpha() {
+    let candidates = [(accuracy: 0.9, alpha: 0.01), (accuracy: 0.9, alpha: 0.03), (accuracy: 0.95, alpha: 0.01), (accuracy: 0.9, alpha: 0.03)]
+    #expect(Trainer.ranked(candidates) == [2, 1, 3, 0])
+    #expect(Trainer.outranks((0.9, 0.03), (0.9, 0.01)) && !Trainer.outranks((0.9, 0.01), (0.9, 0.03)))
+    #expect(Trainer.outranks((0.91, 0.01), (0.9, 3)) && !Trainer.outranks((0.9, 0.03), (0.9, 0.03)))
+}
+
 @Test func batchClassificationKeepsInputOrder() throws {
     let model = try Trainer.train(smallCorpus, options: TrainingOptions()).model
     let texts = (0..<500).map { i in i % 2 == 0 ? "fuite d'eau numéro \(i)" : "prélèvement rejeté \(i)" }

@@ -245,9 +245,25 @@ public enum Trainer {
         var scores: [[Double]]
     }
 
-    /// Tries every combination not fixed by the options; keeps the most accurate. Among equally accurate ones, the
-    /// most smoothed (largest alpha), as the rule of preferring the simplest of models cross-validation cannot
-    /// tell apart has it; then the first tried.
+    /// Whether a candidate beats another: the more accurate; among equally accurate ones (the same number of
+    /// messages right), the more smoothed (larger alpha), as the rule of preferring the simplest of models
+    /// cross-validation cannot tell apart has it. The grid's order (smallest alpha first) used to decide ties,
+    /// which picked the least smoothed.
+    static func outranks(_ a: (accuracy: Double, alpha: Double), _ b: (accuracy: Double, alpha: Double)) -> Bool {
+        a.accuracy != b.accuracy ? a.accuracy > b.accuracy : a.alpha > b.alpha
+    }
+
+    /// The indices of `candidates`, best first by ``outranks(_:_:)``, then in their own order.
+    static func ranked(_ candidates: [(accuracy: Double, alpha: Double)]) -> [Int] {
+        candidates.indices.sorted { i, j in
+            if outranks(candidates[i], candidates[j]) { return true }
+            if outranks(candidates[j], candidates[i]) { return false }
+            return i < j
+        }
+    }
+
+    /// Tries every combination not fixed by the options; keeps the best by ``outranks(_:_:)`` (then the first
+    /// tried), in both stages of the search.
     static func search(_ cv: CrossValidation, options: TrainingOptions) throws -> SearchResult {
         let corpus = cv.corpus
         let c = corpus.classCount
@@ -310,13 +326,7 @@ public enum Trainer {
         var shortlist = grid
         if let perFoldSample, grid.count > 3 {
             let scores = evaluate(grid, sample: perFoldSample).map(\.best)
-            let ranked = scores.enumerated().map { (index: $0.offset, score: $0.element) }
-            // Ties go to the larger alpha, as among the finalists below, then keep grid order.
-            shortlist = ranked.sorted {
-                if $0.score != $1.score { return $0.score > $1.score }
-                if grid[$0.index].1 != grid[$1.index].1 { return grid[$0.index].1 > grid[$1.index].1 }
-                return $0.index < $1.index
-            }.prefix(3).map { grid[$0.index] }
+            shortlist = Self.ranked(scores.enumerated().map { (accuracy: $0.element, alpha: grid[$0.offset].1) }).prefix(3).map { grid[$0] }
         }
         var candidates: [CrossValidationSummary.Candidate] = []
         var best: (accuracy: Double, parameters: NaiveBayesParameters, folds: [CrossValidation.FoldScores])?
@@ -324,9 +334,7 @@ public enum Trainer {
         for outcome in evaluate(finalists, sample: nil) {
             for (parameters, accuracy) in outcome.results {
                 candidates.append(.init(parameters: parameters, accuracy: accuracy))
-                // Equal accuracy means the same number of messages right: the grid's order (smallest alpha first)
-                // used to decide, which picked the least smoothed of tied models.
-                if accuracy > (best?.accuracy ?? -1) || (accuracy == best?.accuracy && parameters.alpha > (best?.parameters.alpha ?? .infinity)) {
+                if best.map({ Self.outranks((accuracy, parameters.alpha), ($0.accuracy, $0.parameters.alpha)) }) ?? true {
                     best = (accuracy, parameters, outcome.folds)
                 }
             }
