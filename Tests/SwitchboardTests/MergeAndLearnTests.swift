@@ -178,6 +178,22 @@ private let probes = [
     #expect(try NaiveBayesModel.merged([a, d], parameters: fixed).metadata.parameters == fixed)
 }
 
+/// The character n-grams of placeholders must match to merge, but only where there are character n-grams: without
+/// any, the setting changes no feature, and two such models merge whatever it says.
+@Test func mergeComparesTheSymbolNgramsOnlyWithCharacterNgrams() throws {
+    func shard(_ examples: [LabeledExample], chars: Bool, symbols: Bool) throws -> NaiveBayesModel {
+        var options = TrainingOptions()
+        options.shard = true
+        if !chars { (options.features.charMinN, options.features.charMaxN) = (0, 0) }
+        options.features.symbolCharNgrams = symbols
+        return try Trainer.trainStreaming(options: options) { emit in for e in examples { try emit(e) } }.model
+    }
+    let first = Array(smallCorpus.prefix(smallCorpus.count / 2)), second = Array(smallCorpus.dropFirst(smallCorpus.count / 2))
+    #expect(throws: SwitchboardError.self) { try NaiveBayesModel.merged([try shard(first, chars: true, symbols: true), try shard(second, chars: true, symbols: false)]) }
+    let merged = try NaiveBayesModel.merged([try shard(first, chars: false, symbols: true), try shard(second, chars: false, symbols: false)])
+    #expect(!merged.metadata.features.symbolCharNgrams)
+}
+
 /// The same shard given twice was added twice without a word: every message counted double.
 @Test func mergeRefusesTheSameCorpusTwiceAndNamesTheFiles() throws {
     let a = try count(smallCorpus)

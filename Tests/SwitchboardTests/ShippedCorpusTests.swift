@@ -121,6 +121,20 @@ func shippedModelRoutesClearMessages(text: String, queue: String) throws {
     #expect(!decision.abstained)
 }
 
+/// The shipped policy's urgent-claim rule lists plural and feminine forms: "inondées" stayed at normal priority.
+@Test(arguments: [
+    "Nos caves sont inondées depuis cette nuit, je déclare un sinistre",
+    "Deux incendies dans le quartier cette nuit, notre garage a brûlé, je déclare le sinistre",
+    "Floods in the basement again after the storm, I need to make a claim",
+])
+func shippedPolicyFlagsPluralAndFeminineForms(text: String) throws {
+    let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
+    let decision = engine.route(text)
+    #expect(decision.label == "claim" || decision.label == "claim_followup", "\(decision.label)")
+    #expect(decision.rules.contains("urgent-claim"))
+    #expect(decision.priority == 1)
+}
+
 @Test func shippedModelSendsUnfamiliarMessagesToAPerson() throws {
     let engine = try RoutingEngine(modelPath: repositoryRoot + "/models/default.sbm", policyPath: repositoryRoot + "/models/policy.yaml")
     let calibration = engine.model.metadata.calibration
