@@ -113,6 +113,18 @@ func placeholdersReplacePersonalAndVariableData(text: String, placeholder: Strin
     #expect(named.contains { $0.name == "c:[ au]" })
 }
 
+/// The hash sink writes a token's character n-grams in bulk; the naming sink makes them one at a time. Both must
+/// give the same n-grams in the same order, for every range of lengths, tokens shorter than the shortest n-gram
+/// included.
+@Test(arguments: [(1, 1), (2, 5), (3, 6), (4, 4), (5, 3)])
+func bulkCharacterNgramsMatchTheNamedOnes(range: (Int, Int)) {
+    var extractor = FeatureExtractor(settings: FeatureSettings(charMinN: range.0, charMaxN: range.1))
+    let text = "a ok 👍 !! appelez le 06 12 34 56 78 anticonstitutionnellement, c'est urgent ?"
+    var hashes: [UInt64] = []
+    extractor.extract(text, into: &hashes)
+    #expect(extractor.namedFeatures(text).map(\.hash) == hashes)
+}
+
 @Test func featureNamesKeepAccentsAndEmojisWhole() {
     var extractor = FeatureExtractor(settings: FeatureSettings(foldDiacritics: false))
     let text = "résilier 👍 déjà"

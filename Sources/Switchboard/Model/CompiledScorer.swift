@@ -118,6 +118,8 @@ public struct ClassificationScratch: Sendable {
     var generation: UInt32 = 0
     /// Each hash's slot (or -1 unknown, -2 to probe), from the first pass of ``CompiledScorer/vectorize(_:)``.
     var found: [Int32] = Array(repeating: 0, count: 1024)
+    /// Each known feature's count, from the second pass of ``CompiledScorer/vectorize(_:)`` (as long as `found`).
+    var tally: [Float] = Array(repeating: 0, count: 1024)
 
     init(settings: FeatureSettings, featureCount: Int, classCount: Int) {
         extractor = FeatureExtractor(settings: settings)
@@ -137,6 +139,7 @@ public struct ClassificationScratch: Sendable {
             accumulatorStamp = Array(repeating: 0, count: 2048)
             accumulatorPosition = Array(repeating: 0, count: 2048)
             found = Array(repeating: 0, count: 1024)
+            tally = Array(repeating: 0, count: 1024)
             generation = 0
         }
         if hashCount * 2 > accumulatorSlot.count {
@@ -190,56 +193,81 @@ extension CompiledScorer {
                 }
             }
             scratch.wordOccurrences = wordHashes
-            for i in 0..<n {
-                var slot = scratch.found[i]
-                if slot == -2 { slot = slots.find(scratch.hashes[i], in: table) }
-                if slot < 0 { continue }
-                var probe = Int(truncatingIfNeeded: UInt32(bitPattern: slot) &* 0x9E37_79B1) & mask
-                while true {
-                    if accStamp[probe] != generation {
-                        accStamp[probe] = generation
-                        accSlot[probe] = slot
-                        accPosition[probe] = Int32(scratch.values.count)
-                        let entry = table[Int(slot)]
-                        scratch.touchedEntries.append(entry)
-                        if useIDF { scratch.touchedIDF.append(slots.idf[Int(slot)]) }
-                        scratch.values.append(1)
-                        break
+            // Then each known feature once, in order of first appearance: its slot into `found[u]` (u <= i, so
+            // nothing still to be read is overwritten) and its count into `tally[u]`, both sized above, so that
+            // the loop writes through pointers with no per-feature array check.
+            if scratch.tally.count < n { scratch.tally = Array(repeating: 0, count: scratch.found.count) }
+            scratch.found.withUnsafeMutableBufferPointer { found in
+            scratch.tally.withUnsafeMutableBufferPointer { tally in
+                var u = 0
+                for i in 0..<n {
+                    var slot = found[i]
+                    if slot == -2 { slot = slots.find(scratch.hashes[i], in: table) }
+                    if slot < 0 { continue }
+                    var probe = Int(truncatingIfNeeded: UInt32(bitPattern: slot) &* 0x9E37_79B1) & mask
+                    while true {
+                        if accStamp[probe] != generation {
+                            accStamp[probe] = generation
+                            accSlot[probe] = slot
+                            accPosition[probe] = Int32(u)
+                            found[u] = slot
+                            tally[u] = 1
+                            u += 1
+                            break
+                        }
+                        if accSlot[probe] == slot {
+                            tally[Int(accPosition[probe])] += 1
+                            break
+                        }
+                        probe = (probe + 1) & mask
                     }
-                    if accSlot[probe] == slot {
-                        scratch.values[Int(accPosition[probe])] += 1
-                        break
-                    }
-                    probe = (probe + 1) & mask
                 }
+                // Sized first, then filled through a pointer: appending a lazy map went through a generic
+                // iterator and cost as much as the loop above.
+                scratch.touchedEntries.append(contentsOf: repeatElement(FeatureSlot(key: 0, start: 0, count: 0, charFlag: 0), count: u))
+                scratch.touchedEntries.withUnsafeMutableBufferPointer { entries in
+                    for k in 0..<u { entries[k] = table[Int(found[k])] }
+                }
+                if useIDF {
+                    scratch.touchedIDF.append(contentsOf: repeatElement(1, count: u))
+                    scratch.touchedIDF.withUnsafeMutableBufferPointer { idf in
+                        for k in 0..<u { idf[k] = slots.idf[Int(found[k])] }
+                    }
+                }
+                scratch.values.append(contentsOf: UnsafeBufferPointer(rebasing: tally[0..<u]))
+            }
             }
         }
         }
         }
         }
         var wordNorm: Float = 0, charNorm: Float = 0
-        scratch.knownWordOccurrences = 0
         let sublinear = parameters.sublinearTF
+        scratch.counts.append(contentsOf: scratch.values)
+        var knownWords: Float = 0
         scratch.touchedEntries.withUnsafeBufferPointer { entries in
-            scratch.counts.append(contentsOf: scratch.values)
-            for i in scratch.values.indices {
-                var x = scratch.values[i]
+        scratch.touchedIDF.withUnsafeBufferPointer { touchedIDF in
+        scratch.values.withUnsafeMutableBufferPointer { values in
+            for i in values.indices {
+                var x = values[i]
                 let isChar = entries[i].isChar
-                if !isChar { scratch.knownWordOccurrences += x }
+                if !isChar { knownWords += x }
                 // 1 + log(1) is 1: most features occur once, and skipping the call for them saves a few percent.
                 if sublinear && x != 1 { x = 1 + logf(x) }
                 if isChar { charNorm += x * x } else { wordNorm += x * x }
-                scratch.values[i] = x
+                values[i] = x
             }
             let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
             let charScale: Float = parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
             let charWeight = Float(parameters.charWeight)
-            for i in scratch.values.indices {
-                let entry = entries[i]
-                let scale = entry.isChar ? charScale * charWeight : wordScale
-                scratch.values[i] *= scale * (useIDF ? scratch.touchedIDF[i] : 1)
+            for i in values.indices {
+                let scale = entries[i].isChar ? charScale * charWeight : wordScale
+                values[i] *= scale * (useIDF ? touchedIDF[i] : 1)
             }
         }
+        }
+        }
+        scratch.knownWordOccurrences = knownWords
     }
 
     /// The raw class scores of the vectorised message, into `scratch.scores`.
