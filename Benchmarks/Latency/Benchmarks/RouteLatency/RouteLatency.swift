@@ -10,7 +10,8 @@
 // - `engine.routeBatch` of 10,000 messages (examples/inbox.txt cycled) with 1 and with 2 workers, one
 //   batch per sample (target: 2 workers >= 1.7x the throughput of 1);
 // - `Decision.json()` of the explained decision: the body `switchboard serve` and `route --json` write;
-// - a calibration: fixed arithmetic of about the same duration, whose tail is the machine's alone.
+// - a calibration: fixed arithmetic of about the same duration, whose tail is the machine's alone, and of a half
+//   and a quarter of it, to see how the machine's tail grows with a call's length.
 import Benchmark
 import Foundation
 import Switchboard
@@ -87,11 +88,13 @@ let benchmarks: @Sendable () -> Void = {
     // The machine's own tail: a fixed amount of arithmetic with no memory traffic and no allocation, about as
     // long as one route. Its p99 against its p50 shows how much of the routes' tail the machine adds by itself
     // (interrupts, other tenants of the host), whatever the code does.
-    Benchmark("calibration: fixed arithmetic", configuration: single) { benchmark in
-        for _ in benchmark.scaledIterations {
-            var x: UInt64 = 0x9E37_79B9_7F4A_7C15
-            for _ in 0..<26_000 { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
-            blackHole(x)
+    for (name, rounds) in [("calibration: fixed arithmetic", 26_000), ("calibration: fixed arithmetic, half", 13_000), ("calibration: fixed arithmetic, quarter", 6_500)] {
+        Benchmark(name, configuration: single) { benchmark in
+            for _ in benchmark.scaledIterations {
+                var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+                for _ in 0..<rounds { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
+                blackHole(x)
+            }
         }
     }
 
