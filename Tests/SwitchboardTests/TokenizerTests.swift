@@ -361,3 +361,20 @@ func personalDataInDisguiseBecomesPlaceholders(text: String, expected: [String])
 @Test func aSeparateAtSignBeforeAWordIsNotAnAddress() {
     #expect(words("if u r @ home come down") == ["if", "u", "r", "home", "come", "down"])
 }
+
+/// The first pass sizes its buffers for the most a text can fold into: after a huge message, the next ordinary
+/// one gives that memory back (scratches are pooled), and reads the same as in fresh buffers.
+@Test func aHugeMessageDoesNotLeaveItsFoldingBuffersBehind() {
+    let tokenizer = Tokenizer(foldDiacritics: true)
+    var scratch = TokenScratch()
+    tokenizer.tokenize(String(repeating: "Dégât des eaux chez MOI 😡 ", count: 20_000), into: &scratch)
+    #expect(scratch.folded.capacity > 1 << 18)
+    let text = "Bonjour, j'ai un dégât des eaux : appelez le 06 12 34 56 78 ! ﬁn"
+    tokenizer.tokenize(text, into: &scratch)
+    #expect(scratch.folded.capacity <= 1 << 14)
+    var fresh = TokenScratch()
+    tokenizer.tokenize(text, into: &fresh)
+    #expect(scratch.tokenScalars == fresh.tokenScalars)
+    #expect(scratch.folded == fresh.folded)
+    #expect(scratch.classes == fresh.classes)
+}

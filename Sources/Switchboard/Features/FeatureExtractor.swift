@@ -212,12 +212,16 @@ public struct FeatureExtractor: Sendable {
         guard settings.usesCharNgrams, characters else { return }
         let minN = settings.charMinN, maxN = settings.charMaxN
         let everyToken = settings.symbolCharNgrams
-        for span in tokens where everyToken || span.kind == .word {
-            padded.removeAll(keepingCapacity: true)
-            padded.append(0x20)
-            padded.append(contentsOf: scratch.tokenScalars[Int(span.start)..<Int(span.end)])
-            padded.append(0x20)
-            sink.charNgrams(of: padded, minN: minN, maxN: maxN)
+        // Through a pointer: a slice of the array per token cost a retain and a release each.
+        let tokenScalars = scratch.tokenScalars
+        tokenScalars.withUnsafeBufferPointer { scalars in
+            for span in tokens where everyToken || span.kind == .word {
+                padded.removeAll(keepingCapacity: true)
+                padded.append(0x20)
+                padded.append(contentsOf: UnsafeBufferPointer(rebasing: scalars[Int(span.start)..<Int(span.end)]))
+                padded.append(0x20)
+                sink.charNgrams(of: padded, minN: minN, maxN: maxN)
+            }
         }
     }
 }

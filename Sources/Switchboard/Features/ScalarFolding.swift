@@ -52,20 +52,33 @@ enum ScalarFolding {
     @inline(__always)
     static func fold(_ value: UInt32, foldDiacritics: Bool, into output: inout [UInt32]) -> Class {
         if value < 0x80 {
-            switch value {
-            case 0x61...0x7A: output.append(value); return .letter
-            case 0x41...0x5A: output.append(value | 0x20); return .letter
-            case 0x30...0x39: output.append(value); return .digit
-            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: return .space
-            case 0x27, 0x60: output.append(0x27); return .apostrophe
-            case 0x2D: output.append(value); return .hyphen
-            case 0x3F: output.append(value); return .question
-            case 0x21: output.append(value); return .exclamation
-            default: output.append(value); return .other
-            }
+            let (folded, cls) = foldASCII(value)
+            if cls != .space { output.append(folded) }
+            return cls
         }
         return foldNonASCII(value, foldDiacritics: foldDiacritics, into: &output)
     }
+
+    /// The folded form and class of an ASCII scalar (`value` < 0x80), which folds into exactly one scalar, or
+    /// none when it is a space (the folded form is then meaningless).
+    @inline(__always)
+    static func foldASCII(_ value: UInt32) -> (UInt32, Class) {
+        switch value {
+        case 0x61...0x7A: (value, .letter)
+        case 0x41...0x5A: (value | 0x20, .letter)
+        case 0x30...0x39: (value, .digit)
+        case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: (value, .space)
+        case 0x27, 0x60: (0x27, .apostrophe)
+        case 0x2D: (value, .hyphen)
+        case 0x3F: (value, .question)
+        case 0x21: (value, .exclamation)
+        default: (value, .other)
+        }
+    }
+
+    /// The most scalars one scalar folds into: a Unicode case mapping is at most three scalars, and the Latin
+    /// table's longest entry is two ("ae", "ss", "th").
+    static let maximumExpansion = 3
 
     private static func foldNonASCII(_ value: UInt32, foldDiacritics: Bool, into output: inout [UInt32]) -> Class {
         switch value {

@@ -49,6 +49,8 @@ public struct TokenScratch: Sendable {
     var chunks: [(start: Int, end: Int)] = []
     var tokenScalars: [UInt32] = []
     var tokens: [TokenSpan] = []
+    /// The folded form of one scalar, reused from one scalar to the next.
+    var spare: [UInt32] = []
 
     /// Creates empty buffers.
     public init() {
@@ -56,6 +58,7 @@ public struct TokenScratch: Sendable {
         classes.reserveCapacity(1024)
         tokenScalars.reserveCapacity(1024)
         tokens.reserveCapacity(256)
+        spare.reserveCapacity(8)
     }
 }
 
@@ -154,27 +157,63 @@ public struct Tokenizer: Sendable {
         scratch.tokenScalars.removeAll(keepingCapacity: true)
         scratch.tokens.removeAll(keepingCapacity: true)
 
-        // Pass 1: fold every scalar and cut at white space.
-        var chunkStart = 0
-        var remaining = Self.maximumScalars
-        for scalar in text.unicodeScalars {
-            if remaining == 0 { break }
-            remaining &-= 1
-            if stopAtCompatibilityForm, scalar.value >= 0xB2, isCompatibilityForm(scalar.value) { return false }
-            let before = scratch.folded.count
-            let cls = ScalarFolding.fold(scalar.value, foldDiacritics: foldDiacritics, into: &scratch.folded)
-            switch cls {
-            case .space:
-                if chunkStart < scratch.folded.count { scratch.chunks.append((chunkStart, scratch.folded.count)) }
-                chunkStart = scratch.folded.count
-            case .ignorable:
-                continue
-            default:
-                for _ in before..<scratch.folded.count { scratch.classes.append(cls) }
-            }
+        // Pass 1: fold every scalar and cut at white space. The buffers are sized for the most a text can fold
+        // into, then written through pointers and cut to what was written: an append per scalar, with its
+        // uniqueness and capacity checks, took most of this pass. A huge message's buffers are given back at
+        // the next ordinary one, so that pooled scratches do not each keep megabytes.
+        let limit = ScalarFolding.maximumExpansion * min(text.utf8.count, Self.maximumScalars)
+        if scratch.folded.capacity > 1 << 18, limit <= 1 << 14 {
+            scratch.folded = []
+            scratch.classes = []
         }
-        if chunkStart < scratch.folded.count { scratch.chunks.append((chunkStart, scratch.folded.count)) }
-        return true
+        scratch.folded.append(contentsOf: repeatElement(0, count: limit))
+        scratch.classes.append(contentsOf: repeatElement(.other, count: limit))
+        var written = 0
+        var complete = true
+        scratch.folded.withUnsafeMutableBufferPointer { folded in
+        scratch.classes.withUnsafeMutableBufferPointer { classes in
+            var chunkStart = 0
+            var remaining = Self.maximumScalars
+            for scalar in text.unicodeScalars {
+                if remaining == 0 { break }
+                remaining &-= 1
+                let value = scalar.value
+                var cls: ScalarFolding.Class
+                if value < 0x80 {
+                    let folding = ScalarFolding.foldASCII(value)
+                    cls = folding.1
+                    if cls != .space, written < folded.count {
+                        folded[written] = folding.0
+                        classes[written] = cls
+                        written += 1
+                        continue
+                    }
+                } else {
+                    if stopAtCompatibilityForm, value >= 0xB2, isCompatibilityForm(value) {
+                        complete = false
+                        return
+                    }
+                    scratch.spare.removeAll(keepingCapacity: true)
+                    cls = ScalarFolding.fold(value, foldDiacritics: foldDiacritics, into: &scratch.spare)
+                    if cls != .space && cls != .ignorable {
+                        for v in scratch.spare where written < folded.count {
+                            folded[written] = v
+                            classes[written] = cls
+                            written += 1
+                        }
+                    }
+                }
+                if cls == .space {
+                    if chunkStart < written { scratch.chunks.append((chunkStart, written)) }
+                    chunkStart = written
+                }
+            }
+            if chunkStart < written { scratch.chunks.append((chunkStart, written)) }
+        }
+        }
+        scratch.folded.removeLast(scratch.folded.count - written)
+        scratch.classes.removeLast(scratch.classes.count - written)
+        return complete
     }
 
     /// Pass 2: each chunk is a placeholder (possibly with the chunks after it) or words.

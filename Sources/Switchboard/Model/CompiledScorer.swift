@@ -27,6 +27,12 @@ struct CompiledScorer: Sendable {
     let slopeChar: [Double]
     let parameters: NaiveBayesParameters
     let classCount: Int
+    /// `classCount` rounded up to a multiple of eight: the width of the scoring accumulator, so that a dense row
+    /// is added eight lanes at a time with no scalar tail (the lanes past `classCount` are never read).
+    let laneCount: Int
+
+    /// The accumulator width for `classes` classes (see ``laneCount``).
+    static func lanes(classes: Int) -> Int { (classes + 7) / 8 * 8 }
 
     /// The smoothed inverse document frequency used everywhere: log((1 + n) / (1 + df)) + 1.
     @inline(__always)
@@ -41,6 +47,7 @@ struct CompiledScorer: Sendable {
         isChar = s.featureKeys.map(FeatureHash.isChar)
         parameters = p
         classCount = c
+        laneCount = Self.lanes(classes: c)
 
         var featuresPerGroup = [0, 0]
         for f in 0..<v { featuresPerGroup[isChar[f] ? 1 : 0] += 1 }
@@ -73,6 +80,8 @@ struct CompiledScorer: Sendable {
                 ranges.append((UInt32(start), UInt16(sparse.count - start)))
             }
         }
+        // Scoring reads `laneCount` weights from a row's start: the last row's overrun stays in the array.
+        dense.append(contentsOf: repeatElement(0, count: 8))
         denseWeight = dense
         sparseEntry = sparse
         slots = FeatureSlots(keys: s.featureKeys, ranges: ranges, idf: p.idf ? idf : nil, isChar: isChar)
@@ -124,7 +133,7 @@ public struct ClassificationScratch: Sendable {
     init(settings: FeatureSettings, featureCount: Int, classCount: Int) {
         extractor = FeatureExtractor(settings: settings)
         scores = Array(repeating: 0, count: classCount)
-        partial = Array(repeating: 0, count: classCount)
+        partial = Array(repeating: 0, count: CompiledScorer.lanes(classes: classCount))
         hashes.reserveCapacity(512)
         touchedEntries.reserveCapacity(512)
         values.reserveCapacity(512)
@@ -281,7 +290,11 @@ extension CompiledScorer {
         }
         for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
         // Feature sums in Float (dense rows vectorise eight classes at a time), then added to the Double scores.
-        for c in 0..<classCount { scratch.partial[c] = 0 }
+        // A dense row is added over all `laneCount` lanes, its overrun into the next row's weights included:
+        // each lane below `classCount` gets exactly the sums it got one class at a time, and the others are
+        // cleared here and never read.
+        if scratch.partial.count < laneCount { scratch.partial = Array(repeating: 0, count: laneCount) }
+        for c in 0..<laneCount { scratch.partial[c] = 0 }
         scratch.partial.withUnsafeMutableBufferPointer { partial in
             sparseEntry.withUnsafeBufferPointer { sparse in
                 denseWeight.withUnsafeBufferPointer { dense in
@@ -292,7 +305,7 @@ extension CompiledScorer {
                         let x = scratch.values[i]
                         let first = Int(entry.start), end = entry.end
                         if isDense(entry), let row = dense.baseAddress {
-                            VectorMath.addScaled(x, row + first, into: base, count: classCount)
+                            VectorMath.addScaled(x, row + first, into: base, count: laneCount)
                         } else {
                             for e in first..<end { base[Int(sparse[e].classIndex)] += x * sparse[e].weight }
                         }
