@@ -159,7 +159,10 @@ public struct FeatureExtractor: Sendable {
     /// The features of the tokens in `scratch` (the last message tokenised), into `sink`; with `record`,
     /// also the message's ``lastTokens`` and ``lastLengthFeature``.
     private mutating func emit<Sink: FeatureSink>(sink: inout Sink, characters: Bool, record: Bool = true) {
-        let tokens = scratch.tokens
+        // One copy of the tokenizer's buffers for the whole message: passing the stored property to each
+        // `sink.word` retained and released every one of its arrays per feature.
+        let tokenScratch = scratch
+        let tokens = tokenScratch.tokens
         if record {
             lastTokens.hashes.removeAll(keepingCapacity: true)
             lastTokens.isWord.removeAll(keepingCapacity: true)
@@ -174,7 +177,7 @@ public struct FeatureExtractor: Sendable {
             var foreign = false
             let keepsAccents = record && !settings.foldDiacritics
             for p in Int(span.start)..<Int(span.end) {
-                let scalar = scratch.tokenScalars[p]
+                let scalar = tokenScratch.tokenScalars[p]
                 raw = FeatureHash.step(raw, scalar)
                 if keepsAccents { accentFolded = ScalarFolding.stepAccentFolded(accentFolded, scalar) }
                 if scalar >= 0x370 { foreign = true }
@@ -185,7 +188,7 @@ public struct FeatureExtractor: Sendable {
                 lastTokens.inSequence.append(span.inSequence)
                 if foreign && span.kind == .word { lastTokens.foreignScriptWords += 1 }
             }
-            if settings.wordMinN <= 1 { sink.word(FeatureHash.word(raw), tokens: index..<(index + 1), scratch: scratch) }
+            if settings.wordMinN <= 1 { sink.word(FeatureHash.word(raw), tokens: index..<(index + 1), scratch: tokenScratch) }
             if span.inSequence { sequence.append((index, raw)) }
         }
         if settings.lengthFeature {
@@ -203,7 +206,7 @@ public struct FeatureExtractor: Sendable {
                 for i in 0...(sequence.count - n) {
                     var raw = UInt64(n) &* 0x1000_0000_01b3
                     for j in i..<(i + n) { raw = FeatureHash.mix(raw ^ sequence[j].raw) }
-                    sink.word(FeatureHash.word(raw), tokens: sequence[i].index..<(sequence[i + n - 1].index + 1), scratch: scratch)
+                    sink.word(FeatureHash.word(raw), tokens: sequence[i].index..<(sequence[i + n - 1].index + 1), scratch: tokenScratch)
                 }
             }
         }
@@ -213,8 +216,7 @@ public struct FeatureExtractor: Sendable {
         let minN = settings.charMinN, maxN = settings.charMaxN
         let everyToken = settings.symbolCharNgrams
         // Through a pointer: a slice of the array per token cost a retain and a release each.
-        let tokenScalars = scratch.tokenScalars
-        tokenScalars.withUnsafeBufferPointer { scalars in
+        tokenScratch.tokenScalars.withUnsafeBufferPointer { scalars in
             for span in tokens where everyToken || span.kind == .word {
                 padded.removeAll(keepingCapacity: true)
                 padded.append(0x20)

@@ -34,6 +34,21 @@ struct CompiledScorer: Sendable {
     /// The accumulator width for `classes` classes (see ``laneCount``).
     static func lanes(classes: Int) -> Int { (classes + 7) / 8 * 8 }
 
+    /// `values` in a new array, from an offset at which they start on a 64-byte boundary, and that offset. The
+    /// array is never mutated afterwards, so its storage, and the alignment, stay where they are.
+    static func cacheAligned(_ values: [Float]) -> (array: [Float], offset: Int) {
+        let line = 64, stride = MemoryLayout<Float>.stride
+        var out = [Float](repeating: 0, count: values.count + line / stride)
+        let offset = out.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            let misalignment = Int(bitPattern: base) % line
+            let offset = misalignment == 0 ? 0 : (line - misalignment) / stride
+            for i in values.indices { buffer[offset + i] = values[i] }
+            return offset
+        }
+        return (out, offset)
+    }
+
     /// The smoothed inverse document frequency used everywhere: log((1 + n) / (1 + df)) + 1.
     @inline(__always)
     static func idf(documents: Int, frequency: Int) -> Float {
@@ -71,7 +86,7 @@ struct CompiledScorer: Sendable {
             let range = Int(s.featureStart[f])..<Int(s.featureStart[f + 1])
             if range.count >= denseFrom || range.count == c {
                 let start = dense.count
-                dense.append(contentsOf: repeatElement(0, count: c))
+                dense.append(contentsOf: repeatElement(0, count: laneCount))
                 for e in range { dense[start + Int(s.entryClass[e])] = weights[e] }
                 ranges.append((UInt32(start), UInt16(c)))
             } else {
@@ -80,9 +95,12 @@ struct CompiledScorer: Sendable {
                 ranges.append((UInt32(start), UInt16(sparse.count - start)))
             }
         }
-        // Scoring reads `laneCount` weights from a row's start: the last row's overrun stays in the array.
-        dense.append(contentsOf: repeatElement(0, count: 8))
-        denseWeight = dense
+        // Rows are `laneCount` apart (zeros past `classCount`) and the first starts on a cache line, so every
+        // row does: a row of up to sixteen classes is one line, where rows `classCount` apart straddled two most
+        // of the time, and a route's tail is the time to bring its rows back after another process evicted them.
+        let (aligned, shift) = Self.cacheAligned(dense)
+        for f in ranges.indices where Int(ranges[f].count) == c { ranges[f].start += UInt32(shift) }
+        denseWeight = aligned
         sparseEntry = sparse
         slots = FeatureSlots(keys: s.featureKeys, ranges: ranges, idf: p.idf ? idf : nil, isChar: isChar)
         if p.uniformPriors || n == 0 {
@@ -171,7 +189,6 @@ extension CompiledScorer {
     /// Turns feature hashes into the message's known features and their values (`touchedEntries`, `values`).
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
-        scratch.touchedEntries.removeAll(keepingCapacity: true)
         scratch.touchedIDF.removeAll(keepingCapacity: true)
         scratch.values.removeAll(keepingCapacity: true)
         scratch.counts.removeAll(keepingCapacity: true)
@@ -231,11 +248,14 @@ extension CompiledScorer {
                         probe = (probe + 1) & mask
                     }
                 }
-                // Sized first, then filled through a pointer: appending a lazy map went through a generic
-                // iterator and cost as much as the loop above.
-                scratch.touchedEntries.append(contentsOf: repeatElement(FeatureSlot(key: 0, start: 0, count: 0, charFlag: 0), count: u))
-                scratch.touchedEntries.withUnsafeMutableBufferPointer { entries in
-                    for k in 0..<u { entries[k] = table[Int(found[k])] }
+                // A new array filled in place: appending a lazy map went through a generic iterator and cost as
+                // much as the loop above, and filling with blanks first cost a third of that (one allocation,
+                // from the allocator's cache, is cheaper than either).
+                scratch.touchedEntries = Array(unsafeUninitializedCapacity: u) { entries, initialized in
+                    initialized = 0
+                    guard let base = entries.baseAddress else { return }
+                    for k in 0..<u { (base + k).initialize(to: table[Int(found[k])]) }
+                    initialized = u
                 }
                 if useIDF {
                     scratch.touchedIDF.append(contentsOf: repeatElement(1, count: u))
@@ -290,9 +310,8 @@ extension CompiledScorer {
         }
         for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
         // Feature sums in Float (dense rows vectorise eight classes at a time), then added to the Double scores.
-        // A dense row is added over all `laneCount` lanes, its overrun into the next row's weights included:
-        // each lane below `classCount` gets exactly the sums it got one class at a time, and the others are
-        // cleared here and never read.
+        // A dense row is added over all `laneCount` lanes (its weights past `classCount` are zeros): each lane
+        // below `classCount` gets exactly the sums it got one class at a time, and the others are never read.
         if scratch.partial.count < laneCount { scratch.partial = Array(repeating: 0, count: laneCount) }
         for c in 0..<laneCount { scratch.partial[c] = 0 }
         scratch.partial.withUnsafeMutableBufferPointer { partial in
