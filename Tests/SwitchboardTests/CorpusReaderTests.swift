@@ -202,6 +202,33 @@ private func readError(_ paths: [String], options: CorpusOptions = CorpusOptions
     ])
 }
 
+/// A record giving its text or label twice taught whichever value Foundation kept. It is now a malformed record
+/// naming the field (never its value); a field not read may repeat, and keys of nested objects are their own.
+@Test func aFieldGivenTwiceInAJSONLRecordIsMalformed() throws {
+    let dir = try temporaryDirectory()
+    let lines = [
+        #"{"text": "résilier mon contrat", "label": "cancellation", "text": "merci pour tout"}"#,
+        #"{"text": "ok", "label": "other", "label": "billing"}"#,
+        #"{"text": "ok", "te\u0078t": "escaped", "label": "other"}"#,
+        #"{"text": "bonjour", "label": "other", "tag": 1, "tag": 2}"#,
+        #"{"text": "vol", "label": "claim", "meta": {"text": "x", "label": "y"}, "list": [{"text": 1}, {"text": 2}]}"#,
+        #"{"text": "a \"text\": b", "label": "quote"}"#,
+    ]
+    let path = try write(lines.joined(separator: "\n") + "\n", to: "twice.jsonl", in: dir)
+    #expect(throws: SwitchboardError.self) { try CorpusReader.read([path]) }
+    var options = CorpusOptions()
+    options.skipInvalid = true
+    let result = try CorpusReader.read([path], options: options)
+    #expect(result.examples.map(\.label) == ["other", "claim", "quote"])
+    #expect(result.skipped.map(\.message) == [
+        "the field 'text' appears more than once in the record",
+        "the field 'label' appears more than once in the record",
+        "the field 'text' appears more than once in the record",
+    ])
+    #expect(result.skipped.map { $0.location?.line } == [1, 2, 3])
+    #expect(!result.skipped.contains { "\($0)".contains("merci") || "\($0)".contains("billing") })
+}
+
 /// A binary file in a label's directory (an attachment saved beside the messages) was trained on as text.
 @Test func binaryFilesInALabelDirectoryAreSkipped() throws {
     let dir = try temporaryDirectory()

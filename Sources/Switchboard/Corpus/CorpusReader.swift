@@ -250,6 +250,12 @@ public enum CorpusReader {
         guard let dictionary = object as? [String: Any] else {
             return .failure(SwitchboardError(.malformedRecord, "expected a JSON object", location: location))
         }
+        // JSON leaves a repeated name's meaning open, and Foundation keeps one of the values in silence: a record
+        // giving its text or label twice would teach whichever it kept. The field's name only, never its value.
+        let read = [options.textField, options.labelField, options.idField, options.languageField]
+        if let repeated = repeatedTopLevelKey(in: line, among: read) {
+            return .failure(SwitchboardError(.malformedRecord, "the field '\(repeated)' appears more than once in the record", location: location))
+        }
         guard let text = dictionary[options.textField] as? String else {
             return .failure(SwitchboardError(.malformedRecord, "no string field '\(options.textField)'", location: location))
         }
@@ -270,6 +276,46 @@ public enum CorpusReader {
         var id = dictionary[options.idField] as? String
         if id == nil, let number = dictionary[options.idField] as? NSNumber { id = number.stringValue }
         return example(text: text, label: label, language: dictionary[options.languageField] as? String, location: location, id: id)
+    }
+
+    /// The first of `names` that is a key of the top-level object of `line` more than once, or nil. `line` must
+    /// be valid JSON (checked before): only strings and brackets are followed, and keys of nested objects are
+    /// left alone.
+    static func repeatedTopLevelKey(in line: Substring, among names: [String]) -> String? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), colon = UInt8(ascii: ":")
+        let bytes = Array(line.utf8)
+        var seen: Set<String> = []
+        var depth = 0, k = 0
+        while k < bytes.count {
+            let byte = bytes[k]
+            switch byte {
+            case quote:
+                var end = k + 1, escaped = false
+                while end < bytes.count, bytes[end] != quote {
+                    if bytes[end] == backslash { escaped = true; end += 1 }
+                    end += 1
+                }
+                if depth == 1 {
+                    var next = end + 1
+                    while next < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[next]) { next += 1 }
+                    if next < bytes.count, bytes[next] == colon {
+                        let raw = bytes[min(k + 1, bytes.count)..<min(end, bytes.count)]
+                        // An escaped key ("te\u0078t") is the name Foundation reads, so it is decoded the same way.
+                        let key = escaped
+                            ? (try? JSONSerialization.jsonObject(with: Data([quote] + raw + [quote]), options: [.fragmentsAllowed])) as? String
+                            : String(decoding: raw, as: UTF8.self)
+                        if let key, names.contains(key), !seen.insert(key).inserted { return key }
+                    }
+                }
+                k = end + 1
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+            k += 1
+        }
+        return nil
     }
 
     static func readDirectory(_ path: String, skipped: (SwitchboardError) -> Void, _ body: (LabeledExample) throws -> Void) throws {
