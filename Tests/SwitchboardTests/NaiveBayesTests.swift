@@ -168,9 +168,30 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     let small = model.classify("why was I charged twice this month?", scratch: &scratch)
     #expect(scratch.accumulatorSlot.count == 2048)
     #expect(scratch.hashes.capacity < 1 << 16)
+    #expect(scratch.values.capacity < 1 << 16)
+    #expect(scratch.counts.capacity < 1 << 16)
+    #expect(scratch.extractor.lastTokens.hashes.capacity < 1 << 16)
     let fresh = model.classify("why was I charged twice this month?")
     #expect(small.probabilities == fresh.probabilities)
     #expect(small.label == "billing")
+}
+
+/// A caller that keeps a scratch across a model swap hands the new model a scratch sized for the old one: that
+/// trapped on the class count. The scratch is replaced, and the result is the fresh one's.
+@Test func aScratchOfAnotherModelIsReplacedNotTrusted() throws {
+    let model = try Trainer.train(smallCorpus).model
+    var options = TrainingOptions()
+    options.features = FeatureSettings(charMinN: 3, charMaxN: 4, foldDiacritics: false)
+    let twoLabels = try Trainer.train(smallCorpus.filter { $0.label == "claim" || $0.label == "billing" }, options: options).model
+    #expect(twoLabels.labels.count < model.labels.count)
+    for (owner, user) in [(twoLabels, model), (model, twoLabels)] {
+        var scratch = owner.makeScratch()
+        _ = owner.classify("accident de voiture ce matin", scratch: &scratch)
+        let reused = user.classify("why was I charged twice this month?", scratch: &scratch)
+        let fresh = user.classify("why was I charged twice this month?")
+        #expect(reused.probabilities == fresh.probabilities)
+        #expect(reused.probabilities.count == user.labels.count)
+    }
 }
 
 @Test func hyperparametersOutOfRangeAreRefusedNotTrapped() {

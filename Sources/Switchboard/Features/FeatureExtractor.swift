@@ -164,9 +164,9 @@ public struct FeatureExtractor: Sendable {
         let tokenScratch = scratch
         let tokens = tokenScratch.tokens
         if record {
-            lastTokens.hashes.removeAll(keepingCapacity: true)
-            lastTokens.isWord.removeAll(keepingCapacity: true)
-            lastTokens.inSequence.removeAll(keepingCapacity: true)
+            lastTokens.hashes.removeAll(keepingCapacityUpTo: reusableBufferLimit)
+            lastTokens.isWord.removeAll(keepingCapacityUpTo: reusableBufferLimit)
+            lastTokens.inSequence.removeAll(keepingCapacityUpTo: reusableBufferLimit)
             lastTokens.foreignScriptWords = 0
         }
         // Word unigrams (every token) and n-grams (tokens in sequence).
@@ -218,7 +218,7 @@ public struct FeatureExtractor: Sendable {
         // Through a pointer: a slice of the array per token cost a retain and a release each.
         tokenScratch.tokenScalars.withUnsafeBufferPointer { scalars in
             for span in tokens where everyToken || span.kind == .word {
-                padded.removeAll(keepingCapacity: true)
+                padded.removeAll(keepingCapacityUpTo: reusableBufferLimit)
                 padded.append(0x20)
                 padded.append(contentsOf: UnsafeBufferPointer(rebasing: scalars[Int(span.start)..<Int(span.end)]))
                 padded.append(0x20)
@@ -284,6 +284,9 @@ private struct HashSink: FeatureSink {
                         }
                     }
                 }
+                // The count above is exact (tested against the one-at-a-time loop): a wrong one would leave
+                // hashes of 0, which match an empty slot of the model's table.
+                assert(k == out.count, "character n-gram count off: \(out.count - k) slots left")
             }
         }
     }

@@ -151,24 +151,21 @@ public struct Tokenizer: Sendable {
     /// `stopAtCompatibilityForm`, returns false at the first scalar ``isCompatibilityForm(_:)`` (the text must be
     /// normalised first).
     private func fold(_ text: String, into scratch: inout TokenScratch, stopAtCompatibilityForm: Bool) -> Bool {
-        scratch.folded.removeAll(keepingCapacity: true)
-        scratch.classes.removeAll(keepingCapacity: true)
-        scratch.chunks.removeAll(keepingCapacity: true)
-        scratch.tokenScalars.removeAll(keepingCapacity: true)
-        scratch.tokens.removeAll(keepingCapacity: true)
+        // The folding buffers are sized below for this text; the others grow as they must. A huge message's
+        // buffers are given back at the next message, so that pooled scratches do not each keep megabytes.
+        let limit = ScalarFolding.maximumExpansion * min(text.utf8.count, Self.maximumScalars)
+        scratch.folded.removeAll(keepingCapacityUpTo: max(reusableBufferLimit, limit))
+        scratch.classes.removeAll(keepingCapacityUpTo: max(reusableBufferLimit, limit))
+        scratch.chunks.removeAll(keepingCapacityUpTo: reusableBufferLimit)
+        scratch.tokenScalars.removeAll(keepingCapacityUpTo: reusableBufferLimit)
+        scratch.tokens.removeAll(keepingCapacityUpTo: reusableBufferLimit)
 
         // Pass 1: fold every scalar and cut at white space. The buffers are sized for the most a text can fold
         // into, then written through pointers and cut to what was written: an append per scalar, with its
-        // uniqueness and capacity checks, took most of this pass. A huge message's buffers are given back at
-        // the next ordinary one, so that pooled scratches do not each keep megabytes.
-        let limit = ScalarFolding.maximumExpansion * min(text.utf8.count, Self.maximumScalars)
-        if scratch.folded.capacity > 1 << 18, limit <= 1 << 14 {
-            scratch.folded = []
-            scratch.classes = []
-        }
+        // uniqueness and capacity checks, took most of this pass.
         scratch.folded.append(contentsOf: repeatElement(0, count: limit))
         scratch.classes.append(contentsOf: repeatElement(.other, count: limit))
-        var written = 0
+        var written = 0, dropped = 0
         var complete = true
         scratch.folded.withUnsafeMutableBufferPointer { folded in
         scratch.classes.withUnsafeMutableBufferPointer { classes in
@@ -182,7 +179,8 @@ public struct Tokenizer: Sendable {
                 if value < 0x80 {
                     let folding = ScalarFolding.foldASCII(value)
                     cls = folding.1
-                    if cls != .space, written < folded.count {
+                    if cls != .space {
+                        guard written < folded.count else { dropped += 1; continue }
                         folded[written] = folding.0
                         classes[written] = cls
                         written += 1
@@ -196,7 +194,8 @@ public struct Tokenizer: Sendable {
                     scratch.spare.removeAll(keepingCapacity: true)
                     cls = ScalarFolding.fold(value, foldDiacritics: foldDiacritics, into: &scratch.spare)
                     if cls != .space && cls != .ignorable {
-                        for v in scratch.spare where written < folded.count {
+                        for v in scratch.spare {
+                            guard written < folded.count else { dropped += 1; continue }
                             folded[written] = v
                             classes[written] = cls
                             written += 1
@@ -211,6 +210,10 @@ public struct Tokenizer: Sendable {
             if chunkStart < written { scratch.chunks.append((chunkStart, written)) }
         }
         }
+        // No scalar folds into more than `maximumExpansion` (at most two, over every scalar), so nothing is ever
+        // dropped; a change to the folding that broke this is caught by the tests (debug builds), and a release
+        // build would lose the end of the text rather than write past the buffer.
+        assert(dropped == 0, "folding outgrew its buffer: \(dropped) scalars dropped")
         scratch.folded.removeLast(scratch.folded.count - written)
         scratch.classes.removeLast(scratch.classes.count - written)
         return complete

@@ -189,9 +189,9 @@ extension CompiledScorer {
     /// Turns feature hashes into the message's known features and their values (`touchedEntries`, `values`).
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
-        scratch.touchedIDF.removeAll(keepingCapacity: true)
-        scratch.values.removeAll(keepingCapacity: true)
-        scratch.counts.removeAll(keepingCapacity: true)
+        scratch.touchedIDF.removeAll(keepingCapacityUpTo: reusableBufferLimit)
+        scratch.values.removeAll(keepingCapacityUpTo: reusableBufferLimit)
+        scratch.counts.removeAll(keepingCapacityUpTo: reusableBufferLimit)
         let useIDF = parameters.idf
         scratch.resetAccumulator(hashCount: scratch.hashes.count)
         let generation = scratch.generation

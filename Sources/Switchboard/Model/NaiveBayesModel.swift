@@ -143,8 +143,13 @@ public final class NaiveBayesModel: Sendable {
 
     /// Computes the uncalibrated class scores of `text` into `scratch.scores`.
     func rawScores(_ text: String, scratch: inout ClassificationScratch) {
+        // A scratch made by another model (a caller keeping one across a model swap) has that model's class
+        // count and feature settings: scoring with it trapped or read the text another way. It is replaced.
+        if scratch.scores.count != labels.count || scratch.extractor.settings != metadata.features {
+            scratch = makeScratch()
+        }
         // Keep the buffer's capacity between messages, unless an outsized one made it huge.
-        scratch.hashes.removeAll(keepingCapacity: scratch.hashes.capacity <= 1 << 16)
+        scratch.hashes.removeAll(keepingCapacityUpTo: reusableBufferLimit)
         scratch.extractor.extract(text, into: &scratch.hashes, characters: metadata.parameters.charWeight > 0)
         scorer.vectorize(&scratch)
         // The length feature is known for every message: it is not a word of the message.
