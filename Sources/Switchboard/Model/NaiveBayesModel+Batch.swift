@@ -11,9 +11,10 @@ extension NaiveBayesModel {
     /// did that with its JSON lines, and two threads were only about 1.2 times as fast as one.
     public func classifyBatch<T: Sendable>(_ texts: [String], workers: Int? = nil, _ transform: @Sendable (Classification) -> T) -> [T] {
         let workers = workers ?? Parallel.defaultWorkers
-        let pieces = Parallel.ranges(texts.count, pieces: max(1, workers) * 4)
+        let pieces = Parallel.ranges(texts.count, pieces: max(1, workers) * Parallel.piecesPerWorker)
         let parts = Parallel.map(pieces.count, workers: workers) { piece -> [T] in
-            var scratch = self.makeScratch()
+            var scratch = self.borrowScratch()
+            defer { self.returnScratch(scratch) }
             return pieces[piece].map { transform(self.classify(texts[$0], scratch: &scratch)) }
         }
         return parts.flatMap { $0 }

@@ -92,7 +92,7 @@ public final class RoutingEngine: Sendable {
     public func routeBatch(_ messages: [Message], explain: Bool = false, workers: Int? = nil) -> [Decision] {
         let snapshot = current.withLock { $0 }
         let workers = workers ?? Parallel.defaultWorkers
-        let pieces = Parallel.ranges(messages.count, pieces: max(1, workers) * 4)
+        let pieces = Parallel.ranges(messages.count, pieces: max(1, workers) * Parallel.piecesPerWorker)
         let parts = Parallel.map(pieces.count, workers: workers) { piece -> [Decision] in
             var scratch = snapshot.model.borrowScratch()
             defer { snapshot.model.returnScratch(scratch) }

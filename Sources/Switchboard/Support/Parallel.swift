@@ -29,6 +29,12 @@ enum Parallel {
         return slots.values()
     }
 
+    /// How many pieces a batch of messages is cut into per worker. The pieces are claimed one at a time, so the
+    /// last one is what a worker may be left finishing alone: with 4 a worker, a neighbour's burst on one core
+    /// at the end of `routeBatch` cost up to an eighth of the batch; with 16, 2 workers did 1.66-1.77 times the
+    /// work of 1 at the median in four runs, against 1.45-1.76 (see BENCHMARKS.md, 2026-12-01 06:26).
+    static let piecesPerWorker = 16
+
     /// Splits `0..<count` into about `pieces` contiguous ranges.
     static func ranges(_ count: Int, pieces: Int) -> [Range<Int>] {
         guard count > 0 else { return [] }
