@@ -319,6 +319,10 @@ extension CompiledScorer {
                 denseWeight.withUnsafeBufferPointer { dense in
                     scratch.touchedEntries.withUnsafeBufferPointer { entries in
                     guard let base = partial.baseAddress else { return }
+                    if laneCount == 16, let row = dense.baseAddress {
+                        Self.accumulate16(entries, scratch.values, dense: row, sparse: sparse, into: base, classCount: classCount)
+                        return
+                    }
                     for i in scratch.values.indices {
                         let entry = entries[i]
                         let x = scratch.values[i]
@@ -338,6 +342,34 @@ extension CompiledScorer {
 }
 
 extension CompiledScorer {
+    /// The feature sums of a model of 9 to 16 classes, into `target` (16 lanes, zeros on entry), in a register.
+    ///
+    /// The general loop adds each feature into the sums in memory, and each addition waits for the store of the
+    /// one before (about a tenth of routing a 300-character message with the shipped model, in `perf`). Here
+    /// the sums stay in a register. A sparse feature's few weights are spread into a vector of zeros first, so
+    /// that every lane gets the same additions in the same order as in memory. The lanes without a weight get
+    /// x times 0, which changes no sum. The result is bit for bit that of the general loop.
+    @inline(__always)
+    static func accumulate16(_ entries: UnsafeBufferPointer<FeatureSlot>, _ values: [Float], dense: UnsafePointer<Float>,
+                             sparse: UnsafeBufferPointer<SparseEntry>, into target: UnsafeMutablePointer<Float>, classCount: Int) {
+        var sums = SIMD16<Float>()
+        values.withUnsafeBufferPointer { values in
+            for i in values.indices {
+                let entry = entries[i]
+                let x = SIMD16<Float>(repeating: values[i])
+                let first = Int(entry.start)
+                if Int(entry.count) == classCount {
+                    sums += x * UnsafeRawPointer(dense + first).loadUnaligned(as: SIMD16<Float>.self)
+                } else {
+                    var weights = SIMD16<Float>()
+                    for e in first..<entry.end { weights[Int(sparse[e].classIndex) & 15] = sparse[e].weight }
+                    sums += x * weights
+                }
+            }
+        }
+        UnsafeMutableRawPointer(target).storeBytes(of: sums, as: SIMD16<Float>.self)
+    }
+
     /// The mean log-probability of the last message's word n-gram occurrences under class `c`'s multinomial
     /// (unknown ones at the smoothed floor), or nil when the model is not multinomial or the message has no word.
     ///
