@@ -277,3 +277,37 @@ private func uncalibrated(_ model: NaiveBayesModel) -> NaiveBayesModel {
     let corrections = (0...Trainer.maximumLabels).map { LabeledExample(text: "message number \($0)", label: "label\($0)") }
     #expect(throws: SwitchboardError.self) { _ = try model.learning(corrections, workers: 1) }
 }
+
+/// Scores summed one feature at a time from the model's own weights, in the order scoring adds them: the
+/// register path of 9-16 classes and the general one must both give exactly these bits.
+@Test(arguments: [5, 12, 16, 19])
+func classScoresAreTheFeatureSumsBitForBit(labels: Int) throws {
+    let words = ["contrat", "sinistre", "facture", "voiture", "maison", "devis", "résilier", "attestation", "urgent", "merci"]
+    var examples: [LabeledExample] = []
+    for k in 0..<labels {
+        for j in 0..<6 {
+            let text = "label\(k) mot\(k)x\(j) \(words[(k + j) % words.count]) \(words[(k * 3 + j) % words.count]) commun \(j % 2 == 0 ? "pair" : "impair")"
+            examples.append(LabeledExample(text: text, label: "l\(k)"))
+        }
+    }
+    var options = TrainingOptions()
+    options.alpha = 0.1
+    options.variant = .multinomial
+    let model = try Trainer.train(examples, options: options).model
+    #expect(model.labels.count == labels)
+    var scratch = model.makeScratch()
+    for text in ["label3 mot3x1 contrat commun", "merci pour le devis 👍 urgent", "facture facture maison pair label0", "rien de connu ici"] {
+        model.rawScores(text, scratch: &scratch)
+        let s = model.scorer
+        var wordSum: Double = 0, charSum: Double = 0
+        for (entry, x) in zip(scratch.touchedEntries, scratch.values) {
+            if entry.isChar { charSum += Double(x) } else { wordSum += Double(x) }
+        }
+        for c in 0..<labels {
+            var partial: Float = 0
+            for (entry, x) in zip(scratch.touchedEntries, scratch.values) { partial += x * s.weight(entry, forClass: c) }
+            let expected = s.bias[c] + s.slopeWord[c] * wordSum + s.slopeChar[c] * charSum + Double(partial)
+            #expect(scratch.scores[c].bitPattern == expected.bitPattern, "class \(c) of \(labels), '\(text)'")
+        }
+    }
+}
