@@ -302,13 +302,8 @@ extension CompiledScorer {
     /// The raw class scores of the vectorised message, into `scratch.scores`.
     @inline(__always)
     func score(_ scratch: inout ClassificationScratch) {
+        // Each group's summed values, added in the same pass as the weights (one pass over the features, not two).
         var wordSum: Double = 0, charSum: Double = 0
-        scratch.touchedEntries.withUnsafeBufferPointer { entries in
-            for i in scratch.values.indices {
-                if entries[i].isChar { charSum += Double(scratch.values[i]) } else { wordSum += Double(scratch.values[i]) }
-            }
-        }
-        for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
         // Feature sums in Float (dense rows vectorise eight classes at a time), then added to the Double scores.
         // A dense row is added over all `laneCount` lanes (its weights past `classCount` are zeros): each lane
         // below `classCount` gets exactly the sums it got one class at a time, and the others are never read.
@@ -320,12 +315,13 @@ extension CompiledScorer {
                     scratch.touchedEntries.withUnsafeBufferPointer { entries in
                     guard let base = partial.baseAddress else { return }
                     if laneCount == 16, let row = dense.baseAddress {
-                        Self.accumulate16(entries, scratch.values, dense: row, sparse: sparse, into: base, classCount: classCount)
+                        (wordSum, charSum) = Self.accumulate16(entries, scratch.values, dense: row, sparse: sparse, into: base, classCount: classCount)
                         return
                     }
                     for i in scratch.values.indices {
                         let entry = entries[i]
                         let x = scratch.values[i]
+                        if entry.isChar { charSum += Double(x) } else { wordSum += Double(x) }
                         let first = Int(entry.start), end = entry.end
                         if isDense(entry), let row = dense.baseAddress {
                             VectorMath.addScaled(x, row + first, into: base, count: laneCount)
@@ -337,12 +333,14 @@ extension CompiledScorer {
                 }
             }
         }
+        for c in 0..<classCount { scratch.scores[c] = bias[c] + slopeWord[c] * wordSum + slopeChar[c] * charSum }
         for c in 0..<classCount { scratch.scores[c] += Double(scratch.partial[c]) }
     }
 }
 
 extension CompiledScorer {
-    /// The feature sums of a model of 9 to 16 classes, into `target` (16 lanes, zeros on entry), in a register.
+    /// The feature sums of a model of 9 to 16 classes, into `target` (16 lanes, zeros on entry), in a register;
+    /// returns each group's summed values.
     ///
     /// The general loop adds each feature into the sums in memory, and each addition waits for the store of the
     /// one before (about a tenth of routing a 300-character message with the shipped model, in `perf`). Here
@@ -351,11 +349,14 @@ extension CompiledScorer {
     /// x times 0, which changes no sum. The result is bit for bit that of the general loop.
     @inline(__always)
     static func accumulate16(_ entries: UnsafeBufferPointer<FeatureSlot>, _ values: [Float], dense: UnsafePointer<Float>,
-                             sparse: UnsafeBufferPointer<SparseEntry>, into target: UnsafeMutablePointer<Float>, classCount: Int) {
+                             sparse: UnsafeBufferPointer<SparseEntry>, into target: UnsafeMutablePointer<Float>,
+                             classCount: Int) -> (wordSum: Double, charSum: Double) {
         var sums = SIMD16<Float>()
+        var wordSum: Double = 0, charSum: Double = 0
         values.withUnsafeBufferPointer { values in
             for i in values.indices {
                 let entry = entries[i]
+                if entry.isChar { charSum += Double(values[i]) } else { wordSum += Double(values[i]) }
                 let x = SIMD16<Float>(repeating: values[i])
                 let first = Int(entry.start)
                 if Int(entry.count) == classCount {
@@ -368,6 +369,7 @@ extension CompiledScorer {
             }
         }
         UnsafeMutableRawPointer(target).storeBytes(of: sums, as: SIMD16<Float>.self)
+        return (wordSum, charSum)
     }
 
     /// The mean log-probability of the last message's word n-gram occurrences under class `c`'s multinomial
