@@ -124,6 +124,10 @@ public struct ClassificationScratch: Sendable {
     var touchedIDF: [Float] = []
     /// Their values (term frequency, then transformed and scaled).
     var values: [Float] = []
+    /// The scale of word and of character values (the latter with the character weight) of the last message,
+    /// from ``CompiledScorer/vectorize(_:)``, applied by ``CompiledScorer/score(_:)``.
+    var wordScale: Float = 1
+    var charScale: Float = 1
     /// Their term frequencies, before any transformation (for ``CompiledScorer/wordLogLikelihood(_:forClass:excluding:)``).
     var counts: [Float] = []
     var scores: [Double]
@@ -186,7 +190,8 @@ public struct ClassificationScratch: Sendable {
 }
 
 extension CompiledScorer {
-    /// Turns feature hashes into the message's known features and their values (`touchedEntries`, `values`).
+    /// Turns feature hashes into the message's known features and their values (`touchedEntries`, `values`), before
+    /// the groups' scales and the IDF, which `score(_:)` applies as it reads them (`wordScale`, `charScale`).
     @inline(__always)
     func vectorize(_ scratch: inout ClassificationScratch) {
         scratch.touchedIDF.removeAll(keepingCapacityUpTo: reusableBufferLimit)
@@ -275,7 +280,6 @@ extension CompiledScorer {
         scratch.counts.append(contentsOf: scratch.values)
         var knownWords: Float = 0
         scratch.touchedEntries.withUnsafeBufferPointer { entries in
-        scratch.touchedIDF.withUnsafeBufferPointer { touchedIDF in
         scratch.values.withUnsafeMutableBufferPointer { values in
             for i in values.indices {
                 var x = values[i]
@@ -286,16 +290,12 @@ extension CompiledScorer {
                 if isChar { charNorm += x * x } else { wordNorm += x * x }
                 values[i] = x
             }
-            let wordScale: Float = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
-            let charScale: Float = parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1
-            let charWeight = Float(parameters.charWeight)
-            for i in values.indices {
-                let scale = entries[i].isChar ? charScale * charWeight : wordScale
-                values[i] *= scale * (useIDF ? touchedIDF[i] : 1)
-            }
         }
         }
-        }
+        // Each group's scale; ``score(_:)`` applies it (and the IDF) as it reads each value, in the same pass.
+        let charWeight = Float(parameters.charWeight)
+        scratch.wordScale = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
+        scratch.charScale = (parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1) * charWeight
         scratch.knownWordOccurrences = knownWords
     }
 
@@ -314,13 +314,17 @@ extension CompiledScorer {
                 denseWeight.withUnsafeBufferPointer { dense in
                     scratch.touchedEntries.withUnsafeBufferPointer { entries in
                     guard let base = partial.baseAddress else { return }
+                    let scales = (word: scratch.wordScale, char: scratch.charScale)
+                    scratch.touchedIDF.withUnsafeBufferPointer { idf in
+                    scratch.values.withUnsafeMutableBufferPointer { values in
                     if laneCount == 16, let row = dense.baseAddress {
-                        (wordSum, charSum) = Self.accumulate16(entries, scratch.values, dense: row, sparse: sparse, into: base, classCount: classCount)
+                        (wordSum, charSum) = Self.accumulate16(entries, values, idf: parameters.idf ? idf : nil, scales: scales,
+                                                               dense: row, sparse: sparse, into: base, classCount: classCount)
                         return
                     }
-                    for i in scratch.values.indices {
+                    for i in values.indices {
                         let entry = entries[i]
-                        let x = scratch.values[i]
+                        let x = Self.scaled(values, at: i, isChar: entry.isChar, idf: parameters.idf ? idf : nil, scales: scales)
                         if entry.isChar { charSum += Double(x) } else { wordSum += Double(x) }
                         let first = Int(entry.start), end = entry.end
                         if isDense(entry), let row = dense.baseAddress {
@@ -328,6 +332,8 @@ extension CompiledScorer {
                         } else {
                             for e in first..<end { base[Int(sparse[e].classIndex)] += x * sparse[e].weight }
                         }
+                    }
+                    }
                     }
                     }
                 }
@@ -339,6 +345,17 @@ extension CompiledScorer {
 }
 
 extension CompiledScorer {
+    /// Value `i` times its group's scale and its IDF (nil: none), written back: what the value of a feature is
+    /// once the message is normalised, and what explanations read after scoring.
+    @inline(__always)
+    static func scaled(_ values: UnsafeMutableBufferPointer<Float>, at i: Int, isChar: Bool, idf: UnsafeBufferPointer<Float>?,
+                       scales: (word: Float, char: Float)) -> Float {
+        let scale = isChar ? scales.char : scales.word
+        let x = values[i] * (scale * (idf.map { $0[i] } ?? 1))
+        values[i] = x
+        return x
+    }
+
     /// The feature sums of a model of 9 to 16 classes, into `target` (16 lanes, zeros on entry), in a register;
     /// returns each group's summed values.
     ///
@@ -348,16 +365,18 @@ extension CompiledScorer {
     /// that every lane gets the same additions in the same order as in memory. The lanes without a weight get
     /// x times 0, which changes no sum. The result is bit for bit that of the general loop.
     @inline(__always)
-    static func accumulate16(_ entries: UnsafeBufferPointer<FeatureSlot>, _ values: [Float], dense: UnsafePointer<Float>,
+    static func accumulate16(_ entries: UnsafeBufferPointer<FeatureSlot>, _ values: UnsafeMutableBufferPointer<Float>,
+                             idf: UnsafeBufferPointer<Float>?, scales: (word: Float, char: Float), dense: UnsafePointer<Float>,
                              sparse: UnsafeBufferPointer<SparseEntry>, into target: UnsafeMutablePointer<Float>,
                              classCount: Int) -> (wordSum: Double, charSum: Double) {
         var sums = SIMD16<Float>()
         var wordSum: Double = 0, charSum: Double = 0
-        values.withUnsafeBufferPointer { values in
+        do {
             for i in values.indices {
                 let entry = entries[i]
-                if entry.isChar { charSum += Double(values[i]) } else { wordSum += Double(values[i]) }
-                let x = SIMD16<Float>(repeating: values[i])
+                let value = scaled(values, at: i, isChar: entry.isChar, idf: idf, scales: scales)
+                if entry.isChar { charSum += Double(value) } else { wordSum += Double(value) }
+                let x = SIMD16<Float>(repeating: value)
                 let first = Int(entry.start)
                 if Int(entry.count) == classCount {
                     sums += x * UnsafeRawPointer(dense + first).loadUnaligned(as: SIMD16<Float>.self)
