@@ -128,6 +128,9 @@ public struct ClassificationScratch: Sendable {
     /// from ``CompiledScorer/vectorize(_:)``, applied by ``CompiledScorer/score(_:)``.
     var wordScale: Float = 1
     var charScale: Float = 1
+    /// One past the last word feature in `touchedEntries` (0 when none): the character features after it are
+    /// skipped by ``CompiledScorer/wordLogLikelihood(_:forClass:excluding:)``.
+    var wordEntryEnd = 0
     /// Their term frequencies, before any transformation (for ``CompiledScorer/wordLogLikelihood(_:forClass:excluding:)``).
     var counts: [Float] = []
     var scores: [Double]
@@ -278,13 +281,13 @@ extension CompiledScorer {
         var wordNorm: Float = 0, charNorm: Float = 0
         let sublinear = parameters.sublinearTF
         scratch.counts.append(contentsOf: scratch.values)
-        var knownWords: Float = 0
+        var knownWords: Float = 0, wordEnd = 0
         scratch.touchedEntries.withUnsafeBufferPointer { entries in
         scratch.values.withUnsafeMutableBufferPointer { values in
             for i in values.indices {
                 var x = values[i]
                 let isChar = entries[i].isChar
-                if !isChar { knownWords += x }
+                if !isChar { knownWords += x; wordEnd = i + 1 }
                 // 1 + log(1) is 1: most features occur once, and skipping the call for them saves a few percent.
                 if sublinear && x != 1 { x = 1 + logf(x) }
                 if isChar { charNorm += x * x } else { wordNorm += x * x }
@@ -297,6 +300,7 @@ extension CompiledScorer {
         scratch.wordScale = parameters.normalizeLength && wordNorm > 0 ? 1 / wordNorm.squareRoot() : 1
         scratch.charScale = (parameters.normalizeLength && charNorm > 0 ? 1 / charNorm.squareRoot() : 1) * charWeight
         scratch.knownWordOccurrences = knownWords
+        scratch.wordEntryEnd = wordEnd
     }
 
     /// The raw class scores of the vectorised message, into `scratch.scores`.
@@ -401,7 +405,9 @@ extension CompiledScorer {
     func wordLogLikelihood(_ scratch: ClassificationScratch, forClass c: Int, excluding lengthKey: UInt64?) -> Double? {
         guard parameters.variant == .multinomial, scratch.wordOccurrences > 0, c >= 0, c < classCount else { return nil }
         var sum: Double = 0
-        for i in scratch.touchedEntries.indices {
+        // Past the last word feature (recorded by vectorize) every entry is a character n-gram: words are hashed
+        // first, so this skips all of those.
+        for i in 0..<min(scratch.wordEntryEnd, scratch.touchedEntries.count) {
             let entry = scratch.touchedEntries[i]
             if entry.isChar || entry.key == lengthKey { continue }
             sum += Double(scratch.counts[i]) * Double(weight(entry, forClass: c))
