@@ -262,7 +262,9 @@ private struct HashSink: FeatureSink {
 
     /// The same hashes as the protocol's loop, in the same order, written in place: character n-grams are most
     /// of a message's features, and one `append` each cost a uniqueness and a capacity check apiece (about a
-    /// tenth of routing a 300-character message, in `perf`).
+    /// tenth of routing a 300-character message, in `perf`). The loop is the protocol's, written again on
+    /// purpose: one loop shared through a closure measured 0.3-0.6 µs slower a route (p50 25.1-25.5 against
+    /// 24.8-24.9 µs, three alternating runs), and a test checks that both give the same hashes.
     @inline(__always)
     mutating func charNgrams(of padded: [UInt32], minN: Int, maxN: Int) {
         let length = padded.count

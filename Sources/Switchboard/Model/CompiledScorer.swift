@@ -160,7 +160,6 @@ public struct ClassificationScratch: Sendable {
         scores = Array(repeating: 0, count: classCount)
         partial = Array(repeating: 0, count: CompiledScorer.lanes(classes: classCount))
         hashes.reserveCapacity(512)
-        touchedEntries.reserveCapacity(512)
         values.reserveCapacity(512)
     }
 
@@ -311,7 +310,6 @@ extension CompiledScorer {
         // Feature sums in Float (dense rows vectorise eight classes at a time), then added to the Double scores.
         // A dense row is added over all `laneCount` lanes (its weights past `classCount` are zeros): each lane
         // below `classCount` gets exactly the sums it got one class at a time, and the others are never read.
-        if scratch.partial.count < laneCount { scratch.partial = Array(repeating: 0, count: laneCount) }
         for c in 0..<laneCount { scratch.partial[c] = 0 }
         scratch.partial.withUnsafeMutableBufferPointer { partial in
             sparseEntry.withUnsafeBufferPointer { sparse in
@@ -375,20 +373,18 @@ extension CompiledScorer {
                              classCount: Int) -> (wordSum: Double, charSum: Double) {
         var sums = SIMD16<Float>()
         var wordSum: Double = 0, charSum: Double = 0
-        do {
-            for i in values.indices {
-                let entry = entries[i]
-                let value = scaled(values, at: i, isChar: entry.isChar, idf: idf, scales: scales)
-                if entry.isChar { charSum += Double(value) } else { wordSum += Double(value) }
-                let x = SIMD16<Float>(repeating: value)
-                let first = Int(entry.start)
-                if Int(entry.count) == classCount {
-                    sums += x * UnsafeRawPointer(dense + first).loadUnaligned(as: SIMD16<Float>.self)
-                } else {
-                    var weights = SIMD16<Float>()
-                    for e in first..<entry.end { weights[Int(sparse[e].classIndex) & 15] = sparse[e].weight }
-                    sums += x * weights
-                }
+        for i in values.indices {
+            let entry = entries[i]
+            let value = scaled(values, at: i, isChar: entry.isChar, idf: idf, scales: scales)
+            if entry.isChar { charSum += Double(value) } else { wordSum += Double(value) }
+            let x = SIMD16<Float>(repeating: value)
+            let first = Int(entry.start)
+            if Int(entry.count) == classCount {
+                sums += x * UnsafeRawPointer(dense + first).loadUnaligned(as: SIMD16<Float>.self)
+            } else {
+                var weights = SIMD16<Float>()
+                for e in first..<entry.end { weights[Int(sparse[e].classIndex) & 15] = sparse[e].weight }
+                sums += x * weights
             }
         }
         UnsafeMutableRawPointer(target).storeBytes(of: sums, as: SIMD16<Float>.self)
