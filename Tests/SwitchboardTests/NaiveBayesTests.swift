@@ -308,6 +308,15 @@ func classScoresAreTheFeatureSumsBitForBit(labels: Int) throws {
             for (entry, x) in zip(scratch.touchedEntries, scratch.values) { partial += x * s.weight(entry, forClass: c) }
             let expected = s.bias[c] + s.slopeWord[c] * wordSum + s.slopeChar[c] * charSum + Double(partial)
             #expect(scratch.scores[c].bitPattern == expected.bitPattern, "class \(c) of \(labels), '\(text)'")
+            // The word likelihood stops after the last word feature: the same value as reading every feature.
+            var words: Double = 0
+            for (entry, count) in zip(scratch.touchedEntries, scratch.counts)
+            where !entry.isChar && entry.key != scratch.extractor.lastLengthFeature {
+                words += Double(count) * Double(s.weight(entry, forClass: c))
+            }
+            let likelihood = scratch.wordOccurrences > 0
+                ? min(0, log(options.alpha ?? 0) + s.slopeWord[c] + words / Double(scratch.wordOccurrences)) : nil
+            #expect(model.wordLogLikelihood(scratch: scratch, forClass: c)?.bitPattern == likelihood?.bitPattern, "class \(c), '\(text)'")
         }
     }
 }
