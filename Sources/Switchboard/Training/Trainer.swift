@@ -290,31 +290,26 @@ public enum Trainer {
         // (5 folds on 2 cores would leave one idle a fifth of the time).
         func evaluate(_ points: [Point], sample: Int?) -> [Outcome] {
             let folds = cv.folds
+            let held = Parallel.map(folds, workers: options.workers) { cv.heldOut($0, sample: sample) }
             let scored = Parallel.map(points.count * folds, workers: options.workers) { task in
                 let (variant, alpha, useIDF) = points[task / folds]
-                return cv.scoreFold(task % folds, variant: variant, alpha: alpha, idf: useIDF, sample: sample)
+                return cv.scoreFold(held[task % folds], variant: variant, alpha: alpha, idf: useIDF)
             }
             let outcomes = Parallel.map(points.count, workers: options.workers) { index -> Outcome in
                 let (variant, alpha, useIDF) = points[index]
                 let foldScores = Array(scored[(index * folds)..<((index + 1) * folds)])
+                var hits = [Int](repeating: 0, count: charWeights.count * priors.count), total = 0
+                for fold in foldScores {
+                    let foldHits = fold.hits(charWeights: charWeights, priors: priors, classes: c, truth: fold.rows.map { Int(corpus.rowClass[$0]) })
+                    for i in hits.indices { hits[i] += foldHits[i] }
+                    total += fold.rows.count
+                }
                 var results: [(NaiveBayesParameters, Double)] = []
-                for charWeight in charWeights {
-                    for uniform in priors {
-                        var hits = 0, total = 0
-                        for fold in foldScores {
-                            for (j, row) in fold.rows.enumerated() {
-                                var top = 0, topScore = -Double.infinity
-                                for cls in 0..<c {
-                                    let s = fold.score(j, cls, classes: c, charWeight: charWeight, uniformPriors: uniform)
-                                    if s > topScore { topScore = s; top = cls }
-                                }
-                                if top == Int(corpus.rowClass[row]) { hits += 1 }
-                                total += 1
-                            }
-                        }
+                for (w, charWeight) in charWeights.enumerated() {
+                    for (p, uniform) in priors.enumerated() {
                         let parameters = NaiveBayesParameters(variant: variant, alpha: alpha, sublinearTF: options.sublinearTF, idf: useIDF,
                                                               normalizeLength: options.normalizeLength, uniformPriors: uniform, charWeight: charWeight)
-                        results.append((parameters, Double(hits) / Double(max(total, 1))))
+                        results.append((parameters, Double(hits[w * priors.count + p]) / Double(max(total, 1))))
                     }
                 }
                 return (results.map(\.1).max() ?? 0, foldScores, results)
