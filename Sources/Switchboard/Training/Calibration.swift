@@ -4,21 +4,30 @@ import Foundation
 public enum Calibration {
     /// The scale s minimising the negative log-likelihood of softmax(s * scores) on labelled score vectors
     /// (Newton's method on a convex function of s, with bisection when a step leaves the bracket).
-    static func fitScale(scores: [[Double]], truth: [Int]) -> Double {
+    ///
+    /// Each step's terms, one per vector, are computed on `workers` threads (an exponential per score: most of the
+    /// time of a step) and added up in vector order on one, so the scale is the same for any number of workers.
+    static func fitScale(scores: [[Double]], truth: [Int], workers: Int = Parallel.defaultWorkers) -> Double {
         guard !scores.isEmpty else { return 1 }
         // Centre each vector on its maximum for numerical stability.
         let centred = scores.map { row -> [Double] in let top = row.max() ?? 0; return row.map { $0 - top } }
+        let pieces = Parallel.ranges(min(centred.count, truth.count), pieces: workers * Parallel.piecesPerWorker)
         func derivatives(_ s: Double) -> (first: Double, second: Double) {
-            var first = 0.0, second = 0.0
-            for (row, y) in zip(centred, truth) {
-                var z = 0.0, mean = 0.0, square = 0.0
-                for value in row {
-                    let p = exp(s * value)
-                    z += p; mean += p * value; square += p * value * value
+            let terms = Parallel.map(pieces.count, workers: workers) { piece in
+                pieces[piece].map { i -> (Double, Double) in
+                    let row = centred[i]
+                    var z = 0.0, mean = 0.0, square = 0.0
+                    for value in row {
+                        let p = exp(s * value)
+                        z += p; mean += p * value; square += p * value * value
+                    }
+                    mean /= z; square /= z
+                    return (mean - row[truth[i]], square - mean * mean)
                 }
-                mean /= z; square /= z
-                first += mean - row[y]
-                second += square - mean * mean
+            }
+            var first = 0.0, second = 0.0
+            for piece in terms {
+                for (a, b) in piece { first += a; second += b }
             }
             return (first, second)
         }

@@ -183,9 +183,13 @@ public enum Trainer {
 
         // Calibration on the chosen candidate's cross-validated scores.
         let truth = search.rows.map { Int(rowClass[$0]) }
-        let fitted = Calibration.fitScale(scores: search.scores, truth: truth)
+        let fitted = Calibration.fitScale(scores: search.scores, truth: truth, workers: options.workers)
+        // Each message's top probability at scale s, on all workers (a softmax each, computed as on one thread).
+        let pieces = Parallel.ranges(search.scores.count, pieces: options.workers * Parallel.piecesPerWorker)
         func confidences(_ s: Double) -> [Double] {
-            search.scores.map { NaiveBayesModel.softmax($0, scale: s).max() ?? 0 }
+            Parallel.map(pieces.count, workers: options.workers) { piece in
+                pieces[piece].map { NaiveBayesModel.softmax(search.scores[$0], scale: s).max() ?? 0 }
+            }.flatMap { $0 }
         }
         let predictedClasses = search.scores.map(\.indexOfMaximum)
         let correct = zip(predictedClasses, truth).map { $0 == $1 }
