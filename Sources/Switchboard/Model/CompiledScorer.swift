@@ -66,12 +66,10 @@ struct CompiledScorer: Sendable {
 
         var featuresPerGroup = [0, 0]
         for f in 0..<v { featuresPerGroup[isChar[f] ? 1 : 0] += 1 }
-        // The IDF of each entry's feature.
-        var entryIDF = [Float](repeating: 1, count: s.entryCount)
-        for f in 0..<v { for e in Int(s.featureStart[f])..<Int(s.featureStart[f + 1]) { entryIDF[e] = idf[f] } }
+        let idf = self.idf
         let computed = NaiveBayesWeights.compute(
             entryStart: s.featureStart, entryClass: s.entryClass, isChar: isChar, classes: c, featuresPerGroup: featuresPerGroup,
-            variant: p.variant, alpha: p.alpha, mass: { s.mass($0) * Double(entryIDF[$0]) })
+            variant: p.variant, alpha: p.alpha, mass: { entry, feature in s.mass(entry) * Double(idf[feature]) })
         let weights = computed.weights
         slopeWord = computed.slopeWord
         slopeChar = computed.slopeChar

@@ -16,7 +16,7 @@ enum NaiveBayesWeights {
     }
 
     /// Computes the weights of every entry, or only of the features `needed` marks (the others' weights are left 0).
-    /// `mass(e)` is entry `e`'s mass with IDF applied.
+    /// `mass(e, f)` is entry `e`'s mass with IDF applied; `f` is its feature.
     ///
     /// The slopes always sum every entry's mass: they are the same whichever weights are computed. `needed` is for
     /// cross-validation, which scores a fold's held-out messages, and reads only the weights of their features:
@@ -24,7 +24,7 @@ enum NaiveBayesWeights {
     /// the corpus's features.
     @inline(__always)
     static func compute(entryStart: [UInt32], entryClass: [UInt16], isChar: [Bool], classes: Int, featuresPerGroup: [Int],
-                        variant: NaiveBayesParameters.Variant, alpha: Double, needed: [Bool]? = nil, mass: (Int) -> Double) -> Result {
+                        variant: NaiveBayesParameters.Variant, alpha: Double, needed: [Bool]? = nil, mass: (_ entry: Int, _ feature: Int) -> Double) -> Result {
         let v = isChar.count
         // Word then character sums, class by class, in one flat array written through a pointer (a nested array
         // checked its uniqueness at every entry); the additions are the same, in the same order.
@@ -35,7 +35,7 @@ enum NaiveBayesWeights {
                 let group = isChar[f] ? classes : 0
                 var total: Double = 0
                 for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
-                    let m = mass(e)
+                    let m = mass(e, f)
                     sums[group + Int(entryClass[e])] += m
                     total += m
                 }
@@ -50,7 +50,7 @@ enum NaiveBayesWeights {
         case .multinomial:
             for f in 0..<v where needed?[f] ?? true {
                 for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
-                    let m = mass(e)
+                    let m = mass(e, f)
                     if m > 0 { weights[e] = Float(log1p(m / alpha)) }
                 }
             }
@@ -59,7 +59,7 @@ enum NaiveBayesWeights {
             for f in 0..<v where needed?[f] ?? true {
                 let t = featureMass[f], logTotal = log(t + alpha)
                 for e in Int(entryStart[f])..<Int(entryStart[f + 1]) {
-                    let m = mass(e)
+                    let m = mass(e, f)
                     if m > 0 { weights[e] = Float(logTotal - log(max(t - m, 0) + alpha)) }
                 }
             }

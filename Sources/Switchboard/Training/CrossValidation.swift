@@ -105,36 +105,52 @@ struct CrossValidation: Sendable {
         var logPrior: [Double]
     }
 
+    /// What the model of the other folds than `fold` is made of besides its weights, the same for every candidate:
+    /// each class's documents, each feature's IDF, and the features it knows in each group.
+    struct FoldTerms: Sendable {
+        var documents: [Int]
+        var idf: [Float]
+        /// 1 for every feature: the IDF of a candidate without it.
+        var ones: [Float]
+        var knownPerGroup: [Int]
+    }
+
+    /// The terms of the model of the other folds than `fold` (see ``FoldTerms``).
+    func foldTerms(_ fold: Int) -> FoldTerms {
+        let c = corpus.classCount, v = corpus.matrix.featureCount
+        let documents = (0..<c).map { Int(totalDocuments[$0]) - Int(foldDocuments[fold][$0]) }
+        let n = documents.reduce(0, +)
+        let foldFrequencyI = foldFrequency[fold]
+        let idf = (0..<v).map { CompiledScorer.idf(documents: n, frequency: Int(totalFrequency[$0]) - Int(foldFrequencyI[$0])) }
+        var knownPerGroup = [0, 0]
+        for f in 0..<v where totalFrequency[f] != foldFrequencyI[f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
+        return FoldTerms(documents: documents, idf: idf, ones: [Float](repeating: 1, count: v), knownPerGroup: knownPerGroup)
+    }
+
     /// The weights of the model of the other folds than `fold` (corpus statistics minus the fold's, IDF applied),
     /// each feature's IDF (1 without), and each class's documents in those folds.
     ///
     /// `needed` marks the features whose weights are read (see ``features(ofRows:knownOutside:)``); nil computes all.
+    /// `terms`, when given, are ``foldTerms(_:)`` of `fold`, made once for every candidate.
     func foldWeights(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool,
-                     needed: [Bool]? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
-        let c = corpus.classCount, v = corpus.matrix.featureCount
-        let documents = (0..<c).map { Int(totalDocuments[$0]) - Int(foldDocuments[fold][$0]) }
-        let n = documents.reduce(0, +)
-        var idf = [Float](repeating: 1, count: v)
-        if useIDF {
-            for f in 0..<v { idf[f] = CompiledScorer.idf(documents: n, frequency: Int(totalFrequency[f]) - Int(foldFrequency[fold][f])) }
-        }
-        var knownPerGroup = [0, 0]
-        for f in 0..<v where totalFrequency[f] != foldFrequency[fold][f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
+                     needed: [Bool]? = nil, terms: FoldTerms? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
+        let terms = terms ?? foldTerms(fold)
         let foldMassI = foldMass[fold]
         let computed: NaiveBayesWeights.Result
+        let idf = useIDF ? terms.idf : terms.ones
         if useIDF {
-            var entryIDF = [Float](repeating: 1, count: corpus.entryCount)
-            for f in 0..<v { for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) { entryIDF[e] = idf[f] } }
             computed = NaiveBayesWeights.compute(
-                entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: c, featuresPerGroup: knownPerGroup,
-                variant: variant, alpha: alpha, needed: needed, mass: { Double(max(totalMass[$0] - foldMassI[$0], 0)) * Double(entryIDF[$0]) })
+                entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
+                featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
+                mass: { entry, feature in Double(max(totalMass[entry] - foldMassI[entry], 0)) * Double(idf[feature]) })
         } else {
-            // Without IDF every factor would be 1, and a Double times 1 is itself: the same masses, without the array.
+            // Without IDF every factor would be 1, and a Double times 1 is itself: the same masses.
             computed = NaiveBayesWeights.compute(
-                entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: c, featuresPerGroup: knownPerGroup,
-                variant: variant, alpha: alpha, needed: needed, mass: { Double(max(totalMass[$0] - foldMassI[$0], 0)) })
+                entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
+                featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
+                mass: { entry, _ in Double(max(totalMass[entry] - foldMassI[entry], 0)) })
         }
-        return (computed, idf, documents)
+        return (computed, idf, terms.documents)
     }
 
     /// Marks the features of `rows` that the model of the other folds than `fold` knows: the only ones whose
@@ -207,6 +223,8 @@ struct CrossValidation: Sendable {
         var value: [Float]
         /// The features of these rows that the model of the other folds knows: the only weights scoring reads.
         var needed: [Bool]
+        /// The fold's ``FoldTerms``.
+        var terms: FoldTerms
     }
 
     /// Fold `fold`'s held-out rows, all of them or a deterministic subsample of about `sample` (every k-th row;
@@ -218,7 +236,8 @@ struct CrossValidation: Sendable {
         } ?? all
         let m = corpus.matrix
         let foldFrequencyI = foldFrequency[fold]
-        var held = HeldOut(fold: fold, rows: rows, cellStart: [0], value: [], needed: [Bool](repeating: false, count: m.featureCount))
+        var held = HeldOut(fold: fold, rows: rows, cellStart: [0], value: [], needed: [Bool](repeating: false, count: m.featureCount),
+                           terms: foldTerms(fold))
         held.cellStart.reserveCapacity(rows.count + 1)
         for row in rows {
             let range = m.rowStart[row]..<m.rowStart[row + 1]
@@ -246,7 +265,7 @@ struct CrossValidation: Sendable {
     /// Scores the held-out rows `held` of a fold with the model of the other folds.
     func scoreFold(_ held: HeldOut, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool) -> FoldScores {
         let c = corpus.classCount
-        let (computed, idf, documents) = foldWeights(held.fold, variant: variant, alpha: alpha, idf: useIDF, needed: held.needed)
+        let (computed, idf, documents) = foldWeights(held.fold, variant: variant, alpha: alpha, idf: useIDF, needed: held.needed, terms: held.terms)
         let n = documents.reduce(0, +)
         let weights = computed.weights
         let slopes = [computed.slopeWord, computed.slopeChar]
