@@ -136,20 +136,12 @@ struct CrossValidation: Sendable {
                      needed: [Bool]? = nil, terms: FoldTerms? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
         let terms = terms ?? foldTerms(fold)
         let foldMassI = foldMass[fold]
-        let computed: NaiveBayesWeights.Result
+        // Without IDF every factor is 1, and a Double times 1 is itself: one formula for both.
         let idf = useIDF ? terms.idf : terms.ones
-        if useIDF {
-            computed = NaiveBayesWeights.compute(
-                entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
-                featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
-                mass: { entry, feature in Double(max(totalMass[entry] - foldMassI[entry], 0)) * Double(idf[feature]) })
-        } else {
-            // Without IDF every factor would be 1, and a Double times 1 is itself: the same masses.
-            computed = NaiveBayesWeights.compute(
-                entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
-                featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
-                mass: { entry, _ in Double(max(totalMass[entry] - foldMassI[entry], 0)) })
-        }
+        let computed = NaiveBayesWeights.compute(
+            entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
+            featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
+            mass: { entry, feature in Double(max(totalMass[entry] - foldMassI[entry], 0)) * Double(idf[feature]) })
         return (computed, idf, terms.documents)
     }
 
