@@ -113,6 +113,9 @@ struct CrossValidation: Sendable {
         /// 1 for every feature: the IDF of a candidate without it.
         var ones: [Float]
         var knownPerGroup: [Int]
+        /// The fold model's masses without IDF and with it (see ``NaiveBayesWeights/masses(entryStart:entryClass:isChar:classes:mass:)``):
+        /// the same for every variant and alpha, so summed once per fold, not once per candidate.
+        var masses: [NaiveBayesWeights.Masses]
     }
 
     /// The terms of the model of the other folds than `fold` (see ``FoldTerms``).
@@ -124,7 +127,21 @@ struct CrossValidation: Sendable {
         let idf = (0..<v).map { CompiledScorer.idf(documents: n, frequency: Int(totalFrequency[$0]) - Int(foldFrequencyI[$0])) }
         var knownPerGroup = [0, 0]
         for f in 0..<v where totalFrequency[f] != foldFrequencyI[f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
-        return FoldTerms(documents: documents, idf: idf, ones: [Float](repeating: 1, count: v), knownPerGroup: knownPerGroup)
+        let ones = [Float](repeating: 1, count: v)
+        let foldMassI = foldMass[fold]
+        let masses = [ones, idf].map { factors in
+            NaiveBayesWeights.masses(entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar,
+                                     classes: c, mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: factors) })
+        }
+        return FoldTerms(documents: documents, idf: idf, ones: ones, knownPerGroup: knownPerGroup, masses: masses)
+    }
+
+    /// The mass of `entry` in the model of the other folds (`total` minus the fold's `fold`), times its
+    /// feature's factor in `idf`: the one formula of the fold model's masses and weights.
+    @inline(__always)
+    static func entryMass(_ entry: Int, _ feature: Int, total: [Float], fold: [Float], idf: [Float]) -> Double {
+        // Without IDF every factor is 1, and a Double times 1 is itself: one formula for both.
+        Double(max(total[entry] - fold[entry], 0)) * Double(idf[feature])
     }
 
     /// The weights of the model of the other folds than `fold` (corpus statistics minus the fold's, IDF applied),
@@ -136,12 +153,11 @@ struct CrossValidation: Sendable {
                      needed: [Bool]? = nil, terms: FoldTerms? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
         let terms = terms ?? foldTerms(fold)
         let foldMassI = foldMass[fold]
-        // Without IDF every factor is 1, and a Double times 1 is itself: one formula for both.
         let idf = useIDF ? terms.idf : terms.ones
         let computed = NaiveBayesWeights.compute(
             entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
             featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
-            mass: { entry, feature in Double(max(totalMass[entry] - foldMassI[entry], 0)) * Double(idf[feature]) })
+            masses: terms.masses[useIDF ? 1 : 0], mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: idf) })
         return (computed, idf, terms.documents)
     }
 
