@@ -104,3 +104,29 @@ func foldScoresAreThoseOfAModelTrainedOnTheOtherFolds(variant: NaiveBayesParamet
     }
     #expect(ties > 100)
 }
+
+/// Scoring several alphas in one pass gives each alpha the scores it gets alone, bit for bit: the interleaved
+/// weights and scores must neither mix alphas nor change the order of any sum. Both variants, with and without
+/// IDF, and an alpha count that is not a power of two.
+@Test(arguments: [(NaiveBayesParameters.Variant.multinomial, false), (.multinomial, true), (.complement, false), (.complement, true)])
+func alphasScoredTogetherScoreAsEachAlone(variant: NaiveBayesParameters.Variant, idf: Bool) {
+    let (cv, _, _) = smallCrossValidation(folds: 3)
+    let alphas = [0.02, 0.3, 1.0]
+    for fold in 0..<cv.folds {
+        let held = cv.heldOut(fold)
+        let together = cv.scoreFold(held, variant: variant, alphas: alphas, idf: idf)
+        #expect(together.count == alphas.count)
+        for (a, alpha) in alphas.enumerated() where a < together.count {
+            let alone = cv.scoreFold(held, variant: variant, alpha: alpha, idf: idf)
+            let joint = together[a]
+            #expect(joint.rows == alone.rows)
+            #expect(joint.word == alone.word, "fold \(fold) alpha \(alpha): word scores differ")
+            #expect(joint.char == alone.char, "fold \(fold) alpha \(alpha): character scores differ")
+            #expect(joint.wordSum == alone.wordSum && joint.charSum == alone.charSum)
+            #expect(joint.slopeWord == alone.slopeWord && joint.slopeChar == alone.slopeChar)
+            #expect(joint.logPrior == alone.logPrior)
+        }
+        // Different alphas do give different scores, so the comparison above can tell them apart.
+        if together.count == alphas.count { #expect(together[0].word != together[2].word) }
+    }
+}

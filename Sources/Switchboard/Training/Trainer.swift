@@ -295,13 +295,36 @@ public enum Trainer {
         func evaluate(_ points: [Point], sample: Int?) -> [Outcome] {
             let folds = cv.folds
             let held = Parallel.map(folds, workers: options.workers) { cv.heldOut($0, sample: sample) }
-            let scored = Parallel.map(points.count * folds, workers: options.workers) { task in
-                let (variant, alpha, useIDF) = points[task / folds]
-                return cv.scoreFold(held[task % folds], variant: variant, alpha: alpha, idf: useIDF)
+            // Points of the same variant and IDF setting are scored together, a few alphas at once (see
+            // `CrossValidation.scoreFold(_:variant:alphas:idf:)`): groups of point indices.
+            var grouping: [[Int]] = []
+            let together = cv.alphasScoredTogether
+            for (index, point) in points.enumerated() {
+                if let g = grouping.firstIndex(where: { group in
+                    group.count < together && points[group[0]].0 == point.0 && points[group[0]].2 == point.2
+                }) {
+                    grouping[g].append(index)
+                } else {
+                    grouping.append([index])
+                }
             }
+            let groups = grouping
+            let groupScores = Parallel.map(groups.count * folds, workers: options.workers) { task in
+                let group = groups[task / folds]
+                let (variant, _, useIDF) = points[group[0]]
+                return cv.scoreFold(held[task % folds], variant: variant, alphas: group.map { points[$0].1 }, idf: useIDF)
+            }
+            // Each point's scores, fold by fold.
+            var scored = [CrossValidation.FoldScores?](repeating: nil, count: points.count * folds)
+            for (g, group) in groups.enumerated() {
+                for fold in 0..<folds {
+                    for (k, index) in group.enumerated() { scored[index * folds + fold] = groupScores[g * folds + fold][k] }
+                }
+            }
+            let pointScores = scored.compactMap { $0 }
             let outcomes = Parallel.map(points.count, workers: options.workers) { index -> Outcome in
                 let (variant, alpha, useIDF) = points[index]
-                let foldScores = Array(scored[(index * folds)..<((index + 1) * folds)])
+                let foldScores = Array(pointScores[(index * folds)..<((index + 1) * folds)])
                 var hits = [Int](repeating: 0, count: charWeights.count * priors.count), total = 0
                 for fold in foldScores {
                     let foldHits = fold.hits(charWeights: charWeights, priors: priors, classes: c, truth: fold.rows.map { Int(corpus.rowClass[$0]) })
