@@ -25,6 +25,8 @@ struct CrossValidation: Sendable {
     let foldMass: [[Float]]
     let foldFrequency: [[UInt32]]
     let foldDocuments: [[UInt32]]
+    /// 1 for every feature, shared by every fold's ``FoldTerms``.
+    let ones: [Float]
 
     /// Each row's share of word n-gram occurrences that its fold's model (the other folds' messages) knows; nil
     /// for a row without words. The length feature is left out. A new message is scored by a model that knows
@@ -56,6 +58,7 @@ struct CrossValidation: Sendable {
     init(corpus: PreparedCorpus, folds: Int, seed: UInt64) {
         self.corpus = corpus
         self.folds = folds
+        ones = [Float](repeating: 1, count: corpus.matrix.featureCount)
         var rowFold = [Int](repeating: 0, count: corpus.matrix.rowCount)
         var generator = SplitMix64(seed: seed)
         var byClass = [[Int]](repeating: [], count: corpus.classCount)
@@ -113,9 +116,6 @@ struct CrossValidation: Sendable {
         /// 1 for every feature: the IDF of a candidate without it.
         var ones: [Float]
         var knownPerGroup: [Int]
-        /// The fold model's masses without IDF and with it (see ``NaiveBayesWeights/masses(entryStart:entryClass:isChar:classes:mass:)``):
-        /// the same for every variant and alpha, so summed once per fold, not once per candidate.
-        var masses: [NaiveBayesWeights.Masses]
     }
 
     /// The terms of the model of the other folds than `fold` (see ``FoldTerms``).
@@ -127,13 +127,20 @@ struct CrossValidation: Sendable {
         let idf = (0..<v).map { CompiledScorer.idf(documents: n, frequency: Int(totalFrequency[$0]) - Int(foldFrequencyI[$0])) }
         var knownPerGroup = [0, 0]
         for f in 0..<v where totalFrequency[f] != foldFrequencyI[f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
-        let ones = [Float](repeating: 1, count: v)
+        // One array of ones for every fold: the held-out folds keep their terms for the whole search.
+        return FoldTerms(documents: documents, idf: idf, ones: ones, knownPerGroup: knownPerGroup)
+    }
+
+    /// The class and feature masses of the model of the other folds than `fold`, with its IDF or without (see
+    /// ``NaiveBayesWeights/masses(entryStart:entryClass:isChar:classes:mass:)``): the same for every variant and
+    /// alpha, so ``scoreFold(_:variant:alphas:idf:)`` sums them once for all its alphas. They are not kept in
+    /// ``FoldTerms``: for 20newsgroups, two per fold were 95 MB more at the search's peak.
+    func foldMasses(_ fold: Int, idf useIDF: Bool, terms: FoldTerms) -> NaiveBayesWeights.Masses {
         let foldMassI = foldMass[fold]
-        let masses = [ones, idf].map { factors in
-            NaiveBayesWeights.masses(entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar,
-                                     classes: c, mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: factors) })
-        }
-        return FoldTerms(documents: documents, idf: idf, ones: ones, knownPerGroup: knownPerGroup, masses: masses)
+        let factors = useIDF ? terms.idf : terms.ones
+        return NaiveBayesWeights.masses(entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar,
+                                        classes: corpus.classCount,
+                                        mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: factors) })
     }
 
     /// The mass of `entry` in the model of the other folds (`total` minus the fold's `fold`), times its
@@ -148,16 +155,18 @@ struct CrossValidation: Sendable {
     /// each feature's IDF (1 without), and each class's documents in those folds.
     ///
     /// `needed` marks the features whose weights are read (see ``features(ofRows:knownOutside:)``); nil computes all.
-    /// `terms`, when given, are ``foldTerms(_:)`` of `fold`, made once for every candidate.
+    /// `terms`, when given, are ``foldTerms(_:)`` of `fold`, made once for every candidate; `masses`, when given,
+    /// ``foldMasses(_:idf:terms:)`` of `fold` and `useIDF`, made once for several alphas.
     func foldWeights(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool,
-                     needed: [Bool]? = nil, terms: FoldTerms? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
+                     needed: [Bool]? = nil, terms: FoldTerms? = nil,
+                     masses: NaiveBayesWeights.Masses? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
         let terms = terms ?? foldTerms(fold)
         let foldMassI = foldMass[fold]
         let idf = useIDF ? terms.idf : terms.ones
         let computed = NaiveBayesWeights.compute(
             entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
             featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
-            masses: terms.masses[useIDF ? 1 : 0], mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: idf) })
+            masses: masses, mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: idf) })
         return (computed, idf, terms.documents)
     }
 
@@ -296,8 +305,10 @@ struct CrossValidation: Sendable {
         var interleaved = [Float](repeating: 0, count: entryCount * width)
         var slopes: [(word: [Double], char: [Double])] = []
         var idf: [Float] = [], documents: [Int] = []
+        let masses = foldMasses(held.fold, idf: useIDF, terms: held.terms)
         for (a, alpha) in alphas.enumerated() {
-            let fold = foldWeights(held.fold, variant: variant, alpha: alpha, idf: useIDF, needed: held.needed, terms: held.terms)
+            let fold = foldWeights(held.fold, variant: variant, alpha: alpha, idf: useIDF, needed: held.needed, terms: held.terms,
+                                   masses: masses)
             (idf, documents) = (fold.idf, fold.documents)
             slopes.append((fold.0.slopeWord, fold.0.slopeChar))
             let weights = fold.0.weights
