@@ -23,8 +23,8 @@ enum NaiveBayesWeights {
     }
 
     /// Each group's class masses and each feature's total mass, entry by entry in order. They do not depend on
-    /// the variant or alpha: cross-validation computes them once per fold and IDF setting and passes them to
-    /// ``compute(entryStart:entryClass:isChar:classes:featuresPerGroup:variant:alpha:needed:masses:mass:)``.
+    /// the variant or alpha: cross-validation computes them once for all the alphas it scores together, and
+    /// passes them to ``compute(entryStart:entryClass:isChar:classes:featuresPerGroup:variant:alpha:needed:masses:mass:)``.
     @inline(__always)
     static func masses(entryStart: [UInt32], entryClass: [UInt16], isChar: [Bool], classes: Int,
                        mass: (_ entry: Int, _ feature: Int) -> Double) -> Masses {
