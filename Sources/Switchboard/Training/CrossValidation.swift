@@ -25,7 +25,7 @@ struct CrossValidation: Sendable {
     let foldMass: [[Float]]
     let foldFrequency: [[UInt32]]
     let foldDocuments: [[UInt32]]
-    /// 1 for every feature, shared by every fold's ``FoldTerms``.
+    /// 1 for every feature: the IDF factors of a candidate without IDF, one array for every fold.
     let ones: [Float]
 
     /// Each row's share of word n-gram occurrences that its fold's model (the other folds' messages) knows; nil
@@ -113,8 +113,6 @@ struct CrossValidation: Sendable {
     struct FoldTerms: Sendable {
         var documents: [Int]
         var idf: [Float]
-        /// 1 for every feature: the IDF of a candidate without it.
-        var ones: [Float]
         var knownPerGroup: [Int]
     }
 
@@ -127,17 +125,21 @@ struct CrossValidation: Sendable {
         let idf = (0..<v).map { CompiledScorer.idf(documents: n, frequency: Int(totalFrequency[$0]) - Int(foldFrequencyI[$0])) }
         var knownPerGroup = [0, 0]
         for f in 0..<v where totalFrequency[f] != foldFrequencyI[f] { knownPerGroup[corpus.isChar[f] ? 1 : 0] += 1 }
-        // One array of ones for every fold: the held-out folds keep their terms for the whole search.
-        return FoldTerms(documents: documents, idf: idf, ones: ones, knownPerGroup: knownPerGroup)
+        return FoldTerms(documents: documents, idf: idf, knownPerGroup: knownPerGroup)
+    }
+
+    /// Each feature's factor in a fold model's masses: its IDF in the other folds (`terms.idf`), or 1 without IDF.
+    func factors(idf useIDF: Bool, terms: FoldTerms) -> [Float] {
+        useIDF ? terms.idf : ones
     }
 
     /// The class and feature masses of the model of the other folds than `fold`, with its IDF or without (see
     /// ``NaiveBayesWeights/masses(entryStart:entryClass:isChar:classes:mass:)``): the same for every variant and
     /// alpha, so ``scoreFold(_:variant:alphas:idf:)`` sums them once for all its alphas. They are not kept in
-    /// ``FoldTerms``: for 20newsgroups, two per fold were 95 MB more at the search's peak.
+    /// ``FoldTerms``: for 20newsgroups, two per fold kept for the whole search raised training's peak by about 70 MB.
     func foldMasses(_ fold: Int, idf useIDF: Bool, terms: FoldTerms) -> NaiveBayesWeights.Masses {
         let foldMassI = foldMass[fold]
-        let factors = useIDF ? terms.idf : terms.ones
+        let factors = factors(idf: useIDF, terms: terms)
         return NaiveBayesWeights.masses(entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar,
                                         classes: corpus.classCount,
                                         mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: factors) })
@@ -151,23 +153,21 @@ struct CrossValidation: Sendable {
         Double(max(total[entry] - fold[entry], 0)) * Double(idf[feature])
     }
 
-    /// The weights of the model of the other folds than `fold` (corpus statistics minus the fold's, IDF applied),
-    /// each feature's IDF (1 without), and each class's documents in those folds.
+    /// The weights of the model of the other folds than `fold` (corpus statistics minus the fold's, IDF applied).
     ///
     /// `needed` marks the features whose weights are read (see ``features(ofRows:knownOutside:)``); nil computes all.
     /// `terms`, when given, are ``foldTerms(_:)`` of `fold`, made once for every candidate; `masses`, when given,
     /// ``foldMasses(_:idf:terms:)`` of `fold` and `useIDF`, made once for several alphas.
     func foldWeights(_ fold: Int, variant: NaiveBayesParameters.Variant, alpha: Double, idf useIDF: Bool,
                      needed: [Bool]? = nil, terms: FoldTerms? = nil,
-                     masses: NaiveBayesWeights.Masses? = nil) -> (NaiveBayesWeights.Result, idf: [Float], documents: [Int]) {
+                     masses: NaiveBayesWeights.Masses? = nil) -> NaiveBayesWeights.Result {
         let terms = terms ?? foldTerms(fold)
         let foldMassI = foldMass[fold]
-        let idf = useIDF ? terms.idf : terms.ones
-        let computed = NaiveBayesWeights.compute(
+        let idf = factors(idf: useIDF, terms: terms)
+        return NaiveBayesWeights.compute(
             entryStart: corpus.entryStart, entryClass: corpus.entryClass, isChar: corpus.isChar, classes: corpus.classCount,
             featuresPerGroup: terms.knownPerGroup, variant: variant, alpha: alpha, needed: needed,
             masses: masses, mass: { Self.entryMass($0, $1, total: totalMass, fold: foldMassI, idf: idf) })
-        return (computed, idf, terms.documents)
     }
 
     /// Marks the features of `rows` that the model of the other folds than `fold` knows: the only ones whose
@@ -199,7 +199,7 @@ struct CrossValidation: Sendable {
         let positionsOfFold = positions
         let perFold = Parallel.map(folds, workers: workers) { fold -> [(Int, Double?)] in
             let needed = features(ofRows: positionsOfFold[fold].map { rows[$0] }, knownOutside: fold)
-            let (computed, _, _) = foldWeights(fold, variant: parameters.variant, alpha: parameters.alpha, idf: parameters.idf, needed: needed)
+            let computed = foldWeights(fold, variant: parameters.variant, alpha: parameters.alpha, idf: parameters.idf, needed: needed)
             let logAlpha = log(parameters.alpha)
             return positionsOfFold[fold].map { i -> (Int, Double?) in
                 let row = rows[i], c = predicted[i]
@@ -301,24 +301,25 @@ struct CrossValidation: Sendable {
     /// third of that went on reading the features, once per candidate.
     func scoreFold(_ held: HeldOut, variant: NaiveBayesParameters.Variant, alphas: [Double], idf useIDF: Bool) -> [FoldScores] {
         let c = corpus.classCount, width = alphas.count
-        let entryCount = corpus.entryClass.count
-        var interleaved = [Float](repeating: 0, count: entryCount * width)
-        var slopes: [(word: [Double], char: [Double])] = []
-        var idf: [Float] = [], documents: [Int] = []
+        let idf = factors(idf: useIDF, terms: held.terms), documents = held.terms.documents
         let masses = foldMasses(held.fold, idf: useIDF, terms: held.terms)
+        // One alpha's weights are scored as they are; several are interleaved, only those of the needed features
+        // (the others are 0, as `foldWeights` leaves them, and never read).
+        var interleaved = width == 1 ? [] : [Float](repeating: 0, count: corpus.entryClass.count * width)
+        var slopes: [(word: [Double], char: [Double])] = []
         for (a, alpha) in alphas.enumerated() {
-            let fold = foldWeights(held.fold, variant: variant, alpha: alpha, idf: useIDF, needed: held.needed, terms: held.terms,
-                                   masses: masses)
-            (idf, documents) = (fold.idf, fold.documents)
-            slopes.append((fold.0.slopeWord, fold.0.slopeChar))
-            let weights = fold.0.weights
+            let computed = foldWeights(held.fold, variant: variant, alpha: alpha, idf: useIDF, needed: held.needed,
+                                       terms: held.terms, masses: masses)
+            slopes.append((computed.slopeWord, computed.slopeChar))
             if width == 1 {
-                interleaved = weights
+                interleaved = computed.weights
                 continue
             }
             interleaved.withUnsafeMutableBufferPointer { target in
-                weights.withUnsafeBufferPointer { source in
-                    for e in 0..<entryCount { target[e * width + a] = source[e] }
+                computed.weights.withUnsafeBufferPointer { source in
+                    for f in 0..<held.needed.count where held.needed[f] {
+                        for e in Int(corpus.entryStart[f])..<Int(corpus.entryStart[f + 1]) { target[e * width + a] = source[e] }
+                    }
                 }
             }
         }

@@ -314,17 +314,15 @@ public enum Trainer {
                 let (variant, _, useIDF) = points[group[0]]
                 return cv.scoreFold(held[task % folds], variant: variant, alphas: group.map { points[$0].1 }, idf: useIDF)
             }
-            // Each point's scores, fold by fold.
-            var scored = [CrossValidation.FoldScores?](repeating: nil, count: points.count * folds)
-            for (g, group) in groups.enumerated() {
-                for fold in 0..<folds {
-                    for (k, index) in group.enumerated() { scored[index * folds + fold] = groupScores[g * folds + fold][k] }
-                }
+            // Each point's scores, fold by fold (tasks are group-major, so each point's folds come in order).
+            var scored = [[CrossValidation.FoldScores]](repeating: [], count: points.count)
+            for (task, scores) in groupScores.enumerated() {
+                for (k, index) in groups[task / folds].enumerated() { scored[index].append(scores[k]) }
             }
-            let pointScores = scored.compactMap { $0 }
+            let pointScores = scored
             let outcomes = Parallel.map(points.count, workers: options.workers) { index -> Outcome in
                 let (variant, alpha, useIDF) = points[index]
-                let foldScores = Array(pointScores[(index * folds)..<((index + 1) * folds)])
+                let foldScores = pointScores[index]
                 var hits = [Int](repeating: 0, count: charWeights.count * priors.count), total = 0
                 for fold in foldScores {
                     let foldHits = fold.hits(charWeights: charWeights, priors: priors, classes: c, truth: fold.rows.map { Int(corpus.rowClass[$0]) })
