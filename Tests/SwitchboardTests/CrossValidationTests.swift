@@ -130,3 +130,46 @@ func alphasScoredTogetherScoreAsEachAlone(variant: NaiveBayesParameters.Variant,
         if together.count == alphas.count { #expect(together[0].word != together[2].word) }
     }
 }
+
+/// The search scores the alphas of a (variant, IDF) pair together and hands each candidate its own scores back:
+/// every candidate's accuracy is the one its (variant, alpha, IDF) scored alone gives, fold by fold. A slip in
+/// grouping the alphas, or in giving their scores back, would credit a candidate with another alpha's hits.
+@Test func theSearchCreditsEachCandidateWithItsOwnScores() throws {
+    let (cv, _, rowClass) = smallCrossValidation(folds: 3)
+    var options = TrainingOptions()
+    options.workers = 2
+    let search = try Trainer.search(cv, options: options)
+    let charWeights = options.charWeightGrid, priors = [false, true]
+    let held = (0..<cv.folds).map { cv.heldOut($0) }
+    var compared = 0, accuracies = Set<Double>()
+    for variant in NaiveBayesParameters.Variant.allCases {
+        for alpha in options.alphaGrid {
+            for idf in [true, false] {
+                var hits = [Int](repeating: 0, count: charWeights.count * priors.count), total = 0
+                for fold in held {
+                    let alone = cv.scoreFold(fold, variant: variant, alpha: alpha, idf: idf)
+                    let foldHits = alone.hits(charWeights: charWeights, priors: priors, classes: cv.corpus.classCount,
+                                              truth: alone.rows.map { Int(rowClass[$0]) })
+                    for i in hits.indices { hits[i] += foldHits[i] }
+                    total += alone.rows.count
+                }
+                for (w, charWeight) in charWeights.enumerated() {
+                    for (p, uniform) in priors.enumerated() {
+                        let candidate = try #require(search.candidates.first { candidate in
+                            let q = candidate.parameters
+                            return q.variant == variant && q.alpha == alpha && q.idf == idf && q.charWeight == charWeight
+                                && q.uniformPriors == uniform
+                        })
+                        let expected = Double(hits[w * priors.count + p]) / Double(total)
+                        #expect(candidate.accuracy == expected, "\(variant) alpha \(alpha) idf \(idf) char \(charWeight) uniform \(uniform)")
+                        accuracies.insert(expected)
+                        compared += 1
+                    }
+                }
+            }
+        }
+    }
+    #expect(compared == search.candidates.count)
+    // The candidates do not all score alike, so crediting one with another's hits would show.
+    #expect(accuracies.count > 3)
+}
